@@ -1,0 +1,84 @@
+"""The ``perbench`` command: one subcommand per step of the pipeline.
+
+Each subcommand lives in the package that owns the step and is listed in ``COMMANDS``; a
+command module defines ``configure(parser)`` (adds its arguments) and ``run(args) -> int``.
+Modules are imported only when their command runs, so ``perbench --help`` stays fast and a
+missing extra (gradio, torch) only matters to the command that needs it.
+
+Errors: any ``PerBenchError`` prints as one line and exits with status 2; ``--debug`` shows the
+traceback instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from perbench import __version__
+from perbench.errors import PerBenchError
+
+COMMANDS: dict[str, tuple[str, str]] = {
+    "build": ("builders.cli", "draft candidate samples from annotated sources into a store"),
+    "review": ("review_ui.cli", "open the review app on a candidate store"),
+    "release": ("perbench.release_cli", "write, verify, export or import a release"),
+    "evaluate": ("evaluators.cli", "score a predictions file against a release"),
+    "leaderboard": ("evaluators.leaderboard_cli", "build the leaderboard from result files"),
+    "setup-wordnet": ("evaluators.wordnet_cli", "prepare NLTK's WordNet offline from Debian files"),
+    "model": ("models.cli", "train or run the reference Pixel-SAIL model"),
+    "demo": ("perbench.demo", "run the whole pipeline on the embedded photos"),
+}
+EXTRAS_HINT = {"review_ui": "review", "models": "model", "evaluators": "eval"}
+
+
+def _load(command: str):
+    module_name = COMMANDS[command][0]
+    try:
+        return importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        package = module_name.split(".")[0]
+        if exc.name and exc.name.split(".")[0] == package:
+            raise
+        extra = EXTRAS_HINT.get(package, "all")
+        raise PerBenchError(
+            f"'perbench {command}' needs the package '{exc.name}'",
+            hint=f"pip install 'perbench[{extra}]'",
+        ) from None
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="perbench", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"perbench {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (_, help_text) in COMMANDS.items():
+        sub = subparsers.add_parser(name, help=help_text, description=help_text)
+        sub.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks on errors")
+        if name == command:
+            _load(name).configure(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = next((a for a in argv if not a.startswith("-")), None)
+    debug = "--debug" in argv
+    try:
+        parser = build_parser(command if command in COMMANDS else None)
+        args = parser.parse_args(argv)
+        if not args.command:
+            parser.print_help()
+            return 0
+        return int(_load(args.command).run(args) or 0)
+    except PerBenchError as exc:
+        if debug:
+            raise
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

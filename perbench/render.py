@@ -1,0 +1,95 @@
+"""Draw visual prompts on an image: each prompt mask tinted, outlined and labelled with its tag.
+
+API:
+  PROMPT_COLORS, TARGET_COLOR    RGB colours (prompt K uses PROMPT_COLORS[K % len])
+  draw_regions(rgb, prompts, targets=None, alpha=0.45)  -> (H, W, 3) uint8
+  marked_image_bytes(image_bytes, prompts)             -> PNG bytes (for chat VLMs)
+  load_rgb(image)                                      bytes or path -> (H, W, 3) uint8
+
+Used by the review app (prompts and targets) and by releases that carry a marked image per
+sample, so models that cannot take a mask as input still see which object ``<region1>`` is.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from perbench.masks import RLE, decode
+
+PROMPT_COLORS = [(255, 40, 40), (40, 120, 255), (255, 200, 0), (200, 0, 255), (0, 220, 220)]
+TARGET_COLOR = (40, 220, 40)
+
+
+def load_rgb(image: bytes | str | Path) -> np.ndarray:
+    """An encoded image (bytes) or image path as ``(H, W, 3) uint8``."""
+    source = io.BytesIO(image) if isinstance(image, bytes) else image
+    with Image.open(source) as opened:
+        return np.asarray(opened.convert("RGB"))
+
+
+def _outline(mask: np.ndarray, thickness: int) -> np.ndarray:
+    inside = mask.astype(bool)
+    eroded = inside.copy()
+    for _ in range(thickness):
+        shrunk = eroded.copy()
+        shrunk[1:, :] &= eroded[:-1, :]
+        shrunk[:-1, :] &= eroded[1:, :]
+        shrunk[:, 1:] &= eroded[:, :-1]
+        shrunk[:, :-1] &= eroded[:, 1:]
+        eroded = shrunk
+    return inside & ~eroded
+
+
+def _label_anchor(mask: np.ndarray) -> tuple[int, int] | None:
+    ys, xs = np.nonzero(mask)
+    if ys.size == 0:
+        return None
+    top = ys.min()
+    row_xs = xs[ys == top]
+    return int(row_xs.mean()), int(top)
+
+
+def draw_regions(
+    rgb: np.ndarray,
+    prompts: list[dict],
+    targets: list[RLE] | None = None,
+    alpha: float = 0.45,
+) -> np.ndarray:
+    """Tint, outline and label each prompt (``{"tag", "mask"}``); targets tinted green.
+
+    rgb: (H, W, 3) uint8; masks: RLE of size [H, W]. Returns a new (H, W, 3) uint8 array.
+    """
+    canvas = rgb.astype(np.float32)
+    height, width = rgb.shape[:2]
+    thickness = max(2, round(min(height, width) / 200))
+    layers = [(decode(t), TARGET_COLOR, None) for t in targets or []]
+    layers += [(decode(p["mask"]), PROMPT_COLORS[i % len(PROMPT_COLORS)], p["tag"]) for i, p in enumerate(prompts)]
+    for mask, color, _ in layers:
+        inside = mask.astype(bool)
+        canvas[inside] = canvas[inside] * (1 - alpha) + np.array(color, np.float32) * alpha
+        canvas[_outline(mask, thickness)] = color
+    image = Image.fromarray(canvas.astype(np.uint8))
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.load_default(size=max(12, round(min(height, width) / 28)))
+    for mask, color, tag in layers:
+        anchor = _label_anchor(mask) if tag else None
+        if anchor is None:
+            continue
+        text = tag.strip("<>")
+        left, top, right, bottom = draw.textbbox((0, 0), text, font=font)
+        x = min(max(anchor[0] - (right - left) // 2, 0), max(width - (right - left) - 4, 0))
+        y = max(anchor[1] - (bottom - top) - 6, 0)
+        draw.rectangle((x, y, x + right - left + 4, y + bottom - top + 6), fill=color)
+        draw.text((x + 2 - left, y + 2 - top), text, fill=(255, 255, 255), font=font)
+    return np.asarray(image)
+
+
+def marked_image_bytes(image: bytes | str | Path, prompts: list[dict]) -> bytes:
+    """PNG bytes of the image with its prompt regions outlined and labelled."""
+    buffer = io.BytesIO()
+    Image.fromarray(draw_regions(load_rgb(image), prompts)).save(buffer, format="PNG")
+    return buffer.getvalue()

@@ -1,0 +1,409 @@
+"""Candidate store: one SQLite file (WAL mode) per build.
+
+API:
+  CandidateStore(path, create=False)      open (or create) a store
+  .add_candidates(samples, shard=None)    insert draft samples + their images (one transaction)
+  .finish_shard(shard, stats) / .shard_finished(shard)   idempotent, resumable builds
+  .candidate(id) / .candidates(task) / .candidate_ids(task) / .count(task)
+  .record(sample_id, reviewer, decision, after=None, reason=None, note=None)   append a decision
+  .undo_last(reviewer, sample_id=None)    append an undo of the reviewer's last live decision
+  .decisions(sample_id=None)              the append-only log, oldest first
+  .state(sample_id) / .states(task)       status derived from the log (see ``derive_state``)
+  .accepted_samples(task)                 final samples (edits applied, review record in meta)
+  .set_info / .info, .required_accepts    build information and the review rule (k accepts)
+  .integrity_check()                      SQLite's own check ("ok" when sound)
+
+Every write is one ``BEGIN IMMEDIATE`` transaction, so concurrent writers from several processes
+queue on SQLite's lock and lose nothing, and a process killed mid-write leaves every committed
+decision and no half-written one. The ``decisions`` table refuses UPDATE and DELETE (triggers).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from perbench import __version__
+from perbench.errors import StoreError
+from perbench.schema import Sample, validate_sample
+
+DECISIONS = ("accept", "edit_accept", "reject", "skip", "undo", "resolve_accept", "resolve_reject")
+EDITABLE_FIELDS = ("question", "references", "options", "answer", "targets", "prompts")
+STATUSES = ("pending", "in_review", "accepted", "rejected", "conflict")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS info (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS images (
+  image_id TEXT PRIMARY KEY, file_name TEXT NOT NULL, data BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS candidates (
+  id TEXT PRIMARY KEY, task TEXT NOT NULL, image_id TEXT NOT NULL REFERENCES images(image_id),
+  payload TEXT NOT NULL, shard TEXT, created_at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS candidates_task ON candidates(task);
+CREATE TABLE IF NOT EXISTS shards (shard TEXT PRIMARY KEY, finished_at TEXT NOT NULL, stats TEXT);
+CREATE TABLE IF NOT EXISTS decisions (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  sample_id TEXT NOT NULL REFERENCES candidates(id),
+  reviewer TEXT NOT NULL,
+  decision TEXT NOT NULL,
+  reason TEXT, note TEXT,
+  before TEXT, after TEXT,
+  undoes INTEGER REFERENCES decisions(seq),
+  created_at TEXT NOT NULL,
+  app_version TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS decisions_sample ON decisions(sample_id);
+CREATE INDEX IF NOT EXISTS decisions_reviewer ON decisions(reviewer);
+CREATE TRIGGER IF NOT EXISTS decisions_no_update BEFORE UPDATE ON decisions
+  BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END;
+CREATE TRIGGER IF NOT EXISTS decisions_no_delete BEFORE DELETE ON decisions
+  BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END;
+"""
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One entry of the append-only decision log."""
+
+    seq: int
+    sample_id: str
+    reviewer: str
+    decision: str
+    reason: str | None
+    note: str | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    undoes: int | None
+    created_at: str
+    app_version: str
+
+
+@dataclass
+class SampleState:
+    """A sample's review state, derived from its decision log alone."""
+
+    sample_id: str
+    status: str
+    accepted_by: list[str] = field(default_factory=list)
+    rejected_by: list[str] = field(default_factory=list)
+    edits: dict[str, Any] = field(default_factory=dict)
+    reasons: list[str] = field(default_factory=list)
+    live_decisions: list[Decision] = field(default_factory=list)
+
+    def record(self) -> dict[str, Any]:
+        """The review record a release keeps in ``meta["review"]``."""
+        last = self.live_decisions[-1] if self.live_decisions else None
+        return {
+            "status": self.status,
+            "accepted_by": self.accepted_by,
+            "rejected_by": self.rejected_by,
+            "edited_fields": sorted(self.edits),
+            "decisions": len(self.live_decisions),
+            "last_decision_at": last.created_at if last else None,
+        }
+
+
+def derive_state(sample_id: str, log: list[Decision], required_accepts: int = 1) -> SampleState:
+    """Status of one sample from its log (oldest first).
+
+    Undo entries cancel the entry they name; skips never change the status. Each reviewer's
+    latest accept/edit_accept/reject counts once. Accepts and rejects together, or two
+    different edits, are a ``conflict``; a ``resolve_*`` decision settles the sample. Otherwise
+    ``required_accepts`` accepts make it ``accepted``, any reject makes it ``rejected``.
+    """
+    undone = {d.undoes for d in log if d.decision == "undo"}
+    live = [d for d in log if d.seq not in undone and d.decision not in ("undo", "skip")]
+    latest_by_reviewer: dict[str, Decision] = {}
+    resolution: Decision | None = None
+    for entry in live:
+        if entry.decision.startswith("resolve_"):
+            resolution = entry
+        else:
+            latest_by_reviewer[entry.reviewer] = entry
+    accepted_by = sorted(r for r, d in latest_by_reviewer.items() if d.decision in ("accept", "edit_accept"))
+    rejected_by = sorted(r for r, d in latest_by_reviewer.items() if d.decision == "reject")
+    edit_entries = [d for d in latest_by_reviewer.values() if d.decision == "edit_accept"]
+    distinct_edits = {json.dumps(d.after, sort_keys=True) for d in edit_entries}
+    edits = max(edit_entries, key=lambda d: d.seq).after if edit_entries else {}
+    reasons = [d.reason for d in latest_by_reviewer.values() if d.decision == "reject" and d.reason]
+    if resolution is not None:
+        status = "accepted" if resolution.decision == "resolve_accept" else "rejected"
+        edits = resolution.after or edits
+    elif (accepted_by and rejected_by) or len(distinct_edits) > 1:
+        status = "conflict"
+    elif len(accepted_by) >= required_accepts:
+        status = "accepted"
+    elif rejected_by:
+        status = "rejected"
+    elif accepted_by:
+        status = "in_review"
+    else:
+        status = "pending"
+    return SampleState(sample_id, status, accepted_by, rejected_by, dict(edits or {}), reasons, live)
+
+
+class CandidateStore:
+    """A build's candidates and their append-only review log, in one SQLite file."""
+
+    def __init__(self, path: str | Path, create: bool = False):
+        self.path = Path(path)
+        if not create and not self.path.exists():
+            raise StoreError("candidate store not found", where=str(self.path), hint="run 'perbench build' first")
+        if create:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        try:
+            self._conn().executescript(_SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"not a readable candidate store: {exc}", where=str(self.path)) from None
+
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+            conn.execute("PRAGMA busy_timeout = 60000")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = FULL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            self._local.conn = conn
+        return conn
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        conn = self._conn()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    # build information -------------------------------------------------------------------
+    def set_info(self, **values: Any) -> None:
+        with self._write() as conn:
+            conn.executemany(
+                "INSERT OR REPLACE INTO info(key, value) VALUES (?, ?)",
+                [(k, json.dumps(v)) for k, v in values.items()],
+            )
+
+    def info(self) -> dict[str, Any]:
+        rows = self._conn().execute("SELECT key, value FROM info").fetchall()
+        return {k: json.loads(v) for k, v in rows}
+
+    @property
+    def required_accepts(self) -> int:
+        return int(self.info().get("required_accepts", 1))
+
+    # candidates ----------------------------------------------------------------------------
+    def add_candidates(self, samples: Iterable[Sample], shard: str | None = None) -> int:
+        """Validate and insert samples (replacing same ids) with their images; returns the count."""
+        rows, images = [], {}
+        for sample in samples:
+            validate_sample(sample)
+            if sample.image_id not in images:
+                images[sample.image_id] = _image_bytes(sample)
+            payload = json.dumps(sample.to_dict(with_image=False))
+            rows.append((sample.id, sample.task, sample.image_id, payload, shard, _now()))
+        with self._write() as conn:
+            conn.executemany(
+                "INSERT OR IGNORE INTO images(image_id, file_name, data) VALUES (?, ?, ?)",
+                [(key, name, data) for key, (name, data) in images.items()],
+            )
+            conn.executemany(
+                "INSERT INTO candidates(id, task, image_id, payload, shard, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET payload = excluded.payload",
+                rows,
+            )
+        return len(rows)
+
+    def finish_shard(self, shard: str, stats: dict[str, Any] | None = None) -> None:
+        with self._write() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO shards(shard, finished_at, stats) VALUES (?, ?, ?)",
+                (shard, _now(), json.dumps(stats or {})),
+            )
+
+    def shard_finished(self, shard: str) -> bool:
+        row = self._conn().execute("SELECT 1 FROM shards WHERE shard = ?", (shard,)).fetchone()
+        return row is not None
+
+    def shard_stats(self) -> dict[str, dict[str, Any]]:
+        rows = self._conn().execute("SELECT shard, stats FROM shards ORDER BY shard").fetchall()
+        return {s: json.loads(st or "{}") for s, st in rows}
+
+    def candidate(self, sample_id: str, with_image: bool = True) -> Sample:
+        row = self._conn().execute(
+            "SELECT payload, image_id FROM candidates WHERE id = ?", (sample_id,)
+        ).fetchone()
+        if row is None:
+            raise StoreError(f"no candidate with id {sample_id!r}", where=str(self.path))
+        sample = Sample.from_dict(json.loads(row[0]))
+        if with_image:
+            sample.image = self.image_bytes(row[1])
+        return sample
+
+    def image_bytes(self, image_id: str) -> bytes:
+        row = self._conn().execute("SELECT data FROM images WHERE image_id = ?", (image_id,)).fetchone()
+        if row is None:
+            raise StoreError(f"no image with id {image_id!r}", where=str(self.path))
+        return bytes(row[0])
+
+    def candidates(self, task: str | None = None, with_image: bool = False) -> Iterator[Sample]:
+        """Candidates in id order; images attached only when asked (they are large)."""
+        query = "SELECT payload, image_id FROM candidates"
+        params: tuple = ()
+        if task:
+            query, params = query + " WHERE task = ?", (task,)
+        for payload, image_id in self._conn().execute(query + " ORDER BY id", params).fetchall():
+            sample = Sample.from_dict(json.loads(payload))
+            if with_image:
+                sample.image = self.image_bytes(image_id)
+            yield sample
+
+    def candidate_ids(self, task: str | None = None) -> list[str]:
+        if task:
+            rows = self._conn().execute("SELECT id FROM candidates WHERE task = ? ORDER BY id", (task,))
+        else:
+            rows = self._conn().execute("SELECT id FROM candidates ORDER BY id")
+        return [r[0] for r in rows.fetchall()]
+
+    def count(self, task: str | None = None) -> int:
+        return len(self.candidate_ids(task))
+
+    # decisions -----------------------------------------------------------------------------
+    def record(
+        self,
+        sample_id: str,
+        reviewer: str,
+        decision: str,
+        *,
+        after: dict[str, Any] | None = None,
+        reason: str | None = None,
+        note: str | None = None,
+        app_version: str = __version__,
+    ) -> Decision:
+        """Append one decision. ``after`` holds edited fields (edit_accept / resolve_*)."""
+        if decision not in DECISIONS or decision == "undo":
+            raise StoreError(f"unknown decision {decision!r}; use one of {DECISIONS[:4] + DECISIONS[5:]}")
+        if not reviewer:
+            raise StoreError("a decision needs a reviewer name")
+        before = None
+        if after:
+            bad = sorted(set(after) - set(EDITABLE_FIELDS))
+            if bad:
+                raise StoreError(f"fields {bad} cannot be edited; editable: {EDITABLE_FIELDS}")
+            original = self.candidate(sample_id, with_image=False)
+            validate_sample(original.copy_with(**after))
+            before = {k: getattr(original, k) for k in after}
+        with self._write() as conn:
+            if conn.execute("SELECT 1 FROM candidates WHERE id = ?", (sample_id,)).fetchone() is None:
+                raise StoreError(f"no candidate with id {sample_id!r}", where=str(self.path))
+            return self._append(conn, sample_id, reviewer, decision, reason, note, before, after, None, app_version)
+
+    def undo_last(self, reviewer: str, sample_id: str | None = None, app_version: str = __version__) -> Decision | None:
+        """Cancel the reviewer's latest live decision (on ``sample_id`` if given); None if none."""
+        with self._write() as conn:
+            query = (
+                "SELECT * FROM decisions d WHERE reviewer = ? AND decision != 'undo' "
+                "AND NOT EXISTS (SELECT 1 FROM decisions u WHERE u.undoes = d.seq)"
+            )
+            params: list[Any] = [reviewer]
+            if sample_id is not None:
+                query += " AND sample_id = ?"
+                params.append(sample_id)
+            row = conn.execute(query + " ORDER BY seq DESC LIMIT 1", params).fetchone()
+            if row is None:
+                return None
+            target = _decision_from_row(row)
+            self._append(conn, target.sample_id, reviewer, "undo", None, None, None, None, target.seq, app_version)
+            return target
+
+    def _append(self, conn, sample_id, reviewer, decision, reason, note, before, after, undoes, app_version) -> Decision:
+        created = _now()
+        cursor = conn.execute(
+            "INSERT INTO decisions(sample_id, reviewer, decision, reason, note, before, after, undoes, "
+            "created_at, app_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                sample_id, reviewer, decision, reason, note,
+                json.dumps(before) if before is not None else None,
+                json.dumps(after) if after is not None else None,
+                undoes, created, app_version,
+            ),
+        )
+        return Decision(cursor.lastrowid, sample_id, reviewer, decision, reason, note, before, after, undoes, created, app_version)
+
+    def decisions(self, sample_id: str | None = None) -> list[Decision]:
+        if sample_id is None:
+            rows = self._conn().execute("SELECT * FROM decisions ORDER BY seq").fetchall()
+        else:
+            rows = self._conn().execute(
+                "SELECT * FROM decisions WHERE sample_id = ? ORDER BY seq", (sample_id,)
+            ).fetchall()
+        return [_decision_from_row(r) for r in rows]
+
+    def state(self, sample_id: str) -> SampleState:
+        return derive_state(sample_id, self.decisions(sample_id), self.required_accepts)
+
+    def states(self, task: str | None = None) -> dict[str, SampleState]:
+        """Every candidate's state (one pass over the log)."""
+        by_sample: dict[str, list[Decision]] = {sid: [] for sid in self.candidate_ids(task)}
+        for entry in self.decisions():
+            if entry.sample_id in by_sample:
+                by_sample[entry.sample_id].append(entry)
+        k = self.required_accepts
+        return {sid: derive_state(sid, log, k) for sid, log in by_sample.items()}
+
+    def final_sample(self, sample: Sample, state: SampleState) -> Sample:
+        """The candidate with the reviewed edits applied and the review record in meta."""
+        final = sample.copy_with(**state.edits)
+        final.meta = {**final.meta, "review": state.record()}
+        final.meta.pop("draft", None)
+        return validate_sample(final)
+
+    def accepted_samples(self, task: str | None = None, with_image: bool = True) -> Iterator[Sample]:
+        states = self.states(task)
+        for sample in self.candidates(task, with_image=with_image):
+            state = states[sample.id]
+            if state.status == "accepted":
+                yield self.final_sample(sample, state)
+
+    def integrity_check(self) -> str:
+        return self._conn().execute("PRAGMA integrity_check").fetchone()[0]
+
+
+def _decision_from_row(row: tuple) -> Decision:
+    seq, sample_id, reviewer, decision, reason, note, before, after, undoes, created, version = row
+    return Decision(
+        seq, sample_id, reviewer, decision, reason, note,
+        json.loads(before) if before else None,
+        json.loads(after) if after else None,
+        undoes, created, version,
+    )
+
+
+def _image_bytes(sample: Sample) -> tuple[str, bytes]:
+    if isinstance(sample.image, bytes):
+        return sample.meta.get("file_name", sample.image_id), sample.image
+    if isinstance(sample.image, str):
+        path = Path(sample.image)
+        try:
+            return path.name, path.read_bytes()
+        except OSError as exc:
+            raise StoreError(f"cannot read the image of sample {sample.id}: {exc}", where=str(path)) from None
+    raise StoreError(f"sample {sample.id} has no image (bytes or path)")
