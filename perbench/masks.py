@@ -53,7 +53,10 @@ def full_rle(height: int, width: int) -> RLE:
 
 def _c_rle(rle: RLE) -> dict[str, Any]:
     counts = rle["counts"]
-    return {"size": list(rle["size"]), "counts": counts.encode() if isinstance(counts, str) else counts}
+    return {
+        "size": list(rle["size"]),
+        "counts": counts.encode() if isinstance(counts, str) else counts,
+    }
 
 
 def _decode_counts(counts: bytes) -> np.ndarray:
@@ -80,7 +83,9 @@ def _decode_counts(counts: bytes) -> np.ndarray:
     return runs
 
 
-def check_rle(rle: Any, size: tuple[int, int] | list[int] | None = None, where: str | None = None) -> RLE:
+def check_rle(
+    rle: Any, size: tuple[int, int] | list[int] | None = None, where: str | None = None
+) -> RLE:
     """Validate a compressed RLE and return it with ``counts`` as ``str``.
 
     Checks the keys, the size (and that it equals ``size`` = (h, w) when given), the counts
@@ -95,7 +100,9 @@ def check_rle(rle: Any, size: tuple[int, int] | list[int] | None = None, where: 
         or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in rle_size)
         or min(rle_size) < 0
     ):
-        raise MaskError(f"RLE 'size' must be [height, width] of ints, got {rle_size!r}", where=where)
+        raise MaskError(
+            f"RLE 'size' must be [height, width] of ints, got {rle_size!r}", where=where
+        )
     height, width = int(rle_size[0]), int(rle_size[1])
     if size is not None and (height, width) != (int(size[0]), int(size[1])):
         raise MaskError(
@@ -128,7 +135,9 @@ def check_rle(rle: Any, size: tuple[int, int] | list[int] | None = None, where: 
     return {"size": [height, width], "counts": counts}
 
 
-def to_rle(obj: Any, height: int | None = None, width: int | None = None, where: str | None = None) -> RLE:
+def to_rle(
+    obj: Any, height: int | None = None, width: int | None = None, where: str | None = None
+) -> RLE:
     """Convert any accepted mask form to compressed RLE.
 
     Accepted: compressed RLE (counts str/bytes), uncompressed RLE (counts a list of ints),
@@ -150,7 +159,9 @@ def to_rle(obj: Any, height: int | None = None, width: int | None = None, where:
                 f"{int(size[0]) * int(size[1])}",
                 where=where,
             )
-        c_rle = coco_mask.frPyObjects({"size": [int(size[0]), int(size[1])], "counts": counts}, *size)
+        c_rle = coco_mask.frPyObjects(
+            {"size": [int(size[0]), int(size[1])], "counts": counts}, *size
+        )
         rle = {"size": [int(size[0]), int(size[1])], "counts": c_rle["counts"].decode()}
     elif isinstance(obj, dict):
         rle = check_rle(obj, where=where)
@@ -167,7 +178,9 @@ def to_rle(obj: Any, height: int | None = None, width: int | None = None, where:
     return rle
 
 
-def _polygons_to_rle(polygons: list, height: int | None, width: int | None, where: str | None) -> RLE:
+def _polygons_to_rle(
+    polygons: list, height: int | None, width: int | None, where: str | None
+) -> RLE:
     if height is None or width is None:
         raise MaskError("polygons need the image height and width", where=where)
     if not polygons:

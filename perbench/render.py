@@ -67,7 +67,10 @@ def draw_regions(
     height, width = rgb.shape[:2]
     thickness = max(2, round(min(height, width) / 200))
     layers = [(decode(t), TARGET_COLOR, None) for t in targets or []]
-    layers += [(decode(p["mask"]), PROMPT_COLORS[i % len(PROMPT_COLORS)], p["tag"]) for i, p in enumerate(prompts)]
+    layers += [
+        (decode(p["mask"]), PROMPT_COLORS[i % len(PROMPT_COLORS)], p["tag"])
+        for i, p in enumerate(prompts)
+    ]
     for mask, color, _ in layers:
         inside = mask.astype(bool)
         canvas[inside] = canvas[inside] * (1 - alpha) + np.array(color, np.float32) * alpha

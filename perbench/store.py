@@ -129,7 +129,9 @@ def derive_state(sample_id: str, log: list[Decision], required_accepts: int = 1)
             resolution = entry
         else:
             latest_by_reviewer[entry.reviewer] = entry
-    accepted_by = sorted(r for r, d in latest_by_reviewer.items() if d.decision in ("accept", "edit_accept"))
+    accepted_by = sorted(
+        r for r, d in latest_by_reviewer.items() if d.decision in ("accept", "edit_accept")
+    )
     rejected_by = sorted(r for r, d in latest_by_reviewer.items() if d.decision == "reject")
     edit_entries = [d for d in latest_by_reviewer.values() if d.decision == "edit_accept"]
     distinct_edits = {json.dumps(d.after, sort_keys=True) for d in edit_entries}
@@ -148,7 +150,9 @@ def derive_state(sample_id: str, log: list[Decision], required_accepts: int = 1)
         status = "in_review"
     else:
         status = "pending"
-    return SampleState(sample_id, status, accepted_by, rejected_by, dict(edits or {}), reasons, live)
+    return SampleState(
+        sample_id, status, accepted_by, rejected_by, dict(edits or {}), reasons, live
+    )
 
 
 class CandidateStore:
@@ -157,14 +161,18 @@ class CandidateStore:
     def __init__(self, path: str | Path, create: bool = False):
         self.path = Path(path)
         if not create and not self.path.exists():
-            raise StoreError("candidate store not found", where=str(self.path), hint="run 'perbench build' first")
+            raise StoreError(
+                "candidate store not found", where=str(self.path), hint="run 'perbench build' first"
+            )
         if create:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         try:
             self._conn().executescript(_SCHEMA)
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"not a readable candidate store: {exc}", where=str(self.path)) from None
+            raise StoreError(
+                f"not a readable candidate store: {exc}", where=str(self.path)
+            ) from None
 
     def _conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
@@ -248,9 +256,11 @@ class CandidateStore:
         return {s: json.loads(st or "{}") for s, st in rows}
 
     def candidate(self, sample_id: str, with_image: bool = True) -> Sample:
-        row = self._conn().execute(
-            "SELECT payload, image_id FROM candidates WHERE id = ?", (sample_id,)
-        ).fetchone()
+        row = (
+            self._conn()
+            .execute("SELECT payload, image_id FROM candidates WHERE id = ?", (sample_id,))
+            .fetchone()
+        )
         if row is None:
             raise StoreError(f"no candidate with id {sample_id!r}", where=str(self.path))
         sample = Sample.from_dict(json.loads(row[0]))
@@ -259,7 +269,11 @@ class CandidateStore:
         return sample
 
     def image_bytes(self, image_id: str) -> bytes:
-        row = self._conn().execute("SELECT data FROM images WHERE image_id = ?", (image_id,)).fetchone()
+        row = (
+            self._conn()
+            .execute("SELECT data FROM images WHERE image_id = ?", (image_id,))
+            .fetchone()
+        )
         if row is None:
             raise StoreError(f"no image with id {image_id!r}", where=str(self.path))
         return bytes(row[0])
@@ -278,7 +292,9 @@ class CandidateStore:
 
     def candidate_ids(self, task: str | None = None) -> list[str]:
         if task:
-            rows = self._conn().execute("SELECT id FROM candidates WHERE task = ? ORDER BY id", (task,))
+            rows = self._conn().execute(
+                "SELECT id FROM candidates WHERE task = ? ORDER BY id", (task,)
+            )
         else:
             rows = self._conn().execute("SELECT id FROM candidates ORDER BY id")
         return [r[0] for r in rows.fetchall()]
@@ -300,7 +316,9 @@ class CandidateStore:
     ) -> Decision:
         """Append one decision. ``after`` holds edited fields (edit_accept / resolve_*)."""
         if decision not in DECISIONS or decision == "undo":
-            raise StoreError(f"unknown decision {decision!r}; use one of {DECISIONS[:4] + DECISIONS[5:]}")
+            raise StoreError(
+                f"unknown decision {decision!r}; use one of {DECISIONS[:4] + DECISIONS[5:]}"
+            )
         if not reviewer:
             raise StoreError("a decision needs a reviewer name")
         before = None
@@ -312,11 +330,18 @@ class CandidateStore:
             validate_sample(original.copy_with(**after))
             before = {k: getattr(original, k) for k in after}
         with self._write() as conn:
-            if conn.execute("SELECT 1 FROM candidates WHERE id = ?", (sample_id,)).fetchone() is None:
+            if (
+                conn.execute("SELECT 1 FROM candidates WHERE id = ?", (sample_id,)).fetchone()
+                is None
+            ):
                 raise StoreError(f"no candidate with id {sample_id!r}", where=str(self.path))
-            return self._append(conn, sample_id, reviewer, decision, reason, note, before, after, None, app_version)
+            return self._append(
+                conn, sample_id, reviewer, decision, reason, note, before, after, None, app_version
+            )
 
-    def undo_last(self, reviewer: str, sample_id: str | None = None, app_version: str = __version__) -> Decision | None:
+    def undo_last(
+        self, reviewer: str, sample_id: str | None = None, app_version: str = __version__
+    ) -> Decision | None:
         """Cancel the reviewer's latest live decision (on ``sample_id`` if given); None if none."""
         with self._write() as conn:
             query = (
@@ -331,30 +356,63 @@ class CandidateStore:
             if row is None:
                 return None
             target = _decision_from_row(row)
-            self._append(conn, target.sample_id, reviewer, "undo", None, None, None, None, target.seq, app_version)
+            self._append(
+                conn,
+                target.sample_id,
+                reviewer,
+                "undo",
+                None,
+                None,
+                None,
+                None,
+                target.seq,
+                app_version,
+            )
             return target
 
-    def _append(self, conn, sample_id, reviewer, decision, reason, note, before, after, undoes, app_version) -> Decision:
+    def _append(
+        self, conn, sample_id, reviewer, decision, reason, note, before, after, undoes, app_version
+    ) -> Decision:
         created = _now()
         cursor = conn.execute(
             "INSERT INTO decisions(sample_id, reviewer, decision, reason, note, before, after, undoes, "
             "created_at, app_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
-                sample_id, reviewer, decision, reason, note,
+                sample_id,
+                reviewer,
+                decision,
+                reason,
+                note,
                 json.dumps(before) if before is not None else None,
                 json.dumps(after) if after is not None else None,
-                undoes, created, app_version,
+                undoes,
+                created,
+                app_version,
             ),
         )
-        return Decision(cursor.lastrowid, sample_id, reviewer, decision, reason, note, before, after, undoes, created, app_version)
+        return Decision(
+            cursor.lastrowid,
+            sample_id,
+            reviewer,
+            decision,
+            reason,
+            note,
+            before,
+            after,
+            undoes,
+            created,
+            app_version,
+        )
 
     def decisions(self, sample_id: str | None = None) -> list[Decision]:
         if sample_id is None:
             rows = self._conn().execute("SELECT * FROM decisions ORDER BY seq").fetchall()
         else:
-            rows = self._conn().execute(
-                "SELECT * FROM decisions WHERE sample_id = ? ORDER BY seq", (sample_id,)
-            ).fetchall()
+            rows = (
+                self._conn()
+                .execute("SELECT * FROM decisions WHERE sample_id = ? ORDER BY seq", (sample_id,))
+                .fetchall()
+            )
         return [_decision_from_row(r) for r in rows]
 
     def state(self, sample_id: str) -> SampleState:
@@ -376,7 +434,9 @@ class CandidateStore:
         final.meta.pop("draft", None)
         return validate_sample(final)
 
-    def accepted_samples(self, task: str | None = None, with_image: bool = True) -> Iterator[Sample]:
+    def accepted_samples(
+        self, task: str | None = None, with_image: bool = True
+    ) -> Iterator[Sample]:
         states = self.states(task)
         for sample in self.candidates(task, with_image=with_image):
             state = states[sample.id]
@@ -390,10 +450,17 @@ class CandidateStore:
 def _decision_from_row(row: tuple) -> Decision:
     seq, sample_id, reviewer, decision, reason, note, before, after, undoes, created, version = row
     return Decision(
-        seq, sample_id, reviewer, decision, reason, note,
+        seq,
+        sample_id,
+        reviewer,
+        decision,
+        reason,
+        note,
         json.loads(before) if before else None,
         json.loads(after) if after else None,
-        undoes, created, version,
+        undoes,
+        created,
+        version,
     )
 
 
@@ -405,5 +472,7 @@ def _image_bytes(sample: Sample) -> tuple[str, bytes]:
         try:
             return path.name, path.read_bytes()
         except OSError as exc:
-            raise StoreError(f"cannot read the image of sample {sample.id}: {exc}", where=str(path)) from None
+            raise StoreError(
+                f"cannot read the image of sample {sample.id}: {exc}", where=str(path)
+            ) from None
     raise StoreError(f"sample {sample.id} has no image (bytes or path)")

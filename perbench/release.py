@@ -1,0 +1,312 @@
+"""Releases: immutable, versioned folders of samples that ``datasets`` reads offline.
+
+API:
+  write_release(samples, out_dir, name, version, ...)  -> Path   (refuses an existing folder)
+  release_from_store(store, out_dir, name, version, ...) -> Path   (accepted samples only)
+  Release(path)           .manifest .name .version .fingerprint .tasks
+                          .samples(task, with_image) .sample(id) .ids(task) .count(task)
+  verify_release(path)    -> list of problems (empty when every byte matches the manifest)
+
+Layout (one config per task, parquet shards + dataset card + manifest):
+  R/README.md                      HF dataset card, ``configs:`` YAML, one config per task
+  R/manifest.json                  name, version, counts, sha256 of every file, builders, review
+  R/<task>/test-0000K-of-0000N.parquet
+Load one task offline: ``datasets.load_dataset("parquet", data_files=str(R / "mcq/*.parquet"))``
+or ``datasets.load_dataset(str(R), "mcq")``. ``source`` and ``meta`` are JSON strings in parquet.
+With ``marked_images=True`` each row also carries ``image_marked``: the image with its prompt
+regions outlined and labelled by tag, for models that cannot take a mask as input.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from perbench import __version__
+from perbench.errors import ReleaseError, SchemaError
+from perbench.schema import SCHEMA_VERSION, TASKS, Sample, validate_sample
+
+MANIFEST = "manifest.json"
+CARD = "README.md"
+
+
+def _features(marked: bool):
+    from datasets import Features, Image, List, Value
+
+    rle = {"size": List(Value("int64")), "counts": Value("string")}
+    columns = {
+        "id": Value("string"),
+        "task": Value("string"),
+        "image": Image(),
+        "image_id": Value("string"),
+        "width": Value("int64"),
+        "height": Value("int64"),
+        "source": Value("string"),
+        "prompts": List({"tag": Value("string"), "mask": rle}),
+        "question": Value("string"),
+        "references": List(Value("string")),
+        "options": List(Value("string")),
+        "answer": Value("int64"),
+        "targets": List(rle),
+        "meta": Value("string"),
+    }
+    if marked:
+        columns["image_marked"] = Image()
+    return Features(columns)
+
+
+def _row(sample: Sample, marked: bool) -> dict[str, Any]:
+    from perbench.render import marked_image_bytes
+
+    if not isinstance(sample.image, (bytes, str)):
+        raise SchemaError("has no image to release", where=f"sample {sample.id}")
+    image = sample.image if isinstance(sample.image, bytes) else Path(sample.image).read_bytes()
+    row = sample.to_dict(with_image=False)
+    row["image"] = {"bytes": image, "path": sample.meta.get("file_name") or f"{sample.image_id}"}
+    row["source"] = json.dumps(sample.source, sort_keys=True)
+    row["meta"] = json.dumps(sample.meta, sort_keys=True)
+    if marked:
+        row["image_marked"] = {"bytes": marked_image_bytes(image, sample.prompts), "path": None}
+    return row
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _dataset_card(name: str, version: str, counts: dict[str, int], licenses: list[str]) -> str:
+    configs = "".join(
+        f"- config_name: {task}\n  data_files:\n  - split: test\n    path: {task}/*.parquet\n"
+        for task in TASKS
+        if counts.get(task)
+    )
+    rows = "\n".join(f"| `{task}` | {counts.get(task, 0)} |" for task in TASKS)
+    return (
+        f"---\nconfigs:\n{configs}pretty_name: {name} {version}\n---\n\n"
+        f"# {name} {version}\n\nA PerBench release (pixel-grounded understanding: detailed object "
+        "description, visual-prompt multiple-choice questions, visual-text referring "
+        "segmentation), written by the perbench suite.\n\n| task | samples |\n| --- | --- |\n"
+        f"{rows}\n\nMasks are COCO compressed RLE (`size`, `counts`). `source` and `meta` are JSON "
+        "strings. Sources and licences: " + ", ".join(licenses or ["see manifest.json"]) + ".\n\n"
+        '```python\nimport datasets\nmcq = datasets.load_dataset("parquet", '
+        'data_files="mcq/*.parquet", split="train")\n```\n\n'
+        "`manifest.json` lists the sha256 of every file; `perbench release verify` checks them.\n"
+    )
+
+
+def write_release(
+    samples: Iterable[Sample],
+    out_dir: str | Path,
+    name: str,
+    version: str,
+    *,
+    marked_images: bool = False,
+    shard_size: int = 500,
+    extra_manifest: dict[str, Any] | None = None,
+    progress: bool = True,
+) -> Path:
+    """Write samples as a new release folder; raise ``ReleaseError`` if ``out_dir`` exists."""
+    from datasets import Dataset
+
+    out_dir = Path(out_dir)
+    if out_dir.exists() and any(out_dir.iterdir()):
+        raise ReleaseError(
+            "release folder already exists; a release is immutable",
+            where=str(out_dir),
+            hint="choose a new --version or output folder",
+        )
+    by_task: dict[str, list[Sample]] = defaultdict(list)
+    seen: set[str] = set()
+    for sample in tqdm(samples, desc="validating samples", disable=not progress, unit="sample"):
+        validate_sample(sample)
+        if sample.id in seen:
+            raise SchemaError("id appears twice in the release", where=f"sample {sample.id}")
+        seen.add(sample.id)
+        by_task[sample.task].append(sample)
+    if not seen:
+        raise ReleaseError(
+            "no samples to release", hint="accept some candidates in the review app first"
+        )
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        features = _features(marked_images)
+        files: dict[str, str] = {}
+        for task in TASKS:
+            task_samples = sorted(by_task.get(task, []), key=lambda s: s.id)
+            shards = max(1, -(-len(task_samples) // shard_size)) if task_samples else 0
+            for index in tqdm(
+                range(shards), desc=f"writing {task}", disable=not progress, unit="shard"
+            ):
+                chunk = task_samples[index * shard_size : (index + 1) * shard_size]
+                relative = f"{task}/test-{index:05d}-of-{shards:05d}.parquet"
+                (staging / task).mkdir(exist_ok=True)
+                rows = [_row(s, marked_images) for s in chunk]
+                Dataset.from_list(rows, features=features).to_parquet(str(staging / relative))
+        counts = {task: len(by_task.get(task, [])) for task in TASKS}
+        licenses = sorted({s.source.get("license", "") for v in by_task.values() for s in v} - {""})
+        (staging / CARD).write_text(_dataset_card(name, version, counts, licenses))
+        for path in sorted(staging.rglob("*")):
+            if path.is_file():
+                files[path.relative_to(staging).as_posix()] = sha256_file(path)
+        manifest = {
+            "name": name,
+            "version": version,
+            "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "schema_version": SCHEMA_VERSION,
+            "perbench_version": __version__,
+            "counts": counts,
+            "marked_images": marked_images,
+            "sources": sorted(
+                {s.source.get("dataset", "unknown") for v in by_task.values() for s in v}
+            ),
+            "licenses": licenses,
+            **(extra_manifest or {}),
+            "files": files,
+        }
+        (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+        if out_dir.exists():
+            out_dir.rmdir()
+        os.replace(staging, out_dir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return out_dir
+
+
+def release_from_store(store, out_dir: str | Path, name: str, version: str, **kwargs: Any) -> Path:
+    """Release the store's samples accepted under its review rule; reviewers go in the manifest."""
+    states = store.states()
+    reviewers: Counter[str] = Counter()
+    for entry in store.decisions():
+        if entry.decision != "undo":
+            reviewers[entry.reviewer] += 1
+    status_counts = Counter(state.status for state in states.values())
+    info = store.info()
+    review = {
+        "required_accepts": store.required_accepts,
+        "candidates": len(states),
+        "status_counts": dict(sorted(status_counts.items())),
+        "decisions_by_reviewer": dict(sorted(reviewers.items())),
+        "store": Path(store.path).name,
+    }
+    extra = {
+        "review": review,
+        "builders": info.get("builders", {}),
+        **kwargs.pop("extra_manifest", {}),
+    }
+    return write_release(
+        store.accepted_samples(), out_dir, name, version, extra_manifest=extra, **kwargs
+    )
+
+
+class Release:
+    """A release folder opened read-only. Samples stream shard by shard (no full load)."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        manifest_path = self.path / MANIFEST
+        if not manifest_path.is_file():
+            raise ReleaseError("not a release: manifest.json is missing", where=str(self.path))
+        try:
+            self.manifest: dict[str, Any] = json.loads(manifest_path.read_text())
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise ReleaseError(
+                f"manifest.json is not valid JSON: {exc}", where=str(manifest_path)
+            ) from None
+        for key in ("name", "version", "counts", "files"):
+            if key not in self.manifest:
+                raise ReleaseError(f"manifest.json lacks '{key}'", where=str(manifest_path))
+        self.fingerprint = hashlib.sha256(manifest_path.read_bytes()).hexdigest()
+
+    @property
+    def name(self) -> str:
+        return self.manifest["name"]
+
+    @property
+    def version(self) -> str:
+        return self.manifest["version"]
+
+    @property
+    def tasks(self) -> list[str]:
+        return [task for task in TASKS if self.manifest["counts"].get(task)]
+
+    def shard_files(self, task: str) -> list[Path]:
+        names = sorted(
+            f for f in self.manifest["files"] if f.startswith(f"{task}/") and f.endswith(".parquet")
+        )
+        return [self.path / name for name in names]
+
+    def count(self, task: str | None = None) -> int:
+        counts = self.manifest["counts"]
+        return counts.get(task, 0) if task else sum(counts.values())
+
+    def samples(self, task: str | None = None, with_image: bool = False) -> Iterator[Sample]:
+        """Samples of one task (or all, task by task), in id order."""
+        import pyarrow.parquet as pq
+
+        columns = None if with_image else [c for c in _features(False) if c != "image"]
+        for current in [task] if task else self.tasks:
+            for shard in self.shard_files(current):
+                if not shard.is_file():
+                    raise ReleaseError("shard listed in the manifest is missing", where=str(shard))
+                try:
+                    table = pq.read_table(shard, columns=columns)
+                except Exception as exc:
+                    raise ReleaseError(
+                        f"cannot read parquet shard: {exc}", where=str(shard)
+                    ) from None
+                for row in table.to_pylist():
+                    yield _sample_from_row(row, with_image)
+
+    def ids(self, task: str | None = None) -> list[str]:
+        return [s.id for s in self.samples(task)]
+
+    def sample(self, sample_id: str, with_image: bool = True) -> Sample:
+        for sample in self.samples(with_image=with_image):
+            if sample.id == sample_id:
+                return sample
+        raise ReleaseError(f"no sample with id {sample_id!r}", where=str(self.path))
+
+
+def _sample_from_row(row: dict[str, Any], with_image: bool) -> Sample:
+    image = row.pop("image", None)
+    row.pop("image_marked", None)
+    row["source"] = json.loads(row["source"]) if row.get("source") else {}
+    row["meta"] = json.loads(row["meta"]) if row.get("meta") else {}
+    sample = Sample.from_dict(row)
+    if with_image and image is not None:
+        sample.image = image["bytes"]
+    return sample
+
+
+def verify_release(path: str | Path) -> list[str]:
+    """Every difference between the folder and its manifest: changed, missing or extra files."""
+    release = Release(path)
+    problems = []
+    listed = release.manifest["files"]
+    for relative, expected in sorted(listed.items()):
+        file = release.path / relative
+        if not file.is_file():
+            problems.append(f"{relative}: missing")
+        elif sha256_file(file) != expected:
+            problems.append(f"{relative}: sha256 differs from manifest.json (file changed)")
+    for file in sorted(release.path.rglob("*")):
+        relative = file.relative_to(release.path).as_posix()
+        if file.is_file() and relative != MANIFEST and relative not in listed:
+            problems.append(f"{relative}: not listed in manifest.json (file added)")
+    return problems
