@@ -120,6 +120,7 @@ def write_release(
     progress: bool = True,
 ) -> Path:
     """Write samples as a new release folder; raise ``ReleaseError`` if ``out_dir`` exists."""
+    import pyarrow.parquet as pq
     from datasets import Dataset
 
     out_dir = Path(out_dir)
@@ -156,7 +157,8 @@ def write_release(
                 relative = f"{task}/test-{index:05d}-of-{shards:05d}.parquet"
                 (staging / task).mkdir(exist_ok=True)
                 rows = [_row(s, marked_images) for s in chunk]
-                Dataset.from_list(rows, features=features).to_parquet(str(staging / relative))
+                table = Dataset.from_list(rows, features=features).data.table
+                pq.write_table(table, staging / relative)
         counts = {task: len(by_task.get(task, [])) for task in TASKS}
         licenses = sorted({s.source.get("license", "") for v in by_task.values() for s in v} - {""})
         (staging / CARD).write_text(_dataset_card(name, version, counts, licenses))

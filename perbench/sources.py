@@ -135,7 +135,7 @@ class ImgvizReader(SourceReader):
         class_names = data["class_names"]
         height, width = data["rgb"].shape[:2]
         instances = []
-        for index, (label, mask) in enumerate(zip(data["labels"], data["masks"])):
+        for index, (label, mask) in enumerate(zip(data["labels"], data["masks"], strict=True)):
             name = class_names[int(label)]
             readable = name.replace("_", " ")
             instances.append(

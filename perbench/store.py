@@ -235,7 +235,8 @@ class CandidateStore:
             )
             conn.executemany(
                 "INSERT INTO candidates(id, task, image_id, payload, shard, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET payload = excluded.payload",
+                "VALUES (?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT(id) DO UPDATE SET payload = excluded.payload",
                 rows,
             )
         return len(rows)
@@ -375,8 +376,8 @@ class CandidateStore:
     ) -> Decision:
         created = _now()
         cursor = conn.execute(
-            "INSERT INTO decisions(sample_id, reviewer, decision, reason, note, before, after, undoes, "
-            "created_at, app_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO decisions(sample_id, reviewer, decision, reason, note, before, after, "
+            "undoes, created_at, app_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 sample_id,
                 reviewer,

@@ -1,0 +1,95 @@
+"""``perbench release``: create a release from a reviewed store, verify, show, export, import.
+
+perbench release create STORE --name perbench --version 1.0.0 [--out DIR] [--marked-images]
+perbench release verify RELEASE
+perbench release show RELEASE
+perbench release export-stbench RELEASE OUT_DIR
+perbench release import-stbench FOLDER --version V [--images DIR] [--out DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from perbench.errors import ReleaseError
+from perbench.release import Release, release_from_store, verify_release, write_release
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    actions = parser.add_subparsers(dest="release_action", metavar="ACTION", required=True)
+    create = actions.add_parser("create", help="release the accepted candidates of a store")
+    create.add_argument("store", type=Path, help="candidate store (.sqlite) from perbench build")
+    _naming(create)
+    verify = actions.add_parser("verify", help="check every file against manifest.json")
+    verify.add_argument("release", type=Path)
+    show = actions.add_parser("show", help="print a release's manifest summary")
+    show.add_argument("release", type=Path)
+    export = actions.add_parser("export-stbench", help="write the authors' STBench JSON layout")
+    export.add_argument("release", type=Path)
+    export.add_argument("out", type=Path)
+    imported = actions.add_parser("import-stbench", help="make a release from STBench JSON files")
+    imported.add_argument("folder", type=Path, help="folder with STBench_*.json files")
+    imported.add_argument("--images", type=Path, help="image folder (default FOLDER/images)")
+    _naming(imported)
+
+
+def _naming(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--name", default="perbench", help="release name (default perbench)")
+    parser.add_argument("--version", required=True, help="release version, e.g. 1.0.0")
+    parser.add_argument("--out", type=Path, help="output folder (default releases/NAME-VERSION)")
+    parser.add_argument(
+        "--marked-images",
+        action="store_true",
+        help="also store each image with its prompt regions outlined and labelled",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    action = args.release_action
+    if action == "verify":
+        problems = verify_release(args.release)
+        if problems:
+            raise ReleaseError(
+                f"{len(problems)} file(s) differ from the manifest:\n  " + "\n  ".join(problems),
+                where=str(args.release),
+            )
+        print(f"ok: every file of {args.release} matches manifest.json")
+        return 0
+    if action == "show":
+        release = Release(args.release)
+        summary = {k: v for k, v in release.manifest.items() if k != "files"}
+        print(json.dumps({**summary, "fingerprint": release.fingerprint}, indent=2))
+        return 0
+    if action == "export-stbench":
+        from perbench.stbench import export_stbench
+
+        for task, path in export_stbench(args.release, args.out).items():
+            print(f"{task}: {path}")
+        return 0
+    out = args.out or Path("releases") / f"{args.name}-{args.version}"
+    if action == "create":
+        from perbench.store import CandidateStore
+
+        path = release_from_store(
+            CandidateStore(args.store),
+            out,
+            args.name,
+            args.version,
+            marked_images=args.marked_images,
+        )
+    else:
+        from perbench.stbench import import_stbench
+
+        samples = import_stbench(args.folder, args.images)
+        path = write_release(
+            samples,
+            out,
+            args.name,
+            args.version,
+            marked_images=args.marked_images,
+            extra_manifest={"imported_from": str(args.folder)},
+        )
+    print(path)
+    return 0

@@ -1,0 +1,231 @@
+"""Export releases to, and import them from, the JSON layout of the authors' evaluation scripts.
+
+API:
+  export_stbench(release, out_dir) -> dict[str, Path]   the three JSON files + images/
+  import_stbench(folder, images_dir=None) -> list[Sample]
+
+Files (bytedance/Sa2VA ``sa2va_eval/projects/ST/eval/stbench_*_eval.py`` read these):
+  STBench_Detailed_Caption.json  [{image_name, object_annotations: [{segmentation, caption}]}]
+  STBench_MCQ.json               [{image_name, mcqs: [{object, question, answer}]}]
+                                 question = stem + one "A. option" line per option; answer = letter
+  STBench_VRES.json              [{image_name, question, answer, segmentations: {tag: RLE}}]
+                                 tags in the question are prompts, tags in the answer targets
+Exports add keys the authors' scripts ignore (``id``, ``question``, ``references``,
+``segmentations``) so an export imports back to the same samples; files without them (the
+authors' own data) import with derived ids and default questions.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from perbench.errors import ReleaseError, SourceError
+from perbench.masks import check_rle
+from perbench.release import Release
+from perbench.schema import OPTION_LETTERS, Sample, make_sample_id, prompt_tags, validate_sample
+
+CAPTION_FILE = "STBench_Detailed_Caption.json"
+MCQ_FILE = "STBench_MCQ.json"
+VRES_FILE = "STBench_VRES.json"
+DESCRIPTION_QUESTION = "Please describe <region1> in detail."
+OPTION_LINE = re.compile(r"^([A-J])\.\s+(.*)$")
+
+
+def _image_name(sample: Sample) -> str:
+    from PIL import Image
+
+    with Image.open(io.BytesIO(sample.image)) as image:
+        extension = {"JPEG": ".jpg", "PNG": ".png"}.get(image.format or "", ".png")
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", sample.image_id) + extension
+
+
+def export_stbench(release: Release | str | Path, out_dir: str | Path) -> dict[str, Path]:
+    """Write the three STBench JSON files and an ``images/`` folder; returns the paths."""
+    release = release if isinstance(release, Release) else Release(release)
+    out_dir = Path(out_dir)
+    (out_dir / "images").mkdir(parents=True, exist_ok=True)
+    names: dict[str, str] = {}
+
+    def image_name(sample: Sample) -> str:
+        if sample.image_id not in names:
+            names[sample.image_id] = _image_name(sample)
+            (out_dir / "images" / names[sample.image_id]).write_bytes(sample.image)
+        return names[sample.image_id]
+
+    captions: dict[str, list] = defaultdict(list)
+    for sample in release.samples("description", with_image=True):
+        captions[image_name(sample)].append(
+            {
+                "segmentation": sample.prompts[0]["mask"],
+                "caption": sample.references[0],
+                "id": sample.id,
+                "question": sample.question,
+                "references": sample.references,
+                "segmentations": {p["tag"]: p["mask"] for p in sample.prompts},
+            }
+        )
+    mcqs: dict[str, list] = defaultdict(list)
+    for sample in release.samples("mcq", with_image=True):
+        lines = [f"{OPTION_LETTERS[i]}. {option}" for i, option in enumerate(sample.options)]
+        mcqs[image_name(sample)].append(
+            {
+                "object": sample.prompts[0]["mask"],
+                "question": "\n".join([sample.question, *lines]),
+                "answer": OPTION_LETTERS[sample.answer],
+                "id": sample.id,
+                "segmentations": {p["tag"]: p["mask"] for p in sample.prompts},
+            }
+        )
+    vres = []
+    for sample in release.samples("vt_res", with_image=True):
+        segmentations = {p["tag"]: p["mask"] for p in sample.prompts}
+        target_tags = [f"<region{len(sample.prompts) + k + 1}>" for k in range(len(sample.targets))]
+        segmentations.update(zip(target_tags, sample.targets, strict=True))
+        vres.append(
+            {
+                "image_name": image_name(sample),
+                "question": sample.question,
+                "answer": " and ".join(target_tags) if target_tags else "none",
+                "segmentations": segmentations,
+                "id": sample.id,
+            }
+        )
+    paths = {
+        "description": out_dir / CAPTION_FILE,
+        "mcq": out_dir / MCQ_FILE,
+        "vt_res": out_dir / VRES_FILE,
+    }
+    content = {
+        "description": [{"image_name": k, "object_annotations": v} for k, v in captions.items()],
+        "mcq": [{"image_name": k, "mcqs": v} for k, v in mcqs.items()],
+        "vt_res": vres,
+    }
+    for task, path in paths.items():
+        path.write_text(json.dumps(content[task]))
+    return paths
+
+
+class _Importer:
+    def __init__(self, folder: Path, images_dir: Path):
+        self.folder = folder
+        self.images_dir = images_dir
+        self.cache: dict[str, tuple[bytes, int, int]] = {}
+
+    def load_json(self, name: str) -> list | None:
+        path = self.folder / name
+        if not path.is_file():
+            return None
+        try:
+            data = json.loads(path.read_text())
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise SourceError(f"not valid JSON: {exc}", where=str(path)) from None
+        if not isinstance(data, list):
+            raise SourceError("must hold a JSON list of images", where=str(path))
+        return data
+
+    def image(self, image_name: Any, where: str) -> tuple[bytes, int, int]:
+        if not isinstance(image_name, str):
+            raise SourceError("'image_name' must be a string", where=where)
+        if image_name not in self.cache:
+            from PIL import Image
+
+            path = self.images_dir / image_name
+            if not path.is_file():
+                raise SourceError(f"image file not found: {path}", where=where)
+            data = path.read_bytes()
+            with Image.open(io.BytesIO(data)) as opened:
+                self.cache[image_name] = (data, opened.height, opened.width)
+        return self.cache[image_name]
+
+    def sample(self, task: str, image_name: str, where: str, key: Any, **fields: Any) -> Sample:
+        data, height, width = self.image(image_name, where)
+        for prompt in fields["prompts"]:
+            prompt["mask"] = check_rle(prompt["mask"], (height, width), where=where)
+        sample = Sample(
+            id=fields.pop("id", None) or make_sample_id(task, "stbench", image_name, key),
+            task=task,
+            image_id=Path(image_name).stem,
+            width=width,
+            height=height,
+            image=data,
+            source={"dataset": "stbench", "image_name": image_name},
+            meta={"file_name": image_name, "imported_from": where},
+            **fields,
+        )
+        return validate_sample(sample)
+
+
+def import_stbench(folder: str | Path, images_dir: str | Path | None = None) -> list[Sample]:
+    """Read whichever of the three STBench files exist in ``folder`` into samples."""
+    folder = Path(folder)
+    importer = _Importer(folder, Path(images_dir) if images_dir else folder / "images")
+    samples: list[Sample] = []
+    for i, entry in enumerate(importer.load_json(CAPTION_FILE) or []):
+        for j, obj in enumerate(entry.get("object_annotations", [])):
+            where = f"{folder / CAPTION_FILE}, image {i}, object {j}"
+            prompts = obj.get("segmentations") or {"<region1>": obj.get("segmentation")}
+            samples.append(
+                importer.sample(
+                    "description", entry.get("image_name"), where, (j,), id=obj.get("id"),
+                    question=obj.get("question") or DESCRIPTION_QUESTION,
+                    prompts=[{"tag": t, "mask": m} for t, m in prompts.items()],
+                    references=obj.get("references") or [obj.get("caption")],
+                )
+            )  # fmt: skip
+    for i, entry in enumerate(importer.load_json(MCQ_FILE) or []):
+        for j, mcq in enumerate(entry.get("mcqs", [])):
+            where = f"{folder / MCQ_FILE}, image {i}, question {j}"
+            stem, options = _split_options(str(mcq.get("question", "")), where)
+            answer = str(mcq.get("answer", "")).strip().rstrip(".")
+            if answer not in OPTION_LETTERS[: len(options)]:
+                raise SourceError(f"answer {answer!r} is not an option letter", where=where)
+            tag = (prompt_tags(stem) or ["<region1>"])[0]
+            prompts = mcq.get("segmentations") or {tag: mcq.get("object")}
+            samples.append(
+                importer.sample(
+                    "mcq", entry.get("image_name"), where, (j,), id=mcq.get("id"), question=stem,
+                    prompts=[{"tag": t, "mask": m} for t, m in prompts.items()],
+                    options=options, answer=OPTION_LETTERS.index(answer),
+                )
+            )  # fmt: skip
+    for i, entry in enumerate(importer.load_json(VRES_FILE) or []):
+        where = f"{folder / VRES_FILE}, item {i}"
+        segmentations = entry.get("segmentations") or {}
+        question, answer = str(entry.get("question", "")), str(entry.get("answer", ""))
+        missing = [t for t in prompt_tags(question) + prompt_tags(answer) if t not in segmentations]
+        if missing:
+            raise SourceError(f"tags {missing} have no entry in 'segmentations'", where=where)
+        data, height, width = importer.image(entry.get("image_name"), where)
+        targets = [check_rle(segmentations[t], (height, width), where) for t in prompt_tags(answer)]
+        samples.append(
+            importer.sample(
+                "vt_res", entry.get("image_name"), where, (i,), id=entry.get("id"),
+                question=question, targets=targets,
+                prompts=[{"tag": t, "mask": segmentations[t]} for t in prompt_tags(question)],
+            )
+        )  # fmt: skip
+    if not samples:
+        raise ReleaseError(
+            f"no STBench files ({CAPTION_FILE}, {MCQ_FILE}, {VRES_FILE}) found", where=str(folder)
+        )
+    return samples
+
+
+def _split_options(question: str, where: str) -> tuple[str, list[str]]:
+    stem_lines, options = [], []
+    for line in question.splitlines():
+        match = OPTION_LINE.match(line.strip())
+        if match and match.group(1) == OPTION_LETTERS[len(options)]:
+            options.append(match.group(2).strip())
+        elif options:
+            raise SourceError(f"text after the options: {line!r}", where=where)
+        else:
+            stem_lines.append(line)
+    if len(options) < 2:
+        raise SourceError("question lists fewer than two 'A. option' lines", where=where)
+    return "\n".join(stem_lines).strip(), options
