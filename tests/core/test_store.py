@@ -93,11 +93,22 @@ def _entry(seq, reviewer, decision, after=None, undoes=None):
         ([_entry(1, "a", "accept"), _entry(2, "b", "accept")], 2, "accepted"),
         ([_entry(1, "a", "accept"), _entry(2, "a", "reject")], 1, "rejected"),
         ([_entry(1, "a", "accept"), _entry(2, "b", "reject")], 1, "conflict"),
-        ([_entry(1, "a", "accept"), _entry(2, "b", "reject"), _entry(3, "c", "resolve_accept")], 1, "accepted"),
-        ([_entry(1, "a", "edit_accept", {"answer": 1}), _entry(2, "b", "edit_accept", {"answer": 2})], 1, "conflict"),
+        (
+            [_entry(1, "a", "accept"), _entry(2, "b", "reject"), _entry(3, "c", "resolve_accept")],
+            1,
+            "accepted",
+        ),
+        (
+            [
+                _entry(1, "a", "edit_accept", {"answer": 1}),
+                _entry(2, "b", "edit_accept", {"answer": 2}),
+            ],
+            1,
+            "conflict",
+        ),
         ([_entry(1, "a", "reject"), _entry(2, "a", "undo", undoes=1)], 1, "pending"),
     ],
-)  # fmt: skip
+)
 def test_derive_state(log, required, status):
     assert derive_state("s", log, required).status == status
 
