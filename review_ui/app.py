@@ -1,0 +1,323 @@
+"""The Gradio 6 Blocks app of the manual check.
+
+API:
+  build_app(store, default_reviewer, display_dir) -> gr.Blocks
+  launch_app(app, host, port, users, display_dir) -> url   serve without blocking; login when users given
+
+Endpoints (``api_name``, usable from gradio_client; every one returns the whole page):
+  /show                          the reviewer's current sample
+  /filter(task, status, category, reviewer)
+  /accept(sample_id)  /skip(sample_id)  /undo()
+  /edit_accept(sample_id, question, references, options, answer)
+  /reject(sample_id, reason, note)
+  /use_instance(sample_id, slot, instance)      put an instance of the image into a mask slot
+  /load_editor(sample_id, slot)  /apply_mask(sample_id, slot, editor)   brush / erase edits
+  /agreement()                   the agreement report (Markdown)
+The reviewer is the logged-in user (``default_reviewer`` when the app runs without login).
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from perbench.errors import PerBenchError
+from perbench.schema import OPTION_LETTERS, TASKS
+from perbench.store import CandidateStore
+from review_ui.agreement import agreement_report, format_report
+from review_ui.auth import check_password, require_auth_off_loopback
+from review_ui.controller import REJECT_REASONS, ReviewController, Screen
+from review_ui.queue import ALL, STATUS_FILTERS, Filters
+from review_ui.shortcuts import SHORTCUTS_JS, button_label
+from review_ui.view import mask_from_editor
+
+CSS = """
+.pb-progress { font-size: 0.85em; }
+.pb-row { display: flex; gap: 0.6em; align-items: center; margin: 2px 0; }
+.pb-bar { display: flex; width: 240px; height: 10px; background: #eee; border-radius: 3px; overflow: hidden; }
+"""
+
+
+def _new_session() -> dict[str, Any]:
+    return {"filters": asdict(Filters()), "mask_edits": {}, "sample_id": None}
+
+
+def build_app(store: CandidateStore, default_reviewer: str, display_dir: Path) -> gr.Blocks:
+    """The review page over ``store``; decisions are written to the store as they are made."""
+    controller = ReviewController(store, display_dir)
+
+    def reviewer_of(request: gr.Request | None) -> str:
+        name = getattr(request, "username", None) if request is not None else None
+        return name or default_reviewer
+
+    with gr.Blocks(title="PerBench review", delete_cache=(3600, 3600)) as app:
+        session = gr.State(_new_session())
+        with gr.Row():
+            task_filter = gr.Dropdown([ALL, *TASKS], value=ALL, label="Task")
+            status_filter = gr.Dropdown(
+                list(STATUS_FILTERS), value=STATUS_FILTERS[0], label="Status"
+            )
+            category_filter = gr.Dropdown([ALL], value=ALL, label="Category")
+            reviewer_filter = gr.Dropdown([ALL], value=ALL, label="Decided by")
+        progress = gr.HTML()
+        with gr.Row():
+            with gr.Column(scale=3):
+                image = gr.Image(
+                    label="Sample", type="filepath", interactive=False, buttons=["fullscreen"]
+                )
+                draft = gr.Markdown()
+            with gr.Column(scale=2):
+                sample_box = gr.Textbox(label="Sample id", interactive=False, elem_id="sample-id")
+                header = gr.Markdown()
+                question = gr.Textbox(label="Question", lines=2)
+                references = gr.Textbox(label="References (blank line between two)", lines=4)
+                options = gr.Textbox(label="Options (one per line)", lines=4)
+                answer = gr.Radio(list(OPTION_LETTERS[:2]), label="Correct option")
+                with gr.Row():
+                    accept_btn = gr.Button(
+                        button_label("a"), variant="primary", elem_id="accept-btn"
+                    )
+                    edit_btn = gr.Button(button_label("e"), elem_id="edit-btn")
+                    skip_btn = gr.Button(button_label("s"), elem_id="skip-btn")
+                    undo_btn = gr.Button(button_label("u"), elem_id="undo-btn")
+                reason = gr.Radio(
+                    [f"{n}. {text}" for n, text in enumerate(REJECT_REASONS, start=1)],
+                    label="Reject reason (keys 1-8)",
+                    elem_id="reject-reason",
+                )
+                note = gr.Textbox(label="Note (free text)", lines=1)
+                reject_btn = gr.Button(button_label("r"), variant="stop", elem_id="reject-btn")
+                message = gr.Markdown(elem_id="message")
+        with gr.Accordion("Edit masks", open=False):
+            with gr.Row():
+                mask_slot = gr.Dropdown([], label="Mask to change")
+                instance = gr.Dropdown([], label="Instance of this image")
+            with gr.Row():
+                use_instance_btn = gr.Button("Use this instance")
+                load_editor_btn = gr.Button("Load the mask into the editor")
+                apply_mask_btn = gr.Button("Use the edited mask")
+            editor = gr.ImageEditor(
+                label="Brush paints the mask, eraser removes it",
+                type="numpy",
+                sources=[],
+                brush=gr.Brush(colors=["#28dc28"], default_color="#28dc28", color_mode="fixed"),
+                eraser=gr.Eraser(),
+                transforms=[],
+                layers=False,
+            )
+        with gr.Accordion("Agreement report", open=False):
+            report_btn = gr.Button("Compute")
+            report = gr.Markdown()
+
+        page = [
+            image, sample_box, header, draft, question, references, options, answer, message,
+            progress, mask_slot, instance, category_filter, reviewer_filter, editor, session,
+        ]  # fmt: skip
+
+        def render(screen: Screen, state: dict[str, Any]) -> tuple:
+            state = {**state, "sample_id": screen.sample_id, "mask_edits": screen.mask_edits}
+            filters = state["filters"]
+            categories = gr.Dropdown([ALL, *screen.categories], value=filters["category"])
+            reviewers = gr.Dropdown([ALL, *screen.reviewers], value=filters["reviewer"])
+            view = screen.view
+            if view is None:
+                hidden = gr.Textbox(value="", visible=False)
+                return (
+                    None, "", screen.header, "", gr.Textbox(value=""), hidden, hidden,
+                    gr.Radio(visible=False), screen.message, screen.progress_html,
+                    gr.Dropdown([], value=None), gr.Dropdown([], value=None),
+                    categories, reviewers, None, state,
+                )  # fmt: skip
+            sample = view.sample
+            letters = list(OPTION_LETTERS[: len(sample.options or [])])
+            return (
+                str(view.image_path),
+                sample.id,
+                screen.header,
+                view.draft_markdown,
+                gr.Textbox(value=sample.question),
+                gr.Textbox(
+                    value="\n\n".join(sample.references or []), visible=sample.task == "description"
+                ),
+                gr.Textbox(value="\n".join(sample.options or []), visible=sample.task == "mcq"),
+                gr.Radio(
+                    letters,
+                    value=OPTION_LETTERS[sample.answer] if sample.answer is not None else None,
+                    visible=sample.task == "mcq",
+                ),
+                screen.message,
+                screen.progress_html,
+                gr.Dropdown(screen.slots, value=screen.slots[0] if screen.slots else None),
+                gr.Dropdown(screen.instances, value=None),
+                categories,
+                reviewers,
+                None,
+                state,
+            )
+
+        def guarded(handler):
+            @functools.wraps(handler)
+            def run(*args):
+                try:
+                    return handler(*args)
+                except PerBenchError as exc:
+                    raise gr.Error(str(exc)) from None
+
+            return run
+
+        def filters_of(state: dict[str, Any]) -> Filters:
+            return Filters(**state["filters"])
+
+        def own_edits(state: dict[str, Any], sample_id: str) -> dict[str, Any]:
+            return state["mask_edits"] if state.get("sample_id") == sample_id else {}
+
+        @guarded
+        def show(state, request: gr.Request):
+            reviewer = reviewer_of(request)
+            return render(controller.screen(reviewer, filters_of(state)), state)
+
+        @guarded
+        def set_filters(task, status, category, reviewer_name, state, request: gr.Request):
+            reviewer = reviewer_of(request)
+            state = {**state, "filters": asdict(Filters(task, status, category, reviewer_name))}
+            return render(controller.screen(reviewer, filters_of(state)), state)
+
+        @guarded
+        def accept(sample_id, state, request: gr.Request):
+            reviewer = reviewer_of(request)
+            return render(
+                controller.decide(reviewer, filters_of(state), sample_id, "accept"), state
+            )
+
+        @guarded
+        def skip(sample_id, state, request: gr.Request):
+            reviewer = reviewer_of(request)
+            return render(controller.decide(reviewer, filters_of(state), sample_id, "skip"), state)
+
+        @guarded
+        def undo(state, request: gr.Request):
+            reviewer = reviewer_of(request)
+            return render(controller.undo(reviewer, filters_of(state)), state)
+
+        @guarded
+        def edit_accept(
+            sample_id,
+            question_text,
+            references_text,
+            options_text,
+            letter,
+            state,
+            request: gr.Request,
+        ):
+            reviewer = reviewer_of(request)
+            filters = filters_of(state)
+            after = controller.form_edits(
+                sample_id, question_text, references_text, options_text, letter,
+                own_edits(state, sample_id), filters,
+            )  # fmt: skip
+            return render(
+                controller.decide(reviewer, filters, sample_id, "edit_accept", after=after), state
+            )
+
+        @guarded
+        def reject(sample_id, reason_text, note_text, state, request: gr.Request):
+            reviewer = reviewer_of(request)
+            reason_name = (reason_text or "").split(". ", 1)[-1] or None
+            screen = controller.decide(
+                reviewer, filters_of(state), sample_id, "reject", reason=reason_name, note=note_text
+            )
+            return (*render(screen, state), None, "")
+
+        def show_mask_edit(sample_id, state, reviewer, edits, message):
+            screen = controller.screen(
+                reviewer, filters_of(state), sample_id, message, mask_edits=edits
+            )
+            return render(screen, state)
+
+        @guarded
+        def use_instance(sample_id, slot, instance_label, state, request: gr.Request):
+            reviewer = reviewer_of(request)
+            filters = filters_of(state)
+            mask = controller.instance_mask(sample_id, instance_label or "")
+            edits = controller.mask_edit(
+                sample_id, slot, mask, own_edits(state, sample_id), filters
+            )
+            message = f"{slot} now uses {instance_label}; press Edit & accept to record it."
+            return show_mask_edit(sample_id, state, reviewer, edits, message)
+
+        @guarded
+        def load_editor(sample_id, slot, state):
+            return controller.editor_value(
+                sample_id, slot, own_edits(state, sample_id), filters_of(state)
+            )
+
+        @guarded
+        def apply_mask(sample_id, slot, editor_value, state, request: gr.Request):
+            reviewer = reviewer_of(request)
+            sample = controller.store.candidate(sample_id, with_image=False)
+            rle = mask_from_editor(editor_value, sample.height, sample.width)
+            filters = filters_of(state)
+            edits = controller.mask_edit(sample_id, slot, rle, own_edits(state, sample_id), filters)
+            message = f"{slot} replaced by the edited mask; press Edit & accept to record it."
+            return show_mask_edit(sample_id, state, reviewer, edits, message)
+
+        @guarded
+        def agreement():
+            return format_report(agreement_report(store))
+
+        app.load(show, [session], page, api_name="show")
+        filters = [task_filter, status_filter, category_filter, reviewer_filter]
+        triggers = [dropdown.input for dropdown in filters]
+        gr.on(triggers, set_filters, [*filters, session], page, api_name="filter")
+        accept_btn.click(accept, [sample_box, session], page, api_name="accept")
+        skip_btn.click(skip, [sample_box, session], page, api_name="skip")
+        undo_btn.click(undo, [session], page, api_name="undo")
+        edit_inputs = [sample_box, question, references, options, answer, session]
+        edit_btn.click(edit_accept, edit_inputs, page, api_name="edit_accept")
+        reject_btn.click(
+            reject, [sample_box, reason, note, session], [*page, reason, note], api_name="reject"
+        )
+        use_instance_btn.click(
+            use_instance, [sample_box, mask_slot, instance, session], page, api_name="use_instance"
+        )
+        load_editor_btn.click(
+            load_editor, [sample_box, mask_slot, session], editor, api_name="load_editor"
+        )
+        apply_mask_btn.click(
+            apply_mask, [sample_box, mask_slot, editor, session], page, api_name="apply_mask"
+        )
+        report_btn.click(agreement, None, report, api_name="agreement")
+    app.queue(default_concurrency_limit=8)
+    return app
+
+
+def launch_app(
+    app: gr.Blocks,
+    host: str,
+    port: int | None,
+    users: dict[str, str],
+    display_dir: Path,
+) -> str:
+    """Serve ``app`` in the background; login required when ``users`` is given. Returns the URL.
+
+    Refuses a non-loopback ``host`` without users. Call ``app.block_thread()`` to wait on it.
+    """
+    require_auth_off_loopback(host, users)
+    auth = (lambda name, password: check_password(users, name, password)) if users else None
+    _, url, _ = app.launch(
+        server_name=host,
+        server_port=port,
+        auth=auth,
+        auth_message="PerBench review: log in with your reviewer account.",
+        prevent_thread_lock=True,
+        allowed_paths=[str(display_dir)],
+        quiet=True,
+        ssr_mode=False,
+        js=SHORTCUTS_JS,
+        css=CSS,
+    )
+    return url

