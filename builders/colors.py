@@ -1,0 +1,53 @@
+"""Colour names of an object's pixels, decided in CIELAB (a perceptual colour space).
+
+API:
+  COLOR_NAMES                        the eleven basic colour terms, with a reference sRGB value
+  name_colors(pixels)                -> [(name, fraction), ...] most frequent first
+  color_distance(name_a, name_b)     CIE76 distance (Delta E) between two named colours
+
+pixels: (N, 3) uint8 sRGB. Each pixel takes the name of the nearest reference colour in Lab
+(Delta E 1976); the fractions of the names are the confidence. At most ``MAX_PIXELS`` pixels,
+taken with a fixed stride, are classified, so the result is deterministic and fast.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from skimage.color import rgb2lab
+
+COLOR_NAMES: dict[str, tuple[int, int, int]] = {
+    "black": (25, 25, 25),
+    "white": (240, 240, 240),
+    "gray": (128, 128, 128),
+    "red": (200, 30, 35),
+    "orange": (240, 140, 30),
+    "yellow": (240, 215, 40),
+    "green": (50, 150, 60),
+    "blue": (40, 90, 200),
+    "purple": (130, 60, 160),
+    "pink": (240, 150, 185),
+    "brown": (120, 75, 40),
+}
+MAX_PIXELS = 4096
+_NAMES = list(COLOR_NAMES)
+_REFERENCE_LAB = rgb2lab(np.array([list(COLOR_NAMES.values())], dtype=np.uint8))[0]
+
+
+def name_colors(pixels: np.ndarray) -> list[tuple[str, float]]:
+    """Colour names of ``pixels`` (N, 3) uint8 with their fractions, most frequent first."""
+    if len(pixels) == 0:
+        return []
+    stride = max(1, len(pixels) // MAX_PIXELS)
+    lab = rgb2lab(np.asarray(pixels[::stride], dtype=np.uint8)[None])[0]
+    distances = np.linalg.norm(lab[:, None, :] - _REFERENCE_LAB[None, :, :], axis=2)
+    counts = np.bincount(distances.argmin(axis=1), minlength=len(_NAMES))
+    order = np.argsort(-counts, kind="stable")
+    total = counts.sum()
+    return [(_NAMES[i], round(float(counts[i] / total), 3)) for i in order if counts[i]]
+
+
+def color_distance(name_a: str, name_b: str) -> float:
+    """Delta E (CIE76) between two reference colours."""
+    return float(
+        np.linalg.norm(_REFERENCE_LAB[_NAMES.index(name_a)] - _REFERENCE_LAB[_NAMES.index(name_b)])
+    )

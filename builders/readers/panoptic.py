@@ -1,0 +1,149 @@
+"""COCO panoptic reader: one PNG of segment ids per image plus ``segments_info``.
+
+API:
+  PanopticReader(panoptic_json, png_dir, images_dir, include_stuff=False, shard_size=500,
+                 skip_errors=False)
+
+Format (upstream, exactly): ``images[{id, file_name, height, width}]``, ``annotations[{image_id,
+file_name (the PNG), segments_info[{id, category_id, area, bbox, iscrowd}]}]``,
+``categories[{id, name, supercategory, isthing}]``; a pixel's segment id is R + 256*G + 256^2*B.
+Stuff segments (``isthing`` 0) are left out unless ``include_stuff``. A segment id absent from
+its PNG is a broken annotation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from builders.readers.base import AnnotatedReader, chunk_index, chunk_names, load_json, readable
+from builders.readers.coco import COCO_LICENSE, _require
+from perbench.errors import SourceError
+from perbench.masks import area, read_png_mask
+from perbench.sources import Instance, SourceImage, read_file_bytes
+
+
+class PanopticReader(AnnotatedReader):
+    """COCO panoptic segmentation: thing segments (and optionally stuff) as instances."""
+
+    name = "coco_panoptic"
+    license = COCO_LICENSE
+
+    def __init__(
+        self,
+        panoptic_json: str | Path,
+        png_dir: str | Path,
+        images_dir: str | Path,
+        include_stuff: bool = False,
+        shard_size: int = 500,
+        skip_errors: bool = False,
+    ):
+        super().__init__(skip_errors)
+        self.path = Path(panoptic_json)
+        self.png_dir = Path(png_dir)
+        self.images_dir = Path(images_dir)
+        self.include_stuff = include_stuff
+        self.shard_size = shard_size
+        self._index: dict[str, Any] | None = None
+
+    @property
+    def prefix(self) -> str:
+        return f"{self.name}/{self.path.stem}"
+
+    def index(self) -> dict[str, Any]:
+        if self._index is None:
+            data = load_json(self.path)
+            where = str(self.path)
+            _require(data, ("images", "annotations", "categories"), where)
+            categories = {}
+            for i, c in enumerate(data["categories"]):
+                categories[_require(c, ("id", "name"), f"{where}, categories[{i}]")["id"]] = c
+            images = {}
+            for i, image in enumerate(data["images"]):
+                images[
+                    _require(
+                        image, ("id", "file_name", "height", "width"), f"{where}, images[{i}]"
+                    )["id"]
+                ] = image
+            annotations = {}
+            for i, ann in enumerate(data["annotations"]):
+                _require(
+                    ann, ("image_id", "file_name", "segments_info"), f"{where}, annotations[{i}]"
+                )
+                if ann["image_id"] not in images:
+                    raise SourceError(
+                        f"unknown image id {ann['image_id']}", where=f"{where}, annotations[{i}]"
+                    )
+                annotations[ann["image_id"]] = ann
+            image_ids = sorted(annotations, key=lambda i: (str(type(i)), i))
+            self._index = {
+                "categories": categories,
+                "images": images,
+                "annotations": annotations,
+                "image_ids": image_ids,
+            }
+        return self._index
+
+    def categories(self) -> list[tuple[str, str | None]]:
+        cats = self.index()["categories"].values()
+        return [
+            (readable(c["name"]), c.get("supercategory"))
+            for c in cats
+            if self.include_stuff or c.get("isthing", 1)
+        ]
+
+    def shards(self) -> list[str]:
+        return chunk_names(len(self.index()["image_ids"]), self.shard_size, self.prefix)
+
+    def read_shard(self, shard: str) -> Iterator[SourceImage]:
+        index = self.index()
+        start = chunk_index(shard, self.prefix, str(self.path)) * self.shard_size
+        for image_id in index["image_ids"][start : start + self.shard_size]:
+            yield from self._guarded(lambda i=image_id: self._image(index, i))
+
+    def _image(self, index: dict[str, Any], image_id: Any) -> SourceImage:
+        record, ann = index["images"][image_id], index["annotations"][image_id]
+        path = self.images_dir / record["file_name"]
+        if not path.is_file():
+            raise SourceError(f"image file of image id {image_id} not found", where=str(path))
+        png = self.png_dir / ann["file_name"]
+        height, width = int(record["height"]), int(record["width"])
+        instances = []
+        for position, segment in enumerate(ann["segments_info"]):
+            where = f"{self.path}, image id {image_id}, segments_info[{position}]"
+            _require(segment, ("id", "category_id"), where)
+            category = index["categories"].get(segment["category_id"])
+            if category is None:
+                raise SourceError(f"unknown category id {segment['category_id']}", where=where)
+            if not (self.include_stuff or category.get("isthing", 1)):
+                continue
+            mask = read_png_mask(png, value=int(segment["id"]))
+            if tuple(mask["size"]) != (height, width) or area(mask) == 0:
+                raise SourceError(
+                    f"segment id {segment['id']} is absent from {png.name} or the PNG is not {height}x{width}",
+                    where=where,
+                )
+            instances.append(
+                Instance(
+                    id=str(segment["id"]),
+                    mask=mask,
+                    category=readable(
+                        category["name"].replace("-merged", "").replace("-other", "")
+                    ),
+                    supercategory=category.get("supercategory"),
+                    iscrowd=bool(segment.get("iscrowd", 0)),
+                    extra={"isthing": bool(category.get("isthing", 1))},
+                )
+            )
+        return SourceImage(
+            key=f"{self.name}-{image_id}",
+            file_name=record["file_name"],
+            width=width,
+            height=height,
+            instances=instances,
+            load_bytes=read_file_bytes(path),
+            dataset=self.name,
+            license=self.license,
+            extra={"source_image_id": image_id},
+        )

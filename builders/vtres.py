@@ -1,0 +1,198 @@
+"""V-T RES candidates: texts that refer to target object(s) through prompt regions.
+
+API:
+  Referral                    one referring text with its prompts and exact target set
+  referrals(scene) -> (list[Referral], skipped Counter)    every unambiguous referral
+  vtres_samples(scene) -> (samples, skipped Counter)        a seeded, rate-controlled choice
+
+Relations (builders.relations): left_of, right_of, above, below, overlapping, nearest (one
+prompt, a named category), between (two prompts), same_category (no category named).
+Ambiguity check: a referral is kept only when every instance of the named category in the image
+(the prompts excluded; crowd regions never; categories with crowd regions or not exhaustively
+annotated never named) gets a clear True/False from the relation test, so exactly the target set
+satisfies the text; and every target is a selected object (big and whole enough to segment).
+No-target texts come from present categories where nothing satisfies the relation and from the
+image's known-absent categories (LVIS ``neg_category_ids``). Per image, up to
+``vtres_per_image`` referrals are drawn: each draw is no-target with probability
+``no_target_rate``, multi-target with ``multi_target_rate``, else single-target (falling back to
+another kind when the wanted one is exhausted; a kind whose rate is 0 is never drawn).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from itertools import combinations
+from typing import Any
+
+from builders.objects import ObjectFacts, plural
+from builders.relations import PAIR_RELATIONS, between, nearest
+from builders.scene import Scene
+from perbench.schema import Sample, make_sample_id
+
+PHRASES = {
+    "left_of": "to the left of <region1>",
+    "right_of": "to the right of <region1>",
+    "above": "above <region1>",
+    "below": "below <region1>",
+    "overlapping": "overlapping <region1>",
+    "nearest": "nearest to <region1>",
+    "between": "horizontally between <region1> and <region2>",
+}
+SAME_CATEGORY_TEXTS = {
+    "single": "the other object of the same category as <region1>",
+    "multi": "all other objects of the same category as <region1>",
+    "none": "another object of the same category as <region1>",
+}
+
+
+@dataclass
+class Referral:
+    """``kind`` is single, multi or none; ``category`` None for same_category texts."""
+
+    relation: str
+    category: str | None
+    prompts: list[ObjectFacts]
+    targets: list[ObjectFacts]
+
+    @property
+    def kind(self) -> str:
+        return "none" if not self.targets else "single" if len(self.targets) == 1 else "multi"
+
+    @property
+    def text(self) -> str:
+        if self.relation == "same_category":
+            return SAME_CATEGORY_TEXTS[self.kind]
+        noun = self.category or "object"
+        head = f"all the {plural(noun)}" if self.kind == "multi" else f"the {noun}"
+        return f"{head} {PHRASES[self.relation]}"
+
+
+def _named_categories(scene: Scene) -> set[str | None]:
+    present = {f.category for f in scene.facts if not f.instance.iscrowd}
+    return {c for c in present if c not in scene.incomplete}
+
+
+def _judge(
+    relation: str,
+    category: str | None,
+    prompts: list[ObjectFacts],
+    verdicts: list[tuple[ObjectFacts, bool | None]],
+    skipped: Counter[str],
+) -> Referral | None:
+    if any(v is None for _, v in verdicts):
+        skipped["vt_res ambiguous (an object is too close to call)"] += 1
+        return None
+    targets = [f for f, v in verdicts if v]
+    return Referral(relation, category, prompts, targets)
+
+
+def referrals(scene: Scene) -> tuple[list[Referral], Counter[str]]:
+    skipped: Counter[str] = Counter()
+    found: list[Referral] = []
+    categories = sorted(_named_categories(scene), key=str)
+    absent = sorted(scene.image.extra.get("negative_categories", []))
+    margin = scene.margin
+
+    def pool(category: str | None, exclude: list[ObjectFacts]) -> list[ObjectFacts]:
+        ids = {p.index for p in exclude}
+        return [
+            f
+            for f in scene.facts
+            if f.category == category and f.index not in ids and not f.instance.iscrowd
+        ]
+
+    for prompt in scene.selected:
+        for name, test in PAIR_RELATIONS.items():
+            for category in categories:
+                verdicts = [(f, test(f, prompt, margin)) for f in pool(category, [prompt])]
+                found.append(_judge(name, category, [prompt], verdicts, skipped))
+            found.extend(Referral(name, category, [prompt], []) for category in absent)
+        for category in categories:
+            candidates = pool(category, [prompt])
+            if candidates:
+                winner = nearest(candidates, prompt, scene.config.nearest_ratio)
+                if winner is None:
+                    skipped["vt_res ambiguous (nearest not clear)"] += 1
+                found.append(Referral("nearest", category, [prompt], [winner]) if winner else None)
+        if scene.count_known(prompt.category):
+            found.append(Referral("same_category", None, [prompt], pool(prompt.category, [prompt])))
+    for first, second in combinations(scene.selected, 2):
+        if abs(first.centroid[0] - second.centroid[0]) < 6 * margin:
+            continue
+        left, right = sorted((first, second), key=lambda f: f.centroid[0])
+        for category in categories:
+            verdicts = [(f, between(f, left, right, margin)) for f in pool(category, [left, right])]
+            found.append(_judge("between", category, [left, right], verdicts, skipped))
+    selected = {f.index for f in scene.selected}
+    kept = []
+    for referral in found:
+        if referral is None:
+            continue
+        if any(t.index not in selected for t in referral.targets):
+            skipped["vt_res target too small or truncated"] += 1
+            continue
+        kept.append(referral)
+    return kept, skipped
+
+
+def _draw(scene: Scene, found: list[Referral]) -> list[Referral]:
+    rng = scene.rng("vtres")
+    config = scene.config
+    by_kind: dict[str, list[Referral]] = {"single": [], "multi": [], "none": []}
+    for position in rng.permutation(len(found)):
+        by_kind[found[int(position)].kind].append(found[int(position)])
+    allowed = ["single"] + [
+        k
+        for k, rate in (("multi", config.multi_target_rate), ("none", config.no_target_rate))
+        if rate > 0
+    ]
+    chosen = []
+    while len(chosen) < config.vtres_per_image and any(by_kind[k] for k in allowed):
+        draw = rng.random()
+        wanted = (
+            "none"
+            if draw < config.no_target_rate
+            else "multi"
+            if draw < config.no_target_rate + config.multi_target_rate
+            else "single"
+        )
+        kind = next(k for k in [wanted, *allowed] if k in allowed and by_kind[k])
+        chosen.append(by_kind[kind].pop())
+    return chosen
+
+
+def vtres_samples(scene: Scene) -> tuple[list[Sample], Counter[str]]:
+    found, skipped = referrals(scene)
+    samples = []
+    for referral in _draw(scene, found):
+        prompt_ids = [p.instance.id for p in referral.prompts]
+        sample_id = make_sample_id(
+            "vt_res", scene.image.key, prompt_ids, referral.relation, referral.category
+        )
+        relation: dict[str, Any] = {
+            "name": referral.relation,
+            "category": referral.category,
+            "prompt_instance_ids": prompt_ids,
+            "margin_px": round(scene.margin, 3),
+        }
+        if referral.relation == "nearest":
+            relation["nearest_ratio"] = scene.config.nearest_ratio
+        meta = {
+            "category": referral.category,
+            "relation": relation,
+            "kind": referral.kind,
+            "target_instance_ids": [t.instance.id for t in referral.targets],
+            "attributes": {p.instance.id: p.to_meta() for p in referral.prompts},
+        }
+        samples.append(
+            scene.base_sample(
+                "vt_res",
+                sample_id,
+                f"Please segment {referral.text}.",
+                referral.prompts,
+                meta,
+                targets=[t.instance.mask for t in referral.targets],
+            )
+        )
+    return samples, skipped
