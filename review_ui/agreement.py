@@ -143,7 +143,8 @@ def format_report(report: dict[str, Any]) -> str:
     lines += [
         "",
         f"**Mask IoU between approved masks (where one was edited):** {masks['count']} pairs, "
-        f"mean {_number(masks['mean'])}, median {_number(masks['median'])}, min {_number(masks['min'])}",
+        f"mean {_number(masks['mean'])}, median {_number(masks['median'])}, "
+        f"min {_number(masks['min'])}",
     ]
     lines += [
         f"- {item['sample_id']} {html.escape(item['field'])} ({' & '.join(item['reviewers'])}): "

@@ -2,7 +2,7 @@
 
 API:
   build_app(store, default_reviewer, display_dir) -> gr.Blocks
-  launch_app(app, host, port, users, display_dir) -> url   serve without blocking; login when users given
+  launch_app(app, host, port, users, display_dir) -> url   serve in the background (login if users)
 
 Endpoints (``api_name``, usable from gradio_client; every one returns the whole page):
   /show                          the reviewer's current sample
@@ -38,7 +38,7 @@ from review_ui.view import mask_from_editor
 CSS = """
 .pb-progress { font-size: 0.85em; }
 .pb-row { display: flex; gap: 0.6em; align-items: center; margin: 2px 0; }
-.pb-bar { display: flex; width: 240px; height: 10px; background: #eee; border-radius: 3px; overflow: hidden; }
+.pb-bar { display: flex; width: 240px; height: 10px; background: #eee; overflow: hidden; }
 """
 
 

@@ -136,8 +136,8 @@ class ReviewController:
         for task, counts in self.queue.task_progress().items():
             total = sum(counts.values()) or 1
             segments = "".join(
-                f"<div title='{status}: {counts[status]}' style='width:{100 * counts[status] / total:.2f}%;"
-                f"background:{color}'></div>"
+                f"<div title='{status}: {counts[status]}' "
+                f"style='width:{100 * counts[status] / total:.2f}%;background:{color}'></div>"
                 for status, color in STATUS_COLORS.items()
                 if counts.get(status)
             )
@@ -145,7 +145,8 @@ class ReviewController:
                 f"{status} {counts[status]}" for status in STATUS_COLORS if counts.get(status)
             )
             rows.append(
-                f"<div class='pb-row'><b>{task}</b><div class='pb-bar'>{segments}</div>{summary}</div>"
+                f"<div class='pb-row'><b>{task}</b><div class='pb-bar'>{segments}</div>"
+                f"{summary}</div>"
             )
         for name, counts in self.queue.reviewer_progress().items():
             summary = ", ".join(f"{kind} {n}" for kind, n in sorted(counts.items()))
@@ -198,9 +199,13 @@ class ReviewController:
                 decision = "resolve_reject" if decision == "reject" else "resolve_accept"
             note = (note or "").strip() or None
             latest = self._latest_own(sample_id, reviewer)
-            repeated = latest is not None and (latest.decision, latest.after, latest.reason, latest.note) == (
-                decision, after or None, reason, note,
-            )  # fmt: skip
+            wanted = (decision, after or None, reason, note)
+            repeated = latest is not None and wanted == (
+                latest.decision,
+                latest.after,
+                latest.reason,
+                latest.note,
+            )
             if not repeated:
                 self.store.record(
                     sample_id, reviewer, decision, after=after or None, reason=reason, note=note

@@ -1,7 +1,7 @@
 """One-key shortcuts of the review app, as the JavaScript function Gradio runs on page load.
 
 API:
-  KEYS            {key: (button elem_id, label)}: a accept, e edit & accept, r reject, s skip, u undo
+  KEYS            {key: (button elem_id, label)}: a accept, e edit+accept, r reject, s skip, u undo
   REASON_KEYS     "1".."8" pick the reject reason (radio ``#reject-reason``)
   SHORTCUTS_JS    the ``js=`` argument of ``Blocks.launch``
 
@@ -24,7 +24,7 @@ REASON_KEYS = "12345678"
 
 SHORTCUTS_JS = """
 () => {
-  const buttons = %s;
+  const buttons = __BUTTONS__;
   const typing = (el) => {
     if (!el) return false;
     if (el.isContentEditable) return true;
@@ -35,7 +35,7 @@ SHORTCUTS_JS = """
     if (event.ctrlKey || event.altKey || event.metaKey || event.repeat) return;
     if (typing(event.target)) return;
     const key = event.key.toLowerCase();
-    if (%s.includes(key)) {
+    if (__REASON_KEYS__.includes(key)) {
       const radios = document.querySelectorAll("#reject-reason input[type=radio]");
       const radio = radios[Number(key) - 1];
       if (radio) { event.preventDefault(); radio.click(); }
@@ -47,7 +47,9 @@ SHORTCUTS_JS = """
     if (button && !button.disabled) { event.preventDefault(); button.click(); }
   });
 }
-""" % (json.dumps({key: elem for key, (elem, _) in KEYS.items()}), json.dumps(REASON_KEYS))
+""".replace("__BUTTONS__", json.dumps({key: elem for key, (elem, _) in KEYS.items()})).replace(
+    "__REASON_KEYS__", json.dumps(REASON_KEYS)
+)
 
 
 def button_label(key: str) -> str:

@@ -7,7 +7,7 @@ API:
     .rgb(image_id)           decoded image (H, W, 3) uint8, LRU-cached per image
     .editor_value(sample, slot) -> {"background", "layers", "composite"} for gr.ImageEditor
     .instances(samples)      distinct masks of these samples (same image): [(label, RLE)]
-  mask_slots(sample)         names of the editable masks: "<region1>"..., "target 1"..., "new target"
+  mask_slots(sample)         editable masks: "<region1>"..., "target 1"..., "new target"
   apply_mask(sample, slot, rle) -> edits dict ({"prompts": ...} or {"targets": ...})
   mask_from_editor(value, height, width) -> RLE   painted pixels of every editor layer
   draft_markdown(sample)     the draft answer as Markdown (tags escaped)

@@ -1,0 +1,149 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from perbench.masks import encode
+from review_ui.controller import ReviewController
+from review_ui.queue import ALL, Filters
+from review_ui.view import ReviewEditError
+
+MINE = Filters()
+
+
+@pytest.fixture
+def controller(store, tmp_path):
+    return ReviewController(store, tmp_path / "display")
+
+
+def _log(store):
+    return [(d.reviewer, d.decision, d.sample_id, d.reason, d.undoes) for d in store.decisions()]
+
+
+def test_accept_reject_skip_undo_walk_the_queue(controller, store):
+    first = controller.screen("alice", MINE)
+    assert first.view is not None and first.sample_id == first.view.sample.id
+    second = controller.decide("alice", MINE, first.sample_id, "accept")
+    assert second.sample_id != first.sample_id and "Recorded: accept" in second.message
+    third = controller.decide(
+        "alice", MINE, second.sample_id, "reject", reason="answer wrong", note=" x "
+    )
+    fourth = controller.decide("alice", MINE, third.sample_id, "skip")
+    back = controller.undo("alice", MINE)
+    assert back.sample_id == third.sample_id and "Undid your skip" in back.message
+    assert _log(store) == [
+        ("alice", "accept", first.sample_id, None, None),
+        ("alice", "reject", second.sample_id, "answer wrong", None),
+        ("alice", "skip", third.sample_id, None, None),
+        ("alice", "undo", third.sample_id, None, 3),
+    ]
+    assert store.decisions()[1].note == "x"
+    assert fourth.sample_id != third.sample_id
+    assert "alice</b> (you, 7 left)" in back.progress_html
+
+
+def test_repeated_decision_is_recorded_once(controller, store):
+    sample_id = controller.screen("alice", MINE).sample_id
+    controller.decide("alice", MINE, sample_id, "accept")
+    again = controller.decide("alice", MINE, sample_id, "accept")
+    assert "Already recorded" in again.message
+    assert len(store.decisions()) == 1
+    controller.decide("alice", MINE, sample_id, "reject", reason="duplicate")
+    assert [d.decision for d in store.decisions()] == ["accept", "reject"]
+
+
+def test_reject_needs_a_reason(controller):
+    sample_id = controller.screen("alice", MINE).sample_id
+    with pytest.raises(ReviewEditError, match="pick a reject reason"):
+        controller.decide("alice", MINE, sample_id, "reject")
+    with pytest.raises(ReviewEditError, match="needs a note"):
+        controller.decide("alice", MINE, sample_id, "reject", reason="other", note="  ")
+
+
+def test_edit_and_accept_records_only_changed_fields(controller, store):
+    mcq = next(store.candidates("mcq"))
+    options = "\n".join(mcq.options)
+    same = controller.form_edits(mcq.id, mcq.question, "", options, "A", {}, MINE)
+    assert same == {}
+    after = controller.form_edits(
+        mcq.id, "Which thing is <region1>?", "", options + "\nlamp", "B", {}, MINE
+    )
+    assert after == {
+        "question": "Which thing is <region1>?",
+        "options": [*mcq.options, "lamp"],
+        "answer": 1,
+    }
+    controller.decide("alice", Filters(task="mcq"), mcq.id, "edit_accept", after=after)
+    assert store.state(mcq.id).edits == after
+    with pytest.raises(ReviewEditError, match="correct option 'E'"):
+        controller.form_edits(mcq.id, mcq.question, "", options, "E", {}, MINE)
+    # an edit with no change is a plain accept
+    description = next(store.candidates("description"))
+    text = "\n\n".join(description.references)
+    unchanged = controller.form_edits(
+        description.id, description.question, text, "", None, {}, MINE
+    )
+    controller.decide("alice", MINE, description.id, "edit_accept", after=unchanged)
+    assert store.decisions(description.id)[-1].decision == "accept"
+    two = controller.form_edits(
+        description.id, description.question, "One.\n\n\nTwo\nlines.", "", None, {}, MINE
+    )
+    assert two == {"references": ["One.", "Two\nlines."]}
+
+
+def test_mask_edit_from_an_instance(controller, store):
+    sample = next(store.candidates("vt_res"))
+    screen = controller.screen("alice", Filters(task="vt_res"), sample.id)
+    masks = [controller.instance_mask(sample.id, label) for label in screen.instances]
+    mask = next(m for m in masks if m != sample.targets[0])
+    edits = controller.mask_edit(sample.id, "target 1", mask, {}, MINE)
+    assert edits == {"targets": [mask]}
+    shown = controller.screen("alice", Filters(task="vt_res"), sample.id, mask_edits=edits)
+    assert shown.view.sample.targets == [mask] and shown.mask_edits == edits
+    after = controller.form_edits(sample.id, sample.question, "", "", None, edits, MINE)
+    controller.decide("alice", Filters(task="vt_res"), sample.id, "edit_accept", after=after)
+    assert store.decisions(sample.id)[-1].after == {"targets": [mask]}
+    assert store.decisions(sample.id)[-1].before == {"targets": sample.targets}
+    with pytest.raises(ReviewEditError, match="differs from the image"):
+        controller.mask_edit(sample.id, "target 1", encode(np.ones((4, 4))), {}, MINE)
+    with pytest.raises(ReviewEditError, match="no instance"):
+        controller.instance_mask(sample.id, "#99 nothing")
+
+
+def test_concurrent_disagreement_is_a_conflict_and_can_be_resolved(controller, store):
+    sample_id = controller.screen("alice", MINE).sample_id
+    assert controller.screen("bob", MINE).sample_id == sample_id  # both look at it at once
+    controller.decide("alice", MINE, sample_id, "accept")
+    screen = controller.decide("bob", MINE, sample_id, "reject", reason="text not fluent")
+    assert "**Conflict:** accepted by alice, rejected by bob" in screen.message
+    assert store.state(sample_id).status == "conflict"
+    conflicts = Filters(status="conflict")
+    page = controller.screen("carol", conflicts)
+    assert page.sample_id == sample_id and "Resolving a conflict" in page.header
+    assert "- bob: reject: text not fluent" in page.header
+    controller.decide("carol", conflicts, sample_id, "reject", reason="text not fluent")
+    assert store.decisions(sample_id)[-1].decision == "resolve_reject"
+    assert store.state(sample_id).status == "rejected"
+    assert controller.screen("carol", conflicts).view is None
+
+
+def test_resolution_can_revert_an_edit_to_the_draft(controller, store):
+    sample = next(store.candidates("description"))
+    controller.decide("alice", MINE, sample.id, "edit_accept", after={"references": ["Edited."]})
+    controller.decide("bob", MINE, sample.id, "reject", reason="answer wrong")
+    conflicts = Filters(status="conflict")
+    shown = controller.screen("carol", conflicts, sample.id).view.sample
+    assert shown.references == ["Edited."]  # the form starts from the logged edit
+    draft_text = "\n\n".join(sample.references)
+    after = controller.form_edits(sample.id, sample.question, draft_text, "", None, {}, conflicts)
+    assert after == {"references": sample.references}
+    controller.decide("carol", conflicts, sample.id, "edit_accept", after=after)
+    final = next(store.accepted_samples("description"))
+    assert final.references == sample.references
+
+
+def test_empty_queue_screen(controller, store):
+    screen = controller.screen("alice", Filters(status="accepted", task=ALL))
+    assert screen.view is None and "Nothing to review" in screen.header
+    with pytest.raises(ReviewEditError, match="no sample is shown"):
+        controller.decide("alice", MINE, "", "accept")

@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from perbench.masks import area, decode, empty_rle, encode, iou
+from perbench.render import PROMPT_COLORS, TARGET_COLOR
+from review_ui.view import (
+    NEW_TARGET,
+    ReviewEditError,
+    ViewMaker,
+    apply_mask,
+    draft_markdown,
+    mask_from_editor,
+    mask_slots,
+)
+
+
+def _sample(store, task):
+    return next(store.candidates(task))
+
+
+def test_overlay_shows_prompt_and_target_colours(store, tmp_path):
+    views = ViewMaker(store, tmp_path / "display")
+    sample = _sample(store, "vt_res")
+    view = views.prepare(sample.id)
+    shown = np.asarray(Image.open(view.image_path).convert("RGB")).astype(int)
+    plain = views.rgb(sample.image_id).astype(int)
+    for mask, color in (
+        (sample.prompts[0]["mask"], PROMPT_COLORS[0]),
+        (sample.targets[0], TARGET_COLOR),
+    ):
+        inside = decode(mask).astype(bool)
+        # the tint moves pixels towards the colour: closer than the plain photo was
+        before = np.abs(plain[inside] - color).sum(axis=1).mean()
+        after = np.abs(shown[inside] - color).sum(axis=1).mean()
+        assert after < 0.75 * before
+
+
+def test_edits_change_the_view_not_the_store(store, tmp_path):
+    views = ViewMaker(store, tmp_path / "display")
+    sample = _sample(store, "mcq")
+    view = views.prepare(sample.id, {"options": ["x", "y"], "answer": 1})
+    assert "B. y **&#10004; correct**" in view.draft_markdown
+    assert store.candidate(sample.id).options == sample.options
+
+
+def test_draft_markdown_escapes_tags(store):
+    sample = _sample(store, "description")
+    text = draft_markdown(sample.copy_with(references=["the <b>cup</b> near <region1>"]))
+    assert "&lt;region1&gt;" in text and "<b>" not in text
+    no_target = _sample(store, "vt_res").copy_with(targets=[])
+    assert "No target" in draft_markdown(no_target)
+
+
+def test_mask_slots_and_apply_mask(store):
+    sample = _sample(store, "vt_res")
+    assert mask_slots(sample) == ["<region1>", "target 1", NEW_TARGET]
+    h, w = sample.height, sample.width
+    box = np.zeros((h, w), np.uint8)
+    box[10:50, 20:80] = 1
+    assert apply_mask(sample, NEW_TARGET, encode(box))["targets"][1] == encode(box)
+    assert apply_mask(sample, "target 1", empty_rle(h, w)) == {"targets": []}
+    prompts = apply_mask(sample, "<region1>", encode(box))["prompts"]
+    assert area(prompts[0]["mask"]) == 40 * 60
+    with pytest.raises(ReviewEditError, match="cannot be empty"):
+        apply_mask(sample, "<region1>", empty_rle(h, w))
+    with pytest.raises(ReviewEditError, match="no mask 'target 7'"):
+        apply_mask(sample, "target 7", encode(box))
+    assert mask_slots(_sample(store, "mcq")) == ["<region1>"]
+
+
+def test_editor_round_trip(store, tmp_path):
+    views = ViewMaker(store, tmp_path / "display")
+    sample = _sample(store, "vt_res")
+    value = views.editor_value(sample, "target 1")
+    assert value["layers"][0].shape == (sample.height, sample.width, 4)
+    assert mask_from_editor(value, sample.height, sample.width) == sample.targets[0]
+    # the browser may hand back a layer at another scale: resized to the image
+    box = np.zeros((sample.height, sample.width), np.uint8)
+    box[40:200, 60:300] = 1
+    layer = views.editor_value(sample.copy_with(targets=[encode(box)]), "target 1")["layers"][0]
+    half = Image.fromarray(layer).resize((sample.width // 2, sample.height // 2), Image.NEAREST)
+    rle = mask_from_editor({"layers": [half]}, sample.height, sample.width)
+    assert iou(rle, encode(box)) > 0.97
+    erased = value["layers"][0].copy()
+    erased[..., 3] = 0
+    assert area(mask_from_editor({"layers": [erased]}, sample.height, sample.width)) == 0
+    with pytest.raises(ReviewEditError, match="no mask layer"):
+        mask_from_editor({"layers": []}, sample.height, sample.width)
+
+
+def test_instances_are_distinct_masks_of_the_image(store, tmp_path):
+    views = ViewMaker(store, tmp_path / "display")
+    ids = store.candidate_ids()
+    labels = [label for label, _ in views.instances(ids)]
+    # 3 prompt instances + 3 target instances, two of which are also prompts
+    assert len(labels) == 4 and labels[0].startswith("#1 ")
