@@ -1,0 +1,201 @@
+"""Score a predictions file: the one call model authors and the CLI use.
+
+API:
+  evaluate(release, predictions_path, model, revision=None, protocol="strict", out_dir=None,
+           allow_missing=False, tasks=None, shard=None, verify=True, progress=True) -> dict
+      the results document; written to ``out_dir`` when given. With ``shard=(i, n)`` and
+      n > 1 it scores one shard and writes a partial file instead (``out_dir`` required).
+  merge_partials(paths, out_dir=None) -> dict     combine all n partial files into the results
+                                                  a single run gives (metrics identical)
+
+``release`` is a ``perbench.release.Release`` or its folder. ``tasks`` limits scoring to some
+tasks (the baselines use it); ``overall`` needs all three.
+"""
+
+from __future__ import annotations
+
+import heapq
+import json
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from evaluators.metric import state_from_json, state_to_json
+from evaluators.protocols import make_metrics
+from evaluators.results import SAMPLES_SUFFIX, build_results, results_stem, write_results
+from evaluators.scoring import score_shard, shard_ids
+from evaluators.submission import expected_from_release, index_submission
+from perbench.errors import PerBenchError, ReleaseError
+from perbench.release import Release, verify_release
+
+PARTIAL_KIND = "perbench-partial-results"
+PARTIAL_SUFFIX = ".partial.json"
+
+
+def open_release(release: Release | str | Path, verify: bool) -> Release:
+    release = release if isinstance(release, Release) else Release(release)
+    if verify:
+        problems = verify_release(release.path)
+        if problems:
+            raise ReleaseError(
+                "release differs from its manifest: " + "; ".join(problems[:5]),
+                where=str(release.path),
+                hint="score only an unaltered release (perbench release verify)",
+            )
+    return release
+
+
+def _benchmark(release: Release) -> dict[str, Any]:
+    return {
+        "name": release.name,
+        "version": release.version,
+        "fingerprint": release.fingerprint,
+        "counts": {task: release.count(task) for task in release.tasks},
+    }
+
+
+def evaluate(
+    release: Release | str | Path,
+    predictions_path: str | Path,
+    model: str,
+    revision: str | None = None,
+    protocol: str = "strict",
+    out_dir: str | Path | None = None,
+    allow_missing: bool = False,
+    tasks: list[str] | None = None,
+    shard: tuple[int, int] | None = None,
+    verify: bool = True,
+    progress: bool = True,
+) -> dict[str, Any]:
+    release = open_release(release, verify)
+    tasks = list(tasks or release.tasks)
+    unknown = [t for t in tasks if t not in release.tasks]
+    if unknown:
+        raise PerBenchError(f"the release has no samples of task(s) {unknown}")
+    shard = shard or (0, 1)
+    if shard[1] > 1 and out_dir is None:
+        raise PerBenchError("a sharded evaluation needs an output folder for its partial file")
+    positions = shard_ids(release, tasks, shard)
+    expected = expected_from_release(release)
+    index = index_submission(predictions_path, expected, set(positions), allow_missing)
+    metrics = make_metrics(protocol, tasks)
+    stem = results_stem(model, release.version, protocol)
+    work = Path(out_dir) if out_dir is not None else Path(tempfile.mkdtemp(prefix="perbench-"))
+    records = work / f"{stem}.shard-{shard[0]}-of-{shard[1]}{SAMPLES_SUFFIX}"
+    try:
+        counts = score_shard(release, index, metrics, positions, records, progress)
+        common = {
+            "benchmark": _benchmark(release),
+            "protocol": protocol,
+            "model": model,
+            "revision": revision,
+            "predictions": {"path": str(predictions_path), "sha256": index.sha256},
+            "tasks": tasks,
+        }
+        if shard[1] > 1:
+            partial = {
+                "kind": PARTIAL_KIND,
+                "shard": list(shard),
+                **common,
+                "counts": counts,
+                "states": {t: state_to_json(m.state) for t, m in metrics.items()},
+                "samples_file": records.name,
+            }
+            path = work / f"{stem}.shard-{shard[0]}-of-{shard[1]}{PARTIAL_SUFFIX}"
+            path.write_text(json.dumps(partial, indent=2, sort_keys=True) + "\n")
+            return partial
+        results = build_results(
+            **common, counts=counts, metrics={t: m.result() for t, m in metrics.items()}
+        )
+        if out_dir is not None:
+            write_results(results, out_dir, records)
+        return results
+    finally:
+        for metric in metrics.values():
+            metric.close()
+        if out_dir is None:
+            records.unlink(missing_ok=True)
+            work.rmdir()
+
+
+def _read_partial(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise PerBenchError("partial results file not found", where=str(path)) from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise PerBenchError(f"not a partial results file: {exc}", where=str(path)) from None
+    if not isinstance(data, dict) or data.get("kind") != PARTIAL_KIND:
+        raise PerBenchError(
+            "not a partial results file (write them with `perbench evaluate --shard i/n`)",
+            where=str(path),
+        )
+    return data
+
+
+def merge_partials(paths: list[str | Path], out_dir: str | Path | None = None) -> dict[str, Any]:
+    """The single-run results from the partial files of every shard ``0..n-1``."""
+    partials = [(Path(p), _read_partial(Path(p))) for p in paths]
+    if not partials:
+        raise PerBenchError("--merge needs the partial files of every shard")
+    first_path, first = partials[0]
+    same = ("benchmark", "protocol", "model", "revision", "predictions", "tasks")
+    for path, partial in partials[1:]:
+        for key in same:
+            if partial[key] != first[key]:
+                raise PerBenchError(
+                    f"'{key}' differs from {first_path.name}'s; all shards must score the same "
+                    "release, predictions, model and protocol",
+                    where=str(path),
+                )
+    count = first["shard"][1]
+    found = sorted(p["shard"][0] for _, p in partials)
+    if found != list(range(count)) or any(p["shard"][1] != count for _, p in partials):
+        raise PerBenchError(
+            f"need each shard 0..{count - 1} of {count} exactly once, got shards {found}"
+        )
+    for path, partial in partials:
+        if not (path.parent / partial["samples_file"]).is_file():
+            raise PerBenchError(
+                f"its per-sample file {partial['samples_file']} is missing beside it",
+                where=str(path),
+            )
+    metrics = make_metrics(first["protocol"], first["tasks"])
+    counts = {t: {"expected": 0, "scored": 0, "missing": 0} for t in first["tasks"]}
+    try:
+        for _, partial in partials:
+            for task, metric in metrics.items():
+                metric.merge(state_from_json(partial["states"][task]))
+                for key in counts[task]:
+                    counts[task][key] += partial["counts"][task][key]
+        results = build_results(
+            benchmark=first["benchmark"],
+            protocol=first["protocol"],
+            model=first["model"],
+            revision=first["revision"],
+            predictions=first["predictions"],
+            tasks=first["tasks"],
+            counts=counts,
+            metrics={t: m.result() for t, m in metrics.items()},
+        )
+    finally:
+        for metric in metrics.values():
+            metric.close()
+    if out_dir is not None:
+        merged = Path(out_dir) / f".merging{SAMPLES_SUFFIX}"
+        merged.parent.mkdir(parents=True, exist_ok=True)
+        _merge_rows([path.parent / p["samples_file"] for path, p in partials], merged)
+        write_results(results, out_dir, merged)
+    return results
+
+
+def _merge_rows(files: list[Path], out: Path) -> None:
+    """Interleave the shards' per-sample rows back into release order (streamed)."""
+    handles = [open(f, encoding="utf-8") for f in files]
+    try:
+        rows = heapq.merge(*handles, key=lambda line: json.loads(line)["position"])
+        with open(out, "w", encoding="utf-8") as target:
+            target.writelines(rows)
+    finally:
+        for handle in handles:
+            handle.close()

@@ -1,0 +1,138 @@
+"""Results files: one JSON per evaluation plus a per-sample JSONL beside it; the Table 3 print.
+
+API:
+  EVALUATOR_VERSION
+  git_commit() -> str | None                 the evaluator's commit (None outside a git checkout)
+  results_stem(model, version, protocol) -> str
+  build_results(...) -> dict                 the results document (see DESIGN.md "Results")
+  write_results(results, out_dir, records) -> Path   results JSON (+ moves the per-sample rows)
+  read_results(path) -> dict                 a results file, checked (PerBenchError if not one)
+  format_table(rows) -> str                  Model | METEOR | Acc | cIoU | gIoU | Overall
+
+Table 3 units: METEOR, cIoU, gIoU and Overall in percent (one decimal), Acc as a fraction.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from evaluators.protocols import headline
+from perbench import __version__
+from perbench.errors import PerBenchError
+
+EVALUATOR_VERSION = f"perbench-evaluators {__version__}"
+RESULTS_KIND = "perbench-results"
+RESULTS_SUFFIX = ".results.json"
+SAMPLES_SUFFIX = ".samples.jsonl"
+
+
+def git_commit() -> str | None:
+    try:
+        done = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=Path(__file__).parent,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if done.returncode != 0:
+        return None
+    return done.stdout.strip() or None
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-") or "model"
+
+
+def results_stem(model: str, version: str, protocol: str) -> str:
+    return f"{_slug(model)}.{_slug(version)}.{protocol}"
+
+
+def build_results(
+    *,
+    benchmark: dict[str, Any],
+    protocol: str,
+    model: str,
+    revision: str | None,
+    predictions: dict[str, Any],
+    tasks: list[str],
+    counts: dict[str, dict[str, int]],
+    metrics: dict[str, dict[str, Any]],
+) -> dict[str, Any]:
+    invalid = metrics.get("mcq", {}).get("invalid")
+    totals = {
+        key: sum(c[key] for c in counts.values()) for key in ("expected", "scored", "missing")
+    }
+    return {
+        "kind": RESULTS_KIND,
+        "benchmark": benchmark,
+        "protocol": protocol,
+        "evaluator": {"version": EVALUATOR_VERSION, "commit": git_commit()},
+        "model": {"name": model, "revision": revision},
+        "predictions": predictions,
+        "tasks": tasks,
+        "counts": {**totals, "invalid": invalid, "per_task": counts},
+        "metrics": metrics,
+        "headline": headline(metrics),
+        "timestamp": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+
+
+def write_results(results: dict[str, Any], out_dir: str | Path, records: Path) -> Path:
+    """Write ``<stem>.results.json`` and move ``records`` to ``<stem>.samples.jsonl``."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stem = results_stem(
+        results["model"]["name"], results["benchmark"]["version"], results["protocol"]
+    )
+    samples = out_dir / f"{stem}{SAMPLES_SUFFIX}"
+    if records.resolve() != samples.resolve():
+        shutil.move(str(records), samples)
+    results["per_sample"] = samples.name
+    path = out_dir / f"{stem}{RESULTS_SUFFIX}"
+    path.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return path
+
+
+def read_results(path: str | Path) -> dict[str, Any]:
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise PerBenchError("results file not found", where=str(path)) from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise PerBenchError(f"not a JSON results file: {exc}", where=str(path)) from None
+    if not isinstance(data, dict) or data.get("kind") != RESULTS_KIND:
+        raise PerBenchError(
+            'not a perbench results file (no "kind": "perbench-results")',
+            where=str(path),
+            hint="pass the .results.json files `perbench evaluate` writes",
+        )
+    return data
+
+
+def _cell(value: float | None, scale: float, digits: int) -> str:
+    return "-" if value is None else f"{value * scale:.{digits}f}"
+
+
+def format_table(rows: list[tuple[str, dict[str, float | None]]]) -> str:
+    """Rows of (model, headline) in the paper's Table 3 layout (markdown)."""
+    lines = [
+        "| Model | METEOR | Acc | cIoU | gIoU | Overall |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for model, row in rows:
+        lines.append(
+            f"| {model} | {_cell(row['meteor'], 100, 1)} | {_cell(row['accuracy'], 1, 2)} | "
+            f"{_cell(row['ciou'], 100, 1)} | {_cell(row['giou'], 100, 1)} | "
+            f"{_cell(row['overall'], 1, 1)} |"
+        )
+    return "\n".join(lines)
