@@ -18,7 +18,7 @@ from pathlib import Path
 
 from perbench.errors import PerBenchError
 from perbench.store import CandidateStore
-from review_ui.auth import USERS_ENV, hash_password, load_users
+from review_ui.auth import USERS_ENV, hash_password, load_users, require_auth_off_loopback
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -70,6 +70,7 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(agreement_report(store), indent=2))
         return 0
     users = load_users(args.users)
+    require_auth_off_loopback(args.host, users)  # before importing gradio: fail fast
     from review_ui.app import build_app, launch_app
 
     display_dir = Path(tempfile.mkdtemp(prefix="perbench-review-"))

@@ -1,0 +1,120 @@
+"""Debian's chromium, driven by playwright: log in, review with the keys, check the overlay."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from perbench.masks import decode
+from perbench.render import PROMPT_COLORS
+from review_ui.app import build_app, launch_app
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SAMPLE_ID_JS = "document.querySelector('#sample-id textarea, #sample-id input').value"
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not os.path.exists(CHROMIUM), reason=f"needs Debian's chromium at {CHROMIUM}"
+    ),
+]
+
+
+def _wait_for_new_sample(page, previous: str) -> str:
+    page.wait_for_function(
+        f"{SAMPLE_ID_JS} !== {previous!r} && {SAMPLE_ID_JS} !== ''", timeout=20000
+    )
+    return page.evaluate(SAMPLE_ID_JS)
+
+
+def _shown_region(screenshot: np.ndarray, box: dict, natural: tuple[int, int]) -> np.ndarray:
+    """The image as displayed (object-fit: contain inside the <img> box), cut from the page."""
+    width, height = natural
+    scale = min(box["width"] / width, box["height"] / height)
+    left = box["x"] + (box["width"] - width * scale) / 2
+    top = box["y"] + (box["height"] - height * scale) / 2
+    shown_w, shown_h = round(width * scale), round(height * scale)
+    return screenshot[round(top) : round(top) + shown_h, round(left) : round(left) + shown_w]
+
+
+def test_keys_decide_and_the_overlay_is_on_screen(store, tmp_path, free_port):
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    app = build_app(store, "nobody", tmp_path / "display")
+    url = launch_app(app, "127.0.0.1", free_port, {"alice": "alice-pw"}, tmp_path / "display")
+    try:
+        with playwright_api.sync_playwright() as driver:
+            browser = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(url)
+            page.wait_for_selector("input[type=password]", timeout=30000)
+            page.locator("input").nth(0).fill("alice")
+            page.locator("input[type=password]").fill("alice-pw")
+            page.get_by_role("button", name="Login").click()
+            page.wait_for_selector("#accept-btn", timeout=30000)
+            first = _wait_for_new_sample(page, "")
+            assert page.locator("#accept-btn").inner_text().strip() == "Accept [A]"
+
+            page.locator("#sample-id").click()  # focus off any text box
+            page.keyboard.press("a")
+            second = _wait_for_new_sample(page, first)
+            page.locator("#message").click()
+            page.keyboard.press("2")
+            page.keyboard.press("r")
+            third = _wait_for_new_sample(page, second)
+            # typing in a text box never triggers a decision
+            page.get_by_label("Note (free text)").click()
+            page.keyboard.type("a r s u e 1")
+            page.wait_for_timeout(500)
+            log = [(d.reviewer, d.decision, d.sample_id, d.reason) for d in store.decisions()]
+            assert log == [
+                ("alice", "accept", first, None),
+                ("alice", "reject", second, "target mask wrong"),
+            ]
+
+            image = page.locator("img[src*='view-']").first
+            image.wait_for(timeout=20000)
+            page.wait_for_function(
+                "(img) => img.complete && img.naturalWidth > 0", arg=image.element_handle()
+            )
+            image.scroll_into_view_if_needed()
+            screenshot_path = Path(tmp_path) / "review_page.png"
+            page.screenshot(path=str(screenshot_path))
+            box = image.bounding_box()
+            browser.close()
+    finally:
+        app.close()
+    assert screenshot_path.stat().st_size > 0
+    sample = store.candidate(third)
+    shown = _shown_region(
+        np.asarray(Image.open(screenshot_path).convert("RGB")).astype(int),
+        box,
+        (sample.width, sample.height),
+    )
+    mask = decode(sample.prompts[0]["mask"])
+    mask = np.asarray(Image.fromarray(mask * 255).resize(shown.shape[1::-1], Image.NEAREST)) > 0
+    photo = np.asarray(
+        Image.fromarray(store_rgb(store, sample)).resize(shown.shape[1::-1], Image.BILINEAR)
+    ).astype(int)
+    color = np.array(PROMPT_COLORS[0])
+    before = np.abs(photo[mask] - color).sum(axis=1).mean()
+    after = np.abs(shown[mask] - color).sum(axis=1).mean()
+    outside_change = np.abs(shown[~mask] - photo[~mask]).sum(axis=1).mean()
+    assert after < 0.75 * before, (before, after)
+    assert outside_change < 0.5 * (before - after)
+
+
+def store_rgb(store, sample) -> np.ndarray:
+    from perbench.render import load_rgb
+
+    return load_rgb(store.image_bytes(sample.image_id))

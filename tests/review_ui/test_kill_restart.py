@@ -1,0 +1,106 @@
+"""SIGKILL the app process while two reviewers work; a restart loses no committed decision."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+
+import pytest
+from gradio_client import Client
+
+from perbench.store import CandidateStore
+
+USERS = {"alice": "alice-pw", "bob": "bob-pw"}
+SAMPLE = 1
+
+
+def _start(store_path, users_file, port) -> subprocess.Popen:
+    command = [sys.executable, "-m", "perbench.cli", "review", str(store_path), "--port", str(port)]
+    process = subprocess.Popen(
+        [*command, "--users", str(users_file)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"the app exited early: {process.stdout.read()}")
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2)
+            return process
+        except OSError:
+            time.sleep(0.3)
+    process.kill()
+    pytest.fail("the app did not start within 90 s")
+
+
+def _work(url: str, name: str, acknowledged: list, stop: threading.Event) -> None:
+    """Decide samples until the server dies; keep every decision the server acknowledged."""
+    try:
+        client = Client(url, auth=(name, USERS[name]), verbose=False)
+        sample_id = client.predict(api_name="/show")[SAMPLE]
+        while sample_id and not stop.is_set():
+            if len(acknowledged) % 3 == 2:
+                page = client.predict(sample_id, "6. duplicate", "", api_name="/reject")
+                decision = "reject"
+            else:
+                page = client.predict(sample_id, api_name="/accept")
+                decision = "accept"
+            acknowledged.append((name, decision, sample_id))
+            sample_id = page[SAMPLE]
+    except Exception:  # the server was killed under this client: expected
+        return
+
+
+@pytest.mark.slow
+def test_kill_and_restart_loses_no_committed_decision(make_store, tmp_path, free_port):
+    store_path = tmp_path / "candidates.sqlite"
+    make_store(store_path, per_task=5, photos=("voc", "arc2017")).set_info(required_accepts=2)
+    users_file = tmp_path / "users.txt"
+    users_file.write_text("".join(f"{name}:{password}\n" for name, password in USERS.items()))
+    process = _start(store_path, users_file, free_port)
+    url = f"http://127.0.0.1:{free_port}/"
+    acknowledged: list[tuple[str, str, str]] = []
+    stop = threading.Event()
+    workers = [threading.Thread(target=_work, args=(url, n, acknowledged, stop)) for n in USERS]
+    try:
+        for worker in workers:
+            worker.start()
+        deadline = time.monotonic() + 120
+        while len(acknowledged) < 12 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        os.killpg(process.pid, signal.SIGKILL)  # mid-work: requests are in flight
+        process.wait(timeout=30)
+    finally:
+        stop.set()
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+        for worker in workers:
+            worker.join(timeout=60)
+    assert len(acknowledged) >= 12, "the reviewers made too few decisions before the kill"
+
+    store = CandidateStore(store_path)
+    assert store.integrity_check() == "ok"
+    logged = [(d.reviewer, d.decision, d.sample_id) for d in store.decisions()]
+    assert all(entry in logged for entry in acknowledged)
+    assert len(logged) <= len(acknowledged) + len(USERS)  # at most one in flight per reviewer
+
+    process = _start(store_path, users_file, free_port)
+    try:
+        alice = Client(url, auth=("alice", USERS["alice"]), verbose=False)
+        sample_id = alice.predict(api_name="/show")[SAMPLE]
+        decided = {s for r, _, s in logged if r == "alice"}
+        assert sample_id not in decided  # alice's place: her first undecided sample
+        alice.predict(sample_id, api_name="/accept")
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
+    after = [(d.reviewer, d.decision, d.sample_id) for d in CandidateStore(store_path).decisions()]
+    assert after == logged + [("alice", "accept", sample_id)]
