@@ -104,8 +104,17 @@ def _run_ray(
         raise DependencyError(
             "--engine ray needs Ray Data", hint="pip install 'perbench[ray]'"
         ) from None
-    if not ray.is_initialized():
+    started_here = not ray.is_initialized()
+    if started_here:
         ray.init(num_cpus=max(num_proc, 1), include_dashboard=False, log_to_driver=False)
+    try:
+        _drain_ray(ray, jobs, store, config, seed, progress)
+    finally:
+        if started_here:
+            ray.shutdown()
+
+
+def _drain_ray(ray, jobs: list[Job], store: CandidateStore, config: BuildConfig, seed: int, progress: bool) -> None:
 
     def draft_rows(row: dict[str, Any]) -> list[dict[str, Any]]:
         reader, shard = jobs[row["job"]]

@@ -54,9 +54,9 @@ def plural(noun: str) -> str:
     """English plural of a category noun (already-plural names such as 'socks' stay)."""
     if noun == "person":
         return "people"
-    if noun.endswith("s") and not noun.endswith("ss"):
+    if noun.endswith("s") and not noun.endswith(("ss", "us", "is")):
         return noun
-    if noun.endswith(("ss", "x", "ch", "sh")):
+    if noun.endswith(("s", "x", "ch", "sh")):
         return noun + "es"
     if noun.endswith("y") and noun[-2:-1] not in "aeiou":
         return noun[:-1] + "ies"

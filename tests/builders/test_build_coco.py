@@ -155,3 +155,14 @@ def test_config_rejects_unknown_settings():
         BuildConfig.from_dict({"min_aera": 5})
     with pytest.raises(BuildError, match="must not exceed 1"):
         BuildConfig(no_target_rate=0.7, multi_target_rate=0.5)
+
+
+@pytest.mark.slow
+def test_ray_engine_matches_the_local_engine(tmp_path):
+    pytest.importorskip("ray.data")
+    from perbench.sources import ImgvizReader
+
+    summary = build_store([ImgvizReader()], tmp_path / "ray.db", engine="ray", num_proc=1, progress=False)
+    build_store([ImgvizReader()], tmp_path / "local.db", progress=False)
+    assert summary["shards"] == {"total": 2, "built": 2, "resumed": 0}
+    assert CandidateStore(tmp_path / "ray.db").candidate_ids() == CandidateStore(tmp_path / "local.db").candidate_ids()

@@ -1,0 +1,71 @@
+"""Derived attributes: colour names, geometry, relations (three-valued), selection."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+
+from builders.colors import color_distance, name_colors
+from builders.config import BuildConfig
+from builders.objects import object_facts, plural
+from builders.relations import PAIR_RELATIONS, between, clear_direction, nearest
+from builders.selection import image_rng, select_objects
+from perbench.masks import encode
+from perbench.sources import Instance, SourceImage
+
+
+def _image(boxes: dict[str, tuple[int, int, int, int]], crowd=()) -> tuple[SourceImage, np.ndarray]:
+    height, width = 100, 200
+    rgb = np.full((height, width, 3), 128, dtype=np.uint8)
+    instances = []
+    for name, (x0, y0, x1, y1) in boxes.items():
+        mask = np.zeros((height, width), dtype=np.uint8)
+        mask[y0:y1, x0:x1] = 1
+        rgb[y0:y1, x0:x1] = (210, 25, 30)
+        instances.append(Instance(name, encode(mask), "box", iscrowd=name in crowd))
+    return SourceImage("t-1", "t.jpg", width, height, instances, bytes, "test", "none"), rgb
+
+
+def test_color_names_in_lab():
+    assert name_colors(np.array([[220, 20, 25]] * 10, dtype=np.uint8)) == [("red", 1.0)]
+    mixed = name_colors(np.array([[250, 250, 250]] * 3 + [[10, 10, 10]], dtype=np.uint8))
+    assert mixed == [("white", 0.75), ("black", 0.25)]
+    assert color_distance("red", "orange") < color_distance("red", "blue")
+
+
+def test_geometry_and_relations():
+    image, rgb = _image({"a": (0, 40, 20, 60), "b": (90, 40, 110, 60), "c": (180, 0, 200, 20), "d": (95, 45, 105, 55)})
+    a, b, c, d = object_facts(image, rgb)
+    assert a.box == (0, 40, 20, 60) and a.centroid == (10.0, 50.0) and a.area == 400
+    assert a.position == "left" and c.position == "top right" and a.colors[0][0] == "red"
+    assert a.truncation == 20 / 80
+    margin = 4.0
+    assert PAIR_RELATIONS["left_of"](a, b, margin) is True and PAIR_RELATIONS["right_of"](a, b, margin) is False
+    assert PAIR_RELATIONS["left_of"](d, b, margin) is False
+    assert PAIR_RELATIONS["overlapping"](d, b, margin) is True
+    assert between(b, a, c, margin) is True and between(a, b, c, margin) is False
+    assert clear_direction(a, b, margin) == "left_of" and clear_direction(c, b, margin) is None
+    assert nearest([b, c], a, 1.3) is b and nearest([b, d], a, 1.3) is None
+
+
+def test_selection_rules_are_deterministic():
+    boxes = {f"o{i}": (10 * i, 0, 10 * i + 8, 30) for i in range(1, 15)}
+    boxes["tiny"] = (150, 50, 152, 52)
+    image, rgb = _image(boxes, crowd=("o1",))
+    facts = object_facts(image, rgb)
+    config = BuildConfig(min_area=50, max_instances_per_image=5, max_per_category=8)
+    counts: Counter[str] = Counter()
+    chosen, skipped = select_objects(facts, config, image_rng(0, "t-1"), counts)
+    again, _ = select_objects(facts, config, image_rng(0, "t-1"), Counter())
+    assert [f.index for f in chosen] == [f.index for f in again] and len(chosen) == 5
+    assert skipped["crowd region"] == 1 and skipped["area below min_area"] == 1
+    assert skipped["max_instances_per_image cap"] == 8
+    more, skipped = select_objects(facts, config, image_rng(1, "t-1"), counts)
+    assert len(more) == 3 and skipped["max_per_category cap"] == 10
+
+
+def test_plural_nouns():
+    assert [plural(n) for n in ("person", "bus", "cup", "dining table", "socks", "berry")] == [
+        "people", "buses", "cups", "dining tables", "socks", "berries",
+    ]
