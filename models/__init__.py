@@ -1,1 +1,21 @@
-"""models package."""
+"""Reference Pixel-SAIL model (PyTorch + transformers): config, model, data, train, predict.
+
+Modules:
+  models.config      PixelSAILConfig, SIZES (tiny, 0.5b, 3b), ABLATIONS, make_config, TrainConfig
+  models.tokenizer   TextCodec: local HF tokenizer or byte-level BPE built offline; [SEG], <PromptK>
+  models.prompting   model_prompt(sample), training_answers(sample): the per-task text formats
+  models.layers      PatchEmbedding (16x16 patches, one linear, 2D positions), UpsampleBlock,
+                     MaskFeatures, attention_mask, position_ids, point_mask_losses
+  models.model       PixelSAIL (Qwen2 decoder + prompt injection + [SEG] mask head + distillation)
+  models.expert      VisionExpert protocol, FrozenModuleExpert, PrecomputedExpert
+  models.data        Example, examples_from_samples/sources, load_examples, Encoder, collate
+  models.synthetic   SYNTHETIC shapes learnability set (all three tasks, exact masks)
+  models.checkpoint  save_checkpoint / load_checkpoint / latest_checkpoint (resume)
+  models.train       the training script (CPU, one GPU, torchrun DDP); see its docstring
+  models.predict     generate (greedy, batched, KV cache), PixelSAILPredictor, predict_release
+  models.demo        train_and_predict: the tiny model on a release, for ``perbench demo``
+  models.cli         ``perbench model train|predict``
+
+Abbreviations: S image side, N patches, D hidden size, T text tokens, RLE run-length encoding,
+LM language modelling, DDP DistributedDataParallel, MFU model FLOPs utilisation.
+"""

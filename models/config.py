@@ -1,0 +1,162 @@
+"""Model configuration: one dataclass, a registry of named sizes, a registry of ablation switches.
+
+API:
+  PixelSAILConfig                 every shape and switch of the model (JSON round trip)
+  SIZES                           name -> dict of fields: "tiny" (CPU tests), "0.5b", "3b"
+  ABLATIONS                       name -> switch values, the paper's ablation ladder
+  make_config(size, ablation="inject", **overrides) -> PixelSAILConfig
+  TrainConfig                     the optimisation recipe (AdamW 4e-5, wd 0.05, warmup 5%, cosine)
+
+Switches (each paper component can be turned off to rerun its ablation):
+  upsampler         learnable upsampling of image features before the mask dot product;
+                    off = the patch-grid features, bilinearly resized (plain baseline)
+  prompt_injection  add linear(embedding(<PromptK>)) to the patches prompt K's mask touches;
+                    off = the <PromptK> text token carries the mean of those patch embeddings
+  distillation      MSE heads towards a frozen vision expert's features (training only)
+The "0.5b" and "3b" sizes copy the decoder shapes of Qwen2.5-0.5B / Qwen2.5-3B; the vocabulary
+size always comes from the tokenizer in use.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+from perbench.errors import PerBenchError
+
+
+@dataclass
+class PixelSAILConfig:
+    """Shapes and switches of the Pixel-SAIL model. Images are resized to image_size^2."""
+
+    size: str = "tiny"
+    hidden_size: int = 128
+    intermediate_size: int = 512
+    num_hidden_layers: int = 4
+    num_attention_heads: int = 4
+    num_key_value_heads: int = 2
+    vocab_size: int = 0
+    max_position_embeddings: int = 4096
+    rope_theta: float = 10000.0
+    rms_norm_eps: float = 1e-6
+    tie_word_embeddings: bool = True
+    patch_size: int = 16
+    image_size: int = 128
+    max_grid: int = 64
+    max_prompts: int = 8
+    mask_dim: int = 64
+    upsample_blocks: int = 2
+    upsampler: bool = True
+    prompt_injection: bool = True
+    distillation: bool = False
+    expert_patch_dim: int = 32
+    expert_pixel_dim: int = 32
+    mask_points: int = 12544
+    weight_mask_ce: float = 2.0
+    weight_mask_dice: float = 0.5
+    weight_lm_with_masks: float = 0.1
+    weight_distill: float = 0.5
+    init_from: str | None = None
+
+    @property
+    def grid(self) -> int:
+        """Patches per side: the image is ``grid x grid`` tokens."""
+        return self.image_size // self.patch_size
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=2, sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> PixelSAILConfig:
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise PerBenchError(f"unknown model config fields {unknown}", where="config.json")
+        return cls(**data)
+
+    def check(self) -> PixelSAILConfig:
+        if self.image_size % self.patch_size:
+            raise PerBenchError(
+                f"image_size {self.image_size} is not a multiple of patch_size {self.patch_size}",
+                hint="choose an image_size divisible by the patch size",
+            )
+        if self.grid > self.max_grid:
+            raise PerBenchError(f"grid {self.grid} exceeds max_grid {self.max_grid}")
+        if self.hidden_size % self.num_attention_heads:
+            raise PerBenchError("hidden_size must be a multiple of num_attention_heads")
+        return self
+
+
+SIZES: dict[str, dict[str, Any]] = {
+    "tiny": dict(
+        hidden_size=128,
+        intermediate_size=512,
+        num_hidden_layers=4,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        image_size=128,
+        mask_dim=64,
+        expert_patch_dim=32,
+        expert_pixel_dim=32,
+    ),
+    "0.5b": dict(
+        hidden_size=896,
+        intermediate_size=4864,
+        num_hidden_layers=24,
+        num_attention_heads=14,
+        num_key_value_heads=2,
+        max_position_embeddings=32768,
+        rope_theta=1000000.0,
+        image_size=448,
+        mask_dim=256,
+        expert_patch_dim=256,
+        expert_pixel_dim=256,
+    ),
+    "3b": dict(
+        hidden_size=2048,
+        intermediate_size=11008,
+        num_hidden_layers=36,
+        num_attention_heads=16,
+        num_key_value_heads=2,
+        max_position_embeddings=32768,
+        rope_theta=1000000.0,
+        image_size=448,
+        mask_dim=256,
+        expert_patch_dim=256,
+        expert_pixel_dim=256,
+    ),
+}
+
+ABLATIONS: dict[str, dict[str, bool]] = {
+    "plain": dict(upsampler=False, prompt_injection=False, distillation=False),
+    "upsample": dict(upsampler=True, prompt_injection=False, distillation=False),
+    "inject": dict(upsampler=True, prompt_injection=True, distillation=False),
+    "full": dict(upsampler=True, prompt_injection=True, distillation=True),
+}
+
+
+def make_config(size: str = "tiny", ablation: str = "inject", **overrides: Any) -> PixelSAILConfig:
+    """The config of a named size with an ablation's switches and any field overridden."""
+    if size not in SIZES:
+        raise PerBenchError(f"unknown model size {size!r}", hint=f"choose from {sorted(SIZES)}")
+    if ablation not in ABLATIONS:
+        raise PerBenchError(f"unknown ablation {ablation!r}", hint=f"choose from {list(ABLATIONS)}")
+    values = {"size": size, **SIZES[size], **ABLATIONS[ablation], **overrides}
+    return PixelSAILConfig.from_dict(values).check()
+
+
+@dataclass
+class TrainConfig:
+    """The optimisation recipe; defaults are the paper's (AdamW, cosine, warmup 5%, clip 1)."""
+
+    steps: int = 1000
+    batch_size: int = 8
+    lr: float = 4e-5
+    weight_decay: float = 0.05
+    warmup_ratio: float = 0.05
+    grad_clip: float = 1.0
+    bf16: bool = True
+    seed: int = 0
+    save_every: int = 500
+    log_every: int = 10
