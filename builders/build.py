@@ -114,7 +114,9 @@ def _run_ray(
             ray.shutdown()
 
 
-def _drain_ray(ray, jobs: list[Job], store: CandidateStore, config: BuildConfig, seed: int, progress: bool) -> None:
+def _drain_ray(
+    ray, jobs: list[Job], store: CandidateStore, config: BuildConfig, seed: int, progress: bool
+) -> None:
 
     def draft_rows(row: dict[str, Any]) -> list[dict[str, Any]]:
         reader, shard = jobs[row["job"]]
@@ -190,7 +192,8 @@ def _check_same_build(store: CandidateStore, seed: int, config: BuildConfig) -> 
     if info.get("build_seed") != seed or info["build_config"] != config.to_dict():
         changed = sorted(k for k, v in config.to_dict().items() if info["build_config"].get(k) != v)
         raise BuildError(
-            f"this store was built with other settings (seed {info.get('build_seed')}, changed: {changed or 'seed'})",
+            f"this store was built with other settings (seed {info.get('build_seed')}, "
+            f"changed: {changed or 'seed'})",
             where=str(store.path),
             hint="use a new --out to build with new settings, or the same settings to resume",
         )
@@ -206,7 +209,7 @@ def build_store(
     progress: bool = True,
     engine: str = "local",
 ) -> dict[str, Any]:
-    """Draft candidates of every reader's shards into the store at ``store_path`` (see module doc)."""
+    """Draft candidates of every reader's shards into the store at ``store_path`` (module doc)."""
     config = config if isinstance(config, BuildConfig) else BuildConfig.from_dict(config or {})
     if engine not in ENGINES:
         raise BuildError(f"unknown engine {engine!r}; choose from {sorted(ENGINES)}")
@@ -229,7 +232,7 @@ def build_store(
         build_config=config.to_dict(),
         sources=sorted({r.name for r in readers}),
     )
-    pending = [job for job, key in zip(jobs, keys) if not store.shard_finished(key)]
+    pending = [job for job, key in zip(jobs, keys, strict=True) if not store.shard_finished(key)]
     if pending:
         ENGINES[engine](pending, store, config, seed, num_proc, progress)
     store = CandidateStore(store_path)

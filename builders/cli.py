@@ -31,15 +31,21 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("sources", nargs="+", metavar="SOURCE", help="source specs (above)")
     parser.add_argument("--out", required=True, type=Path, help="candidate store file to write")
     parser.add_argument("--seed", type=int, default=0, help="seed of every random choice (0)")
-    parser.add_argument("--config", type=Path, help="JSON file of build settings (BuildConfig fields)")
+    parser.add_argument(
+        "--config", type=Path, help="JSON file of build settings (BuildConfig fields)"
+    )
     parser.add_argument("--tasks", nargs="+", choices=TASKS, help="tasks to draft (all)")
     parser.add_argument("--num-proc", type=int, default=1, help="processes (datasets.map) (1)")
     parser.add_argument("--engine", choices=sorted(ENGINES), default="local", help="local or ray")
     parser.add_argument("--shard-size", type=int, help="images per shard for file-based sources")
-    parser.add_argument("--min-area", type=int, help=f"smallest object, pixels ({defaults.min_area})")
+    parser.add_argument(
+        "--min-area", type=int, help=f"smallest object, pixels ({defaults.min_area})"
+    )
     parser.add_argument("--max-per-image", type=int, help="objects per image")
     parser.add_argument("--max-per-category", type=int, help="objects per category per shard")
-    parser.add_argument("--mcq-families", nargs="+", choices=MCQ_FAMILIES, help="MCQ question families")
+    parser.add_argument(
+        "--mcq-families", nargs="+", choices=MCQ_FAMILIES, help="MCQ question families"
+    )
     parser.add_argument("--mcq-rotations", action="store_true", help="add circular rotations")
     parser.add_argument("--no-target-rate", type=float, help=f"({defaults.no_target_rate})")
     parser.add_argument("--multi-target-rate", type=float, help=f"({defaults.multi_target_rate})")
@@ -75,7 +81,9 @@ def build_config(args: argparse.Namespace) -> BuildConfig:
         try:
             settings = json.loads(args.config.read_text())
         except (OSError, json.JSONDecodeError) as exc:
-            raise BuildError(f"cannot read the settings file: {exc}", where=str(args.config)) from None
+            raise BuildError(
+                f"cannot read the settings file: {exc}", where=str(args.config)
+            ) from None
         if not isinstance(settings, dict):
             raise BuildError("the settings file must hold a JSON object", where=str(args.config))
     flags = {

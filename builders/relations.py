@@ -110,7 +110,7 @@ def nearest(candidates: list[ObjectFacts], prompt: ObjectFacts, ratio: float) ->
 
 
 def clear_direction(a: ObjectFacts, b: ObjectFacts, margin: float) -> str | None:
-    """The single direction of ``a`` relative to ``b`` when exactly one holds and none is borderline."""
+    """The one direction of ``a`` relative to ``b`` that holds, when none is borderline."""
     values = {name: PAIR_RELATIONS[name](a, b, margin) for name in DIRECTIONS}
     if any(v is None for v in values.values()):
         return None

@@ -21,6 +21,7 @@ import numpy as np
 from builders.config import BUILDER_NAME, BUILDER_VERSION, BuildConfig
 from builders.objects import ObjectFacts, object_facts
 from builders.selection import image_rng, incomplete_categories, select_objects
+from perbench.errors import SourceError
 from perbench.render import load_rgb
 from perbench.schema import Sample
 from perbench.sources import SourceImage
@@ -52,10 +53,9 @@ class Scene:
         image_bytes = image.load_bytes()
         rgb = load_rgb(image_bytes)
         if rgb.shape[:2] != (image.height, image.width):
-            from perbench.errors import SourceError
-
             raise SourceError(
-                f"image is {rgb.shape[1]}x{rgb.shape[0]} but its annotation says {image.width}x{image.height}",
+                f"image is {rgb.shape[1]}x{rgb.shape[0]} but its annotation says "
+                f"{image.width}x{image.height}",
                 where=f"{image.dataset} image {image.file_name}",
             )
         facts = object_facts(image, rgb)

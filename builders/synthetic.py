@@ -47,7 +47,7 @@ def _polygon(rng: np.random.Generator, width: int, height: int) -> list[float]:
     radii = radius * rng.uniform(0.7, 1.2, count)
     xs = np.clip(cx + radii * np.cos(angles) * rng.uniform(0.6, 1.4), 0, width - 1)
     ys = np.clip(cy + radii * np.sin(angles), 0, height - 1)
-    return [round(float(v), 2) for pair in zip(xs, ys) for v in pair]
+    return [round(float(v), 2) for pair in zip(xs, ys, strict=True) for v in pair]
 
 
 def write_coco_source(
@@ -79,7 +79,10 @@ def write_coco_source(
                 continue
             occupied |= mask
             shade = np.clip(np.array(color) + rng.integers(-20, 21, 3), 0, 255)
-            draw.polygon(list(zip(polygon[::2], polygon[1::2])), fill=tuple(int(v) for v in shade))
+            draw.polygon(
+                list(zip(polygon[::2], polygon[1::2], strict=True)),
+                fill=tuple(int(v) for v in shade),
+            )
             crowd = rng.random() < crowd_rate
             rle = to_rle(mask.astype(np.uint8))
             if crowd:

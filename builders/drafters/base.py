@@ -52,13 +52,13 @@ class Drafter:
 
 
 def instruction(request: DraftRequest) -> str:
-    """The instruction for a vision-language model: describe the outlined region, using the facts."""
+    """The instruction for a vision-language model: describe the outlined region from the facts."""
     facts = {k: v for k, v in request.facts.items() if v not in (None, [], {})}
     return (
         "The object outlined in red and labelled region1 is a "
-        f"{request.facts.get('category') or 'object'}. Write a detailed description of it in 3 to 5 "
-        "sentences: what it is, its colour and material, its shape and parts, what it is doing or "
-        "holding, and where it is relative to nearby objects. Describe only that object and only "
+        f"{request.facts.get('category') or 'object'}. Write a detailed description of it in "
+        "3 to 5 sentences: what it is, its colour and material, its shape and parts, what it is "
+        "doing or holding, and where it is relative to nearby objects. Describe only that object and only "
         "what is visible. Known facts (JSON): "
         f"{json.dumps(facts, sort_keys=True)}. A plain draft to improve on: {request.template}"
     )

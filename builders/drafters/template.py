@@ -58,7 +58,8 @@ def write_template(facts: dict[str, Any]) -> str:
             detail += ", and the smallest of them"
     sentences.append(detail + ".")
     neighbours = [
-        f"{_with_article(other, other)} {'are' if _is_plural(other) else 'is'} {NEIGHBOUR_PHRASES[direction]}"
+        f"{_with_article(other, other)} {'are' if _is_plural(other) else 'is'} "
+        f"{NEIGHBOUR_PHRASES[direction]}"
         for direction, other in facts.get("neighbours", {}).items()
     ]
     if neighbours:

@@ -121,7 +121,8 @@ class PanopticReader(AnnotatedReader):
             mask = read_png_mask(png, value=int(segment["id"]))
             if tuple(mask["size"]) != (height, width) or area(mask) == 0:
                 raise SourceError(
-                    f"segment id {segment['id']} is absent from {png.name} or the PNG is not {height}x{width}",
+                    f"segment id {segment['id']} is absent from {png.name} "
+                    f"or the PNG is not {height}x{width}",
                     where=where,
                 )
             instances.append(

@@ -100,7 +100,8 @@ class RefCocoReader(AnnotatedReader):
             texts: dict[Any, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
             expressions: dict[Any, list[dict[str, Any]]] = defaultdict(list)
             for position, ref in enumerate(refs):
-                where = f"{self.refs_path}, ref {position} (ref_id {ref.get('ref_id', '?') if isinstance(ref, dict) else '?'})"
+                ref_id = ref.get("ref_id", "?") if isinstance(ref, dict) else "?"
+                where = f"{self.refs_path}, ref {position} (ref_id {ref_id})"
                 image_id, instance_ids, sentences = self._parse_ref(ref, coco, where)
                 if self.splits is not None and ref["split"] not in self.splits:
                     continue

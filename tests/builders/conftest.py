@@ -40,14 +40,42 @@ def coco_instances() -> dict:
             {"id": 7, "file_name": "000000000007.jpg", "height": HEIGHT, "width": WIDTH},
         ],
         "annotations": [
-            {"id": 0, "image_id": 0, "category_id": 1, "segmentation": [SQUARE], "area": 400.0,
-             "bbox": [10, 10, 20, 20], "iscrowd": 0},
-            {"id": 1, "image_id": 0, "category_id": 2, "segmentation": crowd_rle(), "area": 36.0,
-             "bbox": [40, 30, 6, 6], "iscrowd": 1},
-            {"id": 2, "image_id": 0, "category_id": 3, "segmentation": [TRIANGLE], "area": 112.5,
-             "bbox": [40, 5, 15, 15], "iscrowd": 0},
-            {"id": 3, "image_id": 7, "category_id": 1, "segmentation": encode(block), "area": 60.0,
-             "bbox": [2, 2, 10, 6], "iscrowd": 0},
+            {
+                "id": 0,
+                "image_id": 0,
+                "category_id": 1,
+                "segmentation": [SQUARE],
+                "area": 400.0,
+                "bbox": [10, 10, 20, 20],
+                "iscrowd": 0,
+            },
+            {
+                "id": 1,
+                "image_id": 0,
+                "category_id": 2,
+                "segmentation": crowd_rle(),
+                "area": 36.0,
+                "bbox": [40, 30, 6, 6],
+                "iscrowd": 1,
+            },
+            {
+                "id": 2,
+                "image_id": 0,
+                "category_id": 3,
+                "segmentation": [TRIANGLE],
+                "area": 112.5,
+                "bbox": [40, 5, 15, 15],
+                "iscrowd": 0,
+            },
+            {
+                "id": 3,
+                "image_id": 7,
+                "category_id": 1,
+                "segmentation": encode(block),
+                "area": 60.0,
+                "bbox": [2, 2, 10, 6],
+                "iscrowd": 0,
+            },
         ],
         "categories": [
             {"id": 1, "name": "person", "supercategory": "person"},
@@ -61,8 +89,12 @@ def coco_instances() -> dict:
 def coco_dir(tmp_path: Path) -> Path:
     """instances.json + captions.json + images/ (one image in a sub-folder, an image id 0)."""
     (tmp_path / "instances.json").write_text(json.dumps(coco_instances()))
-    captions = {"annotations": [{"id": 1, "image_id": 0, "caption": "A person next to a cup."},
-                                {"id": 2, "image_id": 7, "caption": "Nothing here."}]}
+    captions = {
+        "annotations": [
+            {"id": 1, "image_id": 0, "caption": "A person next to a cup."},
+            {"id": 2, "image_id": 7, "caption": "Nothing here."},
+        ]
+    }
     (tmp_path / "captions.json").write_text(json.dumps(captions))
     write_jpeg(tmp_path / "images" / "sub" / "000000000000.jpg")
     write_jpeg(tmp_path / "images" / "000000000007.jpg")
@@ -100,13 +132,43 @@ def panoptic_dir(tmp_path: Path) -> Path:
     write_jpeg(tmp_path / "val2017" / "000000000005.jpg")
     data = {
         "images": [{"id": 5, "file_name": "000000000005.jpg", "height": HEIGHT, "width": WIDTH}],
-        "annotations": [{"image_id": 5, "file_name": "000000000005.png", "segments_info": [
-            {"id": 513, "category_id": 1, "area": 200, "bbox": [5, 5, 20, 10], "iscrowd": 0},
-            {"id": 3000, "category_id": 184, "area": 1200, "bbox": [0, 20, 60, 20], "iscrowd": 0},
-        ]}],
+        "annotations": [
+            {
+                "image_id": 5,
+                "file_name": "000000000005.png",
+                "segments_info": [
+                    {
+                        "id": 513,
+                        "category_id": 1,
+                        "area": 200,
+                        "bbox": [5, 5, 20, 10],
+                        "iscrowd": 0,
+                    },
+                    {
+                        "id": 3000,
+                        "category_id": 184,
+                        "area": 1200,
+                        "bbox": [0, 20, 60, 20],
+                        "iscrowd": 0,
+                    },
+                ],
+            }
+        ],
         "categories": [
-            {"id": 1, "name": "person", "supercategory": "person", "isthing": 1, "color": [220, 20, 60]},
-            {"id": 184, "name": "tree-merged", "supercategory": "plant", "isthing": 0, "color": [0, 0, 0]},
+            {
+                "id": 1,
+                "name": "person",
+                "supercategory": "person",
+                "isthing": 1,
+                "color": [220, 20, 60],
+            },
+            {
+                "id": 184,
+                "name": "tree-merged",
+                "supercategory": "plant",
+                "isthing": 0,
+                "color": [0, 0, 0],
+            },
         ],
     }
     (tmp_path / "panoptic_val2017.json").write_text(json.dumps(data))
@@ -118,12 +180,26 @@ def refs() -> list[dict]:
         return {"sent_id": i, "sent": text, "raw": text.upper(), "tokens": text.split()}
 
     return [
-        {"ref_id": 0, "ann_id": 0, "image_id": 0, "category_id": 1, "split": "train",
-         "file_name": "COCO_train2014_000000000000_0.jpg", "sent_ids": [0, 1],
-         "sentences": [sentence(0, "man on the left"), sentence(1, "guy in blue")]},
-        {"ref_id": 1, "ann_id": 2, "image_id": 0, "category_id": 3, "split": "val",
-         "file_name": "COCO_train2014_000000000000_2.jpg", "sent_ids": [2],
-         "sentences": [sentence(2, "small cup")]},
+        {
+            "ref_id": 0,
+            "ann_id": 0,
+            "image_id": 0,
+            "category_id": 1,
+            "split": "train",
+            "file_name": "COCO_train2014_000000000000_0.jpg",
+            "sent_ids": [0, 1],
+            "sentences": [sentence(0, "man on the left"), sentence(1, "guy in blue")],
+        },
+        {
+            "ref_id": 1,
+            "ann_id": 2,
+            "image_id": 0,
+            "category_id": 3,
+            "split": "val",
+            "file_name": "COCO_train2014_000000000000_2.jpg",
+            "sent_ids": [2],
+            "sentences": [sentence(2, "small cup")],
+        },
     ]
 
 
@@ -140,15 +216,36 @@ def refcoco_dir(coco_dir: Path) -> Path:
 @pytest.fixture
 def grefcoco_dir(coco_dir: Path) -> Path:
     grefs = [
-        {"ref_id": 0, "ann_id": [0, 2], "image_id": 0, "category_id": [1, 3], "split": "train",
-         "file_name": "x.jpg", "sent_ids": [0], "sentences": [{"sent_id": 0, "sent": "the man and the cup",
-                                                               "raw": "", "tokens": []}]},
-        {"ref_id": 1, "ann_id": [-1], "image_id": 0, "category_id": [-1], "split": "train",
-         "file_name": "x.jpg", "sent_ids": [1], "sentences": [{"sent_id": 1, "sent": "the dog",
-                                                               "raw": "", "tokens": []}]},
-        {"ref_id": 2, "ann_id": [0], "image_id": 0, "category_id": [1], "split": "val",
-         "file_name": "x.jpg", "sent_ids": [2], "sentences": [{"sent_id": 2, "sent": "left man",
-                                                               "raw": "", "tokens": []}]},
+        {
+            "ref_id": 0,
+            "ann_id": [0, 2],
+            "image_id": 0,
+            "category_id": [1, 3],
+            "split": "train",
+            "file_name": "x.jpg",
+            "sent_ids": [0],
+            "sentences": [{"sent_id": 0, "sent": "the man and the cup", "raw": "", "tokens": []}],
+        },
+        {
+            "ref_id": 1,
+            "ann_id": [-1],
+            "image_id": 0,
+            "category_id": [-1],
+            "split": "train",
+            "file_name": "x.jpg",
+            "sent_ids": [1],
+            "sentences": [{"sent_id": 1, "sent": "the dog", "raw": "", "tokens": []}],
+        },
+        {
+            "ref_id": 2,
+            "ann_id": [0],
+            "image_id": 0,
+            "category_id": [1],
+            "split": "val",
+            "file_name": "x.jpg",
+            "sent_ids": [2],
+            "sentences": [{"sent_id": 2, "sent": "left man", "raw": "", "tokens": []}],
+        },
     ]
     (coco_dir / "grefs(unc).json").write_text(json.dumps(grefs))
     return coco_dir
@@ -160,9 +257,18 @@ def sa1b_dir(tmp_path: Path) -> Path:
     mask[0:10, 0:10] = 1
     record = {
         "image": {"image_id": 11, "width": WIDTH, "height": HEIGHT, "file_name": "sa_11.jpg"},
-        "annotations": [{"id": 900, "segmentation": encode(mask), "area": 100, "bbox": [0, 0, 10, 10],
-                         "predicted_iou": 0.93, "stability_score": 0.97, "point_coords": [[5.0, 5.0]],
-                         "crop_box": [0, 0, WIDTH, HEIGHT]}],
+        "annotations": [
+            {
+                "id": 900,
+                "segmentation": encode(mask),
+                "area": 100,
+                "bbox": [0, 0, 10, 10],
+                "predicted_iou": 0.93,
+                "stability_score": 0.97,
+                "point_coords": [[5.0, 5.0]],
+                "crop_box": [0, 0, WIDTH, HEIGHT],
+            }
+        ],
     }
     (tmp_path / "sa_11.json").write_text(json.dumps(record))
     write_jpeg(tmp_path / "sa_11.jpg")

@@ -35,13 +35,23 @@ def test_color_names_in_lab():
 
 
 def test_geometry_and_relations():
-    image, rgb = _image({"a": (0, 40, 20, 60), "b": (90, 40, 110, 60), "c": (180, 0, 200, 20), "d": (95, 45, 105, 55)})
+    image, rgb = _image(
+        {
+            "a": (0, 40, 20, 60),
+            "b": (90, 40, 110, 60),
+            "c": (180, 0, 200, 20),
+            "d": (95, 45, 105, 55),
+        }
+    )
     a, b, c, d = object_facts(image, rgb)
     assert a.box == (0, 40, 20, 60) and a.centroid == (10.0, 50.0) and a.area == 400
     assert a.position == "left" and c.position == "top right" and a.colors[0][0] == "red"
     assert a.truncation == 20 / 80
     margin = 4.0
-    assert PAIR_RELATIONS["left_of"](a, b, margin) is True and PAIR_RELATIONS["right_of"](a, b, margin) is False
+    assert (
+        PAIR_RELATIONS["left_of"](a, b, margin) is True
+        and PAIR_RELATIONS["right_of"](a, b, margin) is False
+    )
     assert PAIR_RELATIONS["left_of"](d, b, margin) is False
     assert PAIR_RELATIONS["overlapping"](d, b, margin) is True
     assert between(b, a, c, margin) is True and between(a, b, c, margin) is False
@@ -67,5 +77,10 @@ def test_selection_rules_are_deterministic():
 
 def test_plural_nouns():
     assert [plural(n) for n in ("person", "bus", "cup", "dining table", "socks", "berry")] == [
-        "people", "buses", "cups", "dining tables", "socks", "berries",
+        "people",
+        "buses",
+        "cups",
+        "dining tables",
+        "socks",
+        "berries",
     ]

@@ -1,4 +1,4 @@
-"""Builds of generated COCO-format sources: MCQ balance, rotations, rates, resume, processes, CLI."""
+"""Builds of generated COCO-format sources: MCQ balance, rotations, rates, resume, engines, CLI."""
 
 from __future__ import annotations
 
@@ -132,7 +132,9 @@ def test_an_unseen_coco_source_builds_through_the_cli(tmp_path, capsys):
     data = json.loads(instances.read_text())
     renamed = {c["id"]: f"gadget {c['id']}" for c in data["categories"]}
     for category in data["categories"]:
-        category.update(name=renamed[category["id"]], supercategory="tools", id=category["id"] + 500)
+        category.update(
+            name=renamed[category["id"]], supercategory="tools", id=category["id"] + 500
+        )
     for ann in data["annotations"]:
         ann["category_id"] += 500
     for image in data["images"]:
@@ -162,7 +164,12 @@ def test_ray_engine_matches_the_local_engine(tmp_path):
     pytest.importorskip("ray.data")
     from perbench.sources import ImgvizReader
 
-    summary = build_store([ImgvizReader()], tmp_path / "ray.db", engine="ray", num_proc=1, progress=False)
+    summary = build_store(
+        [ImgvizReader()], tmp_path / "ray.db", engine="ray", num_proc=1, progress=False
+    )
     build_store([ImgvizReader()], tmp_path / "local.db", progress=False)
     assert summary["shards"] == {"total": 2, "built": 2, "resumed": 0}
-    assert CandidateStore(tmp_path / "ray.db").candidate_ids() == CandidateStore(tmp_path / "local.db").candidate_ids()
+    assert (
+        CandidateStore(tmp_path / "ray.db").candidate_ids()
+        == CandidateStore(tmp_path / "local.db").candidate_ids()
+    )

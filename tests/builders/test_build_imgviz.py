@@ -39,8 +39,12 @@ def test_every_candidate_is_a_valid_draft(store):
     candidates, _ = store
     for sample in candidates.candidates(with_image=True):
         validate_sample(sample)
-        assert sample.meta["draft"] is True and sample.meta["builder"]["name"] == "perbench-builders"
-        assert "category" in sample.meta and "relation" in sample.meta and "attributes" in sample.meta
+        assert (
+            sample.meta["draft"] is True and sample.meta["builder"]["name"] == "perbench-builders"
+        )
+        assert (
+            "category" in sample.meta and "relation" in sample.meta and "attributes" in sample.meta
+        )
         assert sample.image[:2] == b"\xff\xd8"
         if sample.task == "description":
             assert sample.prompts[0]["tag"] in sample.question and len(sample.references[0]) > 40
@@ -57,15 +61,23 @@ def test_ids_are_stable_across_builds(store, tmp_path):
 
 def _geometry(mask: np.ndarray) -> dict:
     ys, xs = np.nonzero(mask)
-    return {"cx": xs.mean() + 0.5, "cy": ys.mean() + 0.5, "x0": xs.min(), "x1": xs.max() + 1,
-            "y0": ys.min(), "y1": ys.max() + 1}
+    return {
+        "cx": xs.mean() + 0.5,
+        "cy": ys.mean() + 0.5,
+        "x0": xs.min(),
+        "x1": xs.max() + 1,
+        "y0": ys.min(),
+        "y1": ys.max() + 1,
+    }
 
 
 def _verdict(relation: str, c: dict, prompts: list[dict], margin: float) -> bool | None:
     p = prompts[0]
     signed = {
-        "left_of": p["x0"] - c["cx"], "right_of": c["cx"] - p["x1"],
-        "above": p["y0"] - c["cy"], "below": c["cy"] - p["y1"],
+        "left_of": p["x0"] - c["cx"],
+        "right_of": c["cx"] - p["x1"],
+        "above": p["y0"] - c["cy"],
+        "below": c["cy"] - p["y1"],
     }
     if relation in signed:
         value = signed[relation]
@@ -73,7 +85,9 @@ def _verdict(relation: str, c: dict, prompts: list[dict], margin: float) -> bool
     if relation == "overlapping":
         w = min(c["x1"], p["x1"]) - max(c["x0"], p["x0"])
         h = min(c["y1"], p["y1"]) - max(c["y0"], p["y0"])
-        small = min((c["x1"] - c["x0"]) * (c["y1"] - c["y0"]), (p["x1"] - p["x0"]) * (p["y1"] - p["y0"]))
+        small = min(
+            (c["x1"] - c["x0"]) * (c["y1"] - c["y0"]), (p["x1"] - p["x0"]) * (p["y1"] - p["y0"])
+        )
         fraction = w * h / small if w > 0 and h > 0 else 0.0
         return True if fraction >= 0.25 else False if fraction <= 0.05 else None
     if relation == "between":
@@ -102,21 +116,40 @@ def test_vt_res_targets_are_exactly_what_the_text_names(store):
         assert len(target_ids) == len(targets)
         prompt_category = next(i.category for i in image.instances if i.id == prompt_ids[0])
         if info["name"] == "same_category":
-            expected = [i.id for i in image.instances if i.category == prompt_category and i.id != prompt_ids[0]]
+            expected = [
+                i.id
+                for i in image.instances
+                if i.category == prompt_category and i.id != prompt_ids[0]
+            ]
             assert sorted(expected) == target_ids
             continue
         assert info["category"] in sample.question
         geometry = {i: _geometry(m) for i, m in masks.items()}
         prompts = [geometry[i] for i in prompt_ids]
-        pool = [i.id for i in image.instances if i.category == info["category"] and i.id not in prompt_ids]
+        pool = [
+            i.id
+            for i in image.instances
+            if i.category == info["category"] and i.id not in prompt_ids
+        ]
         if info["name"] == "nearest":
-            dist = sorted((math.dist((geometry[i]["cx"], geometry[i]["cy"]), (prompts[0]["cx"], prompts[0]["cy"])), i)
-                          for i in pool)
+            dist = sorted(
+                (
+                    math.dist(
+                        (geometry[i]["cx"], geometry[i]["cy"]), (prompts[0]["cx"], prompts[0]["cy"])
+                    ),
+                    i,
+                )
+                for i in pool
+            )
             assert target_ids == [dist[0][1]]
             assert len(dist) == 1 or dist[1][0] >= info["nearest_ratio"] * dist[0][0]
             continue
-        verdicts = {i: _verdict(info["name"], geometry[i], prompts, info["margin_px"] - 1e-6) for i in pool}
+        verdicts = {
+            i: _verdict(info["name"], geometry[i], prompts, info["margin_px"] - 1e-6) for i in pool
+        }
         assert None not in verdicts.values(), f"{sample.id}: an instance is borderline"
         assert sorted(i for i, v in verdicts.items() if v) == target_ids, sample.question
-        assert sample.meta["kind"] == ("none" if not target_ids else "single" if len(target_ids) == 1 else "multi")
+        assert sample.meta["kind"] == (
+            "none" if not target_ids else "single" if len(target_ids) == 1 else "multi"
+        )
     assert len(relations) >= 4

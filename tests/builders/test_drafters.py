@@ -25,14 +25,21 @@ def voc():
 
 def _request(voc) -> DraftRequest:
     facts = {"category": "bottle", "colors": [["gray", 0.5]], "size": "small", "position": "bottom"}
-    return DraftRequest("description-x", voc.load_bytes(), voc.instances[0].mask, facts, write_template(facts))
+    return DraftRequest(
+        "description-x", voc.load_bytes(), voc.instances[0].mask, facts, write_template(facts)
+    )
 
 
 def test_template_sentences():
     facts = {
-        "category": "chair", "colors": [["black", 0.7], ["gray", 0.25]], "size": "tiny",
-        "position": "top left", "count_in_image": 3, "size_rank": 1,
-        "neighbours": {"right_of": "person", "below": "measuring spoons"}, "texts": ["left chair"],
+        "category": "chair",
+        "colors": [["black", 0.7], ["gray", 0.25]],
+        "size": "tiny",
+        "position": "top left",
+        "count_in_image": 3,
+        "size_rank": 1,
+        "neighbours": {"right_of": "person", "below": "measuring spoons"},
+        "texts": ["left chair"],
         "captions": ["People at a table."],
     }
     text = write_template(facts)
@@ -48,13 +55,19 @@ class _FakeChat(BaseHTTPRequestHandler):
 
     def do_POST(self):  # noqa: N802 (http.server's name)
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        type(self).requests.append({"path": self.path, "body": body, "auth": self.headers.get("Authorization")})
+        type(self).requests.append(
+            {"path": self.path, "body": body, "auth": self.headers.get("Authorization")}
+        )
         if type(self).failures_left:
             type(self).failures_left -= 1
             self.send_response(503)
             self.end_headers()
             return
-        answer = {"choices": [{"message": {"role": "assistant", "content": "  A grey bottle\n on the table. "}}]}
+        answer = {
+            "choices": [
+                {"message": {"role": "assistant", "content": "  A grey bottle\n on the table. "}}
+            ]
+        }
         data = json.dumps(answer).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
@@ -81,7 +94,9 @@ def fake_server():
 def test_openai_drafter_against_fake_server(fake_server, voc, monkeypatch):
     monkeypatch.setenv("TEST_KEY", "sk-test")
     _FakeChat.failures_left = 1  # one 503 first: retried
-    drafter = make_drafter({"name": "openai", "base_url": fake_server, "model": "m1", "api_key_env": "TEST_KEY"})
+    drafter = make_drafter(
+        {"name": "openai", "base_url": fake_server, "model": "m1", "api_key_env": "TEST_KEY"}
+    )
     assert drafter.draft(_request(voc)) == "A grey bottle on the table."
     sent = _FakeChat.requests[-1]
     assert sent["path"] == "/v1/chat/completions" and sent["auth"] == "Bearer sk-test"
@@ -93,8 +108,12 @@ def test_openai_drafter_against_fake_server(fake_server, voc, monkeypatch):
 
 
 def test_openai_drafter_errors_name_the_url(voc):
-    drafter = make_drafter({"name": "openai", "base_url": "http://127.0.0.1:9/v1", "model": "m", "retries": 0})
-    with pytest.raises(DrafterError, match=r"127.0.0.1:9/v1/chat/completions: endpoint unreachable"):
+    drafter = make_drafter(
+        {"name": "openai", "base_url": "http://127.0.0.1:9/v1", "model": "m", "retries": 0}
+    )
+    with pytest.raises(
+        DrafterError, match=r"127.0.0.1:9/v1/chat/completions: endpoint unreachable"
+    ):
         drafter.draft(_request(voc))
     with pytest.raises(DrafterError, match="must start with http"):
         make_drafter({"name": "openai", "base_url": "ftp://x", "model": "m"})
@@ -103,12 +122,20 @@ def test_openai_drafter_errors_name_the_url(voc):
 
 
 def test_build_with_the_endpoint_drafter(fake_server, tmp_path):
-    config = {"tasks": ["description"], "drafter": {"name": "openai", "base_url": fake_server, "model": "m"}}
-    summary = build_store([ImgvizReader(("arc2017",))], tmp_path / "s.db", config=config, progress=False)
+    config = {
+        "tasks": ["description"],
+        "drafter": {"name": "openai", "base_url": fake_server, "model": "m"},
+    }
+    summary = build_store(
+        [ImgvizReader(("arc2017",))], tmp_path / "s.db", config=config, progress=False
+    )
     store = CandidateStore(tmp_path / "s.db")
     assert summary["tasks"] == {"description": 8}
     sample = next(store.candidates("description"))
-    assert sample.references == ["A grey bottle on the table."] and sample.meta["drafter"]["model"] == "m"
+    assert (
+        sample.references == ["A grey bottle on the table."]
+        and sample.meta["drafter"]["model"] == "m"
+    )
     assert store.info()["builders"]["drafter:openai"] == "1.0"
 
 
@@ -117,29 +144,50 @@ def _tiny_llava(folder):
     transformers = pytest.importorskip("transformers")
     from tokenizers import Tokenizer, models, pre_tokenizers
 
-    words = ["<unk>", "<s>", "</s>", "<image>", "USER:", "ASSISTANT:"] + [f"w{i}" for i in range(58)]
+    words = ["<unk>", "<s>", "</s>", "<image>", "USER:", "ASSISTANT:"] + [
+        f"w{i}" for i in range(58)
+    ]
     backend = Tokenizer(models.WordLevel({w: i for i, w in enumerate(words)}, unk_token="<unk>"))
     backend.pre_tokenizer = pre_tokenizers.Whitespace()
     tokenizer = transformers.PreTrainedTokenizerFast(
-        tokenizer_object=backend, unk_token="<unk>", bos_token="<s>", eos_token="</s>", pad_token="<unk>"
+        tokenizer_object=backend,
+        unk_token="<unk>",
+        bos_token="<s>",
+        eos_token="</s>",
+        pad_token="<unk>",
     )
     tokenizer.add_special_tokens({"additional_special_tokens": ["<image>"]})
     template = (
-        "{% for m in messages %}USER: {% for c in m['content'] %}{% if c['type'] == 'image' %}<image> "
-        "{% else %}{{ c['text'] }}{% endif %}{% endfor %}{% endfor %} ASSISTANT:"
+        "{% for m in messages %}USER: {% for c in m['content'] %}"
+        "{% if c['type'] == 'image' %}<image> {% else %}{{ c['text'] }}{% endif %}"
+        "{% endfor %}{% endfor %} ASSISTANT:"
     )
     processor = transformers.LlavaProcessor(
-        image_processor=transformers.CLIPImageProcessor(size={"shortest_edge": 28}, crop_size={"height": 28, "width": 28}),
-        tokenizer=tokenizer, patch_size=14, vision_feature_select_strategy="default",
-        chat_template=template, num_additional_image_tokens=1,
+        image_processor=transformers.CLIPImageProcessor(
+            size={"shortest_edge": 28}, crop_size={"height": 28, "width": 28}
+        ),
+        tokenizer=tokenizer,
+        patch_size=14,
+        vision_feature_select_strategy="default",
+        chat_template=template,
+        num_additional_image_tokens=1,
     )
     config = transformers.LlavaConfig(
         vision_config=transformers.CLIPVisionConfig(
-            hidden_size=16, intermediate_size=32, num_hidden_layers=1, num_attention_heads=2, image_size=28, patch_size=14
+            hidden_size=16,
+            intermediate_size=32,
+            num_hidden_layers=1,
+            num_attention_heads=2,
+            image_size=28,
+            patch_size=14,
         ),
         text_config=transformers.LlamaConfig(
-            vocab_size=len(tokenizer), hidden_size=16, intermediate_size=32, num_hidden_layers=1,
-            num_attention_heads=2, num_key_value_heads=2,
+            vocab_size=len(tokenizer),
+            hidden_size=16,
+            intermediate_size=32,
+            num_hidden_layers=1,
+            num_attention_heads=2,
+            num_key_value_heads=2,
         ),
         image_token_index=tokenizer.convert_tokens_to_ids("<image>"),
     )

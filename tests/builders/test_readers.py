@@ -21,14 +21,18 @@ from perbench.sources import ImgvizReader
 
 
 def test_coco_reads_polygons_crowd_rle_and_captions(coco_dir):
-    reader = CocoReader(coco_dir / "instances.json", coco_dir / "images", coco_dir / "captions.json")
+    reader = CocoReader(
+        coco_dir / "instances.json", coco_dir / "images", coco_dir / "captions.json"
+    )
     images = list(reader)
     assert [i.key for i in images] == ["coco-0", "coco-7"]
     first = images[0]
     assert first.file_name == "sub/000000000000.jpg" and first.load_bytes()[:2] == b"\xff\xd8"
     by_id = {i.id: i for i in first.instances}
     assert by_id["0"].category == "person" and area(by_id["0"].mask) == 400
-    assert by_id["1"].iscrowd and by_id["1"].category == "dining table" and area(by_id["1"].mask) == 36
+    assert (
+        by_id["1"].iscrowd and by_id["1"].category == "dining table" and area(by_id["1"].mask) == 36
+    )
     assert bbox(by_id["1"].mask) == [40.0, 30.0, 6.0, 6.0]
     assert by_id["2"].supercategory == "kitchen"
     assert area(images[1].instances[0].mask) == 60  # compressed RLE accepted too
@@ -50,7 +54,9 @@ def test_coco_broken_records_name_file_and_annotation(coco_dir):
     data = json.loads((coco_dir / "instances.json").read_text())
     data["annotations"][2]["segmentation"] = [[1.0, 2.0, 3.0]]
     (coco_dir / "instances.json").write_text(json.dumps(data))
-    with pytest.raises(MaskError, match=r"instances.json, annotation id 2 \(image id 0\).*polygon 0"):
+    with pytest.raises(
+        MaskError, match=r"instances.json, annotation id 2 \(image id 0\).*polygon 0"
+    ):
         list(CocoReader(coco_dir / "instances.json", coco_dir / "images"))
     data["annotations"][2]["category_id"] = 99
     (coco_dir / "instances.json").write_text(json.dumps(data))
@@ -80,14 +86,18 @@ def test_lvis_federated_labels(lvis_dir):
 
 def test_panoptic_segments_from_rgb_ids(panoptic_dir):
     reader = PanopticReader(
-        panoptic_dir / "panoptic_val2017.json", panoptic_dir / "panoptic_val2017", panoptic_dir / "val2017"
+        panoptic_dir / "panoptic_val2017.json",
+        panoptic_dir / "panoptic_val2017",
+        panoptic_dir / "val2017",
     )
     (image,) = list(reader)
     assert [(i.id, i.category) for i in image.instances] == [("513", "person")]
     assert area(image.instances[0].mask) == 200
     with_stuff = PanopticReader(
-        panoptic_dir / "panoptic_val2017.json", panoptic_dir / "panoptic_val2017",
-        panoptic_dir / "val2017", include_stuff=True,
+        panoptic_dir / "panoptic_val2017.json",
+        panoptic_dir / "panoptic_val2017",
+        panoptic_dir / "val2017",
+        include_stuff=True,
     )
     assert [i.category for i in next(iter(with_stuff)).instances] == ["person", "tree"]
 
@@ -104,12 +114,16 @@ def test_panoptic_absent_segment_is_an_error(panoptic_dir):
 
 def test_refcoco_pickle_expressions(refcoco_dir):
     folder = refcoco_dir / "refcoco"
-    reader = RefCocoReader(folder / "refs(unc).p", folder / "instances.json", refcoco_dir / "images")
+    reader = RefCocoReader(
+        folder / "refs(unc).p", folder / "instances.json", refcoco_dir / "images"
+    )
     (image,) = list(reader)  # image 7 has no ref
     assert reader.dataset == "refcoco" and image.key == "refcoco-0"
     texts = {i.id: i.texts for i in image.instances}
     assert texts["0"] == ["man on the left", "guy in blue"] and texts["2"] == ["small cup"]
-    only_val = RefCocoReader(folder / "refs(unc).p", folder / "instances.json", refcoco_dir / "images", ["val"])
+    only_val = RefCocoReader(
+        folder / "refs(unc).p", folder / "instances.json", refcoco_dir / "images", ["val"]
+    )
     assert {i.id: i.texts for i in next(iter(only_val)).instances}["0"] == []
 
 
@@ -122,13 +136,17 @@ def test_refcoco_refuses_pickles_with_code(refcoco_dir):
     folder = refcoco_dir / "refcoco"
     with (folder / "refs(unc).p").open("wb") as handle:
         pickle.dump([_Exploit()], handle)
-    reader = RefCocoReader(folder / "refs(unc).p", folder / "instances.json", refcoco_dir / "images")
+    reader = RefCocoReader(
+        folder / "refs(unc).p", folder / "instances.json", refcoco_dir / "images"
+    )
     with pytest.raises(SourceError, match="refusing to load"):
         reader.shards()
 
 
 def test_grefcoco_multi_and_no_target(grefcoco_dir):
-    reader = GRefCocoReader(grefcoco_dir / "grefs(unc).json", grefcoco_dir / "instances.json", grefcoco_dir / "images")
+    reader = GRefCocoReader(
+        grefcoco_dir / "grefs(unc).json", grefcoco_dir / "instances.json", grefcoco_dir / "images"
+    )
     (image,) = list(reader)
     expressions = {e["text"]: e["instance_ids"] for e in image.extra["expressions"]}
     assert expressions == {"the man and the cup": ["0", "2"], "the dog": [], "left man": ["0"]}
