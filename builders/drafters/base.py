@@ -58,7 +58,7 @@ def instruction(request: DraftRequest) -> str:
         "The object outlined in red and labelled region1 is a "
         f"{request.facts.get('category') or 'object'}. Write a detailed description of it in "
         "3 to 5 sentences: what it is, its colour and material, its shape and parts, what it is "
-        "doing or holding, and where it is relative to nearby objects. Describe only that object and only "
-        "what is visible. Known facts (JSON): "
+        "doing or holding, and where it is relative to nearby objects. Describe only that "
+        "object and only what is visible. Known facts (JSON): "
         f"{json.dumps(facts, sort_keys=True)}. A plain draft to improve on: {request.template}"
     )
