@@ -178,7 +178,7 @@ def index_submission(
             try:
                 _check(info.task, prediction, (info.height, info.width), None)
             except PerBenchError as exc:
-                problems.add(line, sample_id, f"{exc} (task {info.task})")
+                problems.add(line, sample_id, str(exc))
                 continue
             index.offsets[sample_id] = (offset, line)
         index.lines = line

@@ -41,7 +41,9 @@ def make_test_samples() -> list[Sample]:
         common = _common(image, image.load_bytes())
         for number, pick in enumerate(picks):
             instance = image.instances[pick]
-            refs = [f"a {instance.category} in the photo", DESCRIPTIONS[number % 3]][: 1 + number % 2]
+            refs = [f"a {instance.category} in the photo", DESCRIPTIONS[number % 3]][
+                : 1 + number % 2
+            ]
             samples.append(
                 Sample(
                     id=make_sample_id("description", image.key, instance.id),
@@ -132,3 +134,59 @@ def write_jsonl(path: Path, entries: list) -> Path:
 @pytest.fixture
 def jsonl():
     return write_jsonl
+
+
+def tricky_predictions(samples: list[Sample]) -> tuple[list[dict], set[str]]:
+    """Predictions for every sample but one per task, with the cases the protocols disagree on.
+
+    description: exact reference, paraphrase, empty string; mcq: letter, "A B C D", option
+    text, free text, wrong letter; vt_res: the target, a wrong first mask before the right one,
+    null, [], the whole image, a multi-mask answer. The first sample of each task is missing.
+    """
+    from perbench.masks import full_rle, union_rle
+    from perbench.schema import OPTION_LETTERS
+
+    entries: list[dict] = []
+    missing: set[str] = set()
+    counters: dict[str, int] = {}
+    for sample in samples:
+        k = counters.get(sample.task, 0)
+        counters[sample.task] = k + 1
+        if k == 0:
+            missing.add(sample.id)
+            continue
+        if sample.task == "description":
+            texts = [sample.references[0], "a thing standing in a room near a table", ""]
+            prediction = texts[k % 3]
+        elif sample.task == "mcq":
+            letter = OPTION_LETTERS[sample.answer]
+            wrong = OPTION_LETTERS[(sample.answer + 1) % len(sample.options)]
+            texts = [
+                "A B C D",
+                letter,
+                f"The answer is ({letter}).",
+                sample.options[sample.answer],
+                wrong,
+                f"{wrong}. {sample.options[sample.answer]}",
+            ]
+            prediction = texts[k % len(texts)]
+        else:
+            h, w = sample.height, sample.width
+            right = union_rle(sample.targets, h, w)
+            wrong = sample.prompts[0]["mask"]
+            choices = [
+                [wrong, right],
+                right,
+                None,
+                [],
+                full_rle(h, w),
+                list(sample.targets),
+            ]
+            prediction = choices[k % len(choices)]
+        entries.append({"id": sample.id, "prediction": prediction})
+    return entries, missing
+
+
+@pytest.fixture(scope="session")
+def tricky(samples) -> tuple[list[dict], set[str]]:
+    return tricky_predictions(samples)

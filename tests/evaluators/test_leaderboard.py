@@ -1,0 +1,84 @@
+"""The leaderboard: groups never mix release versions or protocols; reported rows stay apart."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+
+from evaluators.leaderboard import REPORTED, REPRODUCED, build_leaderboard, leaderboard_rows
+from perbench.cli import main
+
+
+def fake_result(folder, name, model, overall_parts, version="1.0", protocol="strict", fp="f1"):
+    meteor, acc, ciou, giou = overall_parts
+    headline = {"meteor": meteor, "accuracy": acc, "ciou": ciou, "giou": giou}
+    headline["overall"] = (100 * meteor + 100 * acc + 50 * (ciou + giou)) / 3
+    data = {
+        "kind": "perbench-results",
+        "benchmark": {"name": "pb", "version": version, "fingerprint": fp},
+        "protocol": protocol,
+        "model": {"name": model, "revision": None},
+        "headline": headline,
+        "timestamp": "2025-01-01T00:00:00+00:00",
+    }
+    path = folder / f"{name}.results.json"
+    path.write_text(json.dumps(data))
+    return path
+
+
+def test_groups_and_ranks(tmp_path):
+    paths = [
+        fake_result(tmp_path, "a", "low", (0.1, 0.2, 0.1, 0.1)),
+        fake_result(tmp_path, "b", "high", (0.3, 0.8, 0.4, 0.3)),
+        fake_result(tmp_path, "c", "other-version", (0.9, 0.9, 0.9, 0.9), version="2.0"),
+        fake_result(tmp_path, "d", "official", (0.9, 0.9, 0.9, 0.9), protocol="official"),
+    ]
+    groups = leaderboard_rows(paths)
+    titles = [g["title"] for g in groups]
+    assert len(groups) == 4  # (1.0, strict), (1.0, official), (2.0, strict), reported
+    strict_1 = next(g for g in groups if g["version"] == "1.0" and g["protocol"] == "strict")
+    assert [(r["model"], r["rank"]) for r in strict_1["rows"]] == [("high", 1), ("low", 2)]
+    assert all(r["rank"] == 1 for g in groups[:3] for r in g["rows"] if len(g["rows"]) == 1)
+    assert groups[-1]["status"] == REPORTED and groups[-1]["citation"]
+    assert all(g["status"] == REPRODUCED for g in groups[:-1]), titles
+
+
+def test_files_written(tmp_path):
+    paths = [fake_result(tmp_path, "a", "m<script>", (0.1, 0.2, 0.1, 0.1))]
+    written = build_leaderboard(paths, tmp_path / "board")
+    text = written["markdown"].read_text()
+    assert "reproduced here" in text and "reported" in text and "Pixel-SAIL 3B" in text
+    page = written["html"].read_text()
+    assert "m&lt;script&gt;" in page and "<script>" not in page
+    assert all(p.is_file() and p.read_bytes()[:4] == b"\x89PNG" for p in written["charts"])
+    assert len(written["charts"]) == 6  # three tasks, two groups
+    rows = list(csv.DictReader(written["csv"].open()))
+    assert {r["status"] for r in rows} == {REPRODUCED, REPORTED}
+    reported = [r for r in rows if r["status"] == REPORTED]
+    assert len(reported) == 6 and reported[0]["overall"] == "42.2"
+
+
+def test_one_version_two_fingerprints_is_an_error(tmp_path, capsys):
+    fake_result(tmp_path, "a", "x", (0.1, 0.1, 0.1, 0.1), fp="aaa")
+    fake_result(tmp_path, "b", "y", (0.1, 0.1, 0.1, 0.1), fp="bbb")
+    assert main(["leaderboard", str(tmp_path), "--out", str(tmp_path / "board")]) == 2
+    assert "two different releases carry one version" in capsys.readouterr().err
+
+
+def test_not_a_results_file(tmp_path, capsys):
+    bad = tmp_path / "x.results.json"
+    bad.write_text("{}")
+    assert main(["leaderboard", str(bad), "--out", str(tmp_path / "b")]) == 2
+    assert "not a perbench results file" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("reported", [True, False])
+def test_cli_prints_markdown(tmp_path, capsys, reported):
+    fake_result(tmp_path, "a", "solo", (0.1, 0.2, 0.1, 0.1))
+    args = ["leaderboard", str(tmp_path), "--out", str(tmp_path / "board")]
+    assert main(args + ([] if reported else ["--no-reported"])) == 0
+    out = capsys.readouterr().out
+    assert "| 1 | solo |" in out
+    assert ("Pixel-SAIL 3B" in out) == reported
