@@ -11,8 +11,9 @@ Ambiguity check: a referral is kept only when every instance of the named catego
 (the prompts excluded; crowd regions never; categories with crowd regions or not exhaustively
 annotated never named) gets a clear True/False from the relation test, so exactly the target set
 satisfies the text; and every target is a selected object (big and whole enough to segment).
-No-target texts come from present categories where nothing satisfies the relation and from the
-image's known-absent categories (LVIS ``neg_category_ids``). Per image, up to
+Texts whose category has several instances (so the relation, not the name, decides) are drawn
+before the others. No-target texts come from present categories where nothing satisfies the
+relation and from the image's known-absent categories (LVIS ``neg_category_ids``). Per image, up to
 ``vtres_per_image`` referrals are drawn: each draw is no-target with probability
 ``no_target_rate``, multi-target with ``multi_target_rate``, else single-target (falling back to
 another kind when the wanted one is exhausted; a kind whose rate is 0 is never drawn).
@@ -54,6 +55,7 @@ class Referral:
     category: str | None
     prompts: list[ObjectFacts]
     targets: list[ObjectFacts]
+    pool_size: int = 2
 
     @property
     def kind(self) -> str:
@@ -84,7 +86,7 @@ def _judge(
         skipped["vt_res ambiguous (an object is too close to call)"] += 1
         return None
     targets = [f for f, v in verdicts if v]
-    return Referral(relation, category, prompts, targets)
+    return Referral(relation, category, prompts, targets, len(verdicts))
 
 
 def referrals(scene: Scene) -> tuple[list[Referral], Counter[str]]:
@@ -107,14 +109,15 @@ def referrals(scene: Scene) -> tuple[list[Referral], Counter[str]]:
             for category in categories:
                 verdicts = [(f, test(f, prompt, margin)) for f in pool(category, [prompt])]
                 found.append(_judge(name, category, [prompt], verdicts, skipped))
-            found.extend(Referral(name, category, [prompt], []) for category in absent)
+            found.extend(Referral(name, category, [prompt], [], 0) for category in absent)
         for category in categories:
             candidates = pool(category, [prompt])
             if candidates:
                 winner = nearest(candidates, prompt, scene.config.nearest_ratio)
                 if winner is None:
                     skipped["vt_res ambiguous (nearest not clear)"] += 1
-                found.append(Referral("nearest", category, [prompt], [winner]) if winner else None)
+                referral = Referral("nearest", category, [prompt], [winner], len(candidates))
+                found.append(referral if winner else None)
         if scene.count_known(prompt.category):
             found.append(Referral("same_category", None, [prompt], pool(prompt.category, [prompt])))
     for first, second in combinations(scene.selected, 2):
@@ -142,6 +145,9 @@ def _draw(scene: Scene, found: list[Referral]) -> list[Referral]:
     by_kind: dict[str, list[Referral]] = {"single": [], "multi": [], "none": []}
     for position in rng.permutation(len(found)):
         by_kind[found[int(position)].kind].append(found[int(position)])
+    for referrals_of_kind in by_kind.values():
+        # texts where the relation, not the category alone, picks the target(s) are drawn first
+        referrals_of_kind.sort(key=lambda r: r.pool_size >= 2)
     allowed = ["single"] + [
         k
         for k, rate in (("multi", config.multi_target_rate), ("none", config.no_target_rate))
