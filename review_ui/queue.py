@@ -9,6 +9,7 @@ API:
     .next_id(filters, reviewer, after=None) -> str | None
     .state(sample_id) -> SampleState
     .categories() / .reviewers() / .category(sample_id) / .ids_of_image(image_id)
+    .decided_count(reviewer)
     .task_progress()     -> {task: {status: count}}
     .reviewer_progress() -> {reviewer: {decision: count}}
 
@@ -153,6 +154,10 @@ class ReviewQueue:
 
     def reviewer_progress(self) -> dict[str, dict[str, int]]:
         return {name: dict(counts) for name, counts in sorted(self._decision_counts.items())}
+
+    def decided_count(self, reviewer: str) -> int:
+        """Samples on which ``reviewer`` has a live accept, edit_accept or reject."""
+        return len(self._decided.get(reviewer, ()))
 
     def ids_of_image(self, image_id: str) -> list[str]:
         return [e.id for e in self._entries if e.image_id == image_id]

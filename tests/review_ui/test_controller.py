@@ -39,7 +39,11 @@ def test_accept_reject_skip_undo_walk_the_queue(controller, store):
     ]
     assert store.decisions()[1].note == "x"
     assert fourth.sample_id != third.sample_id
-    assert "alice</b> (you, 7 left)" in back.progress_html
+    assert "<b>alice (you, 7 left)</b>" in back.progress_html
+    assert "skip" not in back.progress_html  # an undone skip is not counted
+    assert "accept 1, reject 1</div>" in back.progress_html
+    assert "<b>description</b>" in back.progress_html
+    assert "accepted 1, rejected 1, pending 1</div>" in back.progress_html
 
 
 def test_repeated_decision_is_recorded_once(controller, store):
