@@ -8,7 +8,8 @@ from pycocoevalcap.meteor.meteor import Meteor
 
 from evaluators.api import evaluate
 from evaluators.mcq_metrics import extract_option
-from evaluators.meteor_jvm import meteor15, sanitize
+from evaluators.meteor_jvm import MeteorJVM, sanitize
+from evaluators.text_metrics import METEOR_STATS
 from perbench.masks import decode
 
 HYPOTHESES = [
@@ -28,20 +29,19 @@ REFERENCES = [
 
 
 def test_meteor15_equals_pycocoevalcap():
-    ours_corpus, ours = meteor15(
-        HYPOTHESES + ["bad\nline ||| here"], REFERENCES + [["bad line here"]]
-    )
-    scorer = Meteor()
-    theirs_corpus, theirs = scorer.compute_score(
+    with MeteorJVM() as jvm:
+        stats = [jvm.stats(h, r) for h, r in zip(HYPOTHESES, REFERENCES, strict=True)]
+        ours, ours_corpus = jvm.scores(stats)
+        broken = jvm.scores([jvm.stats("bad\nline ||| here", ["bad line here"])])[0][0]
+    assert len(stats[0]) == METEOR_STATS
+    theirs_corpus, theirs = Meteor().compute_score(
         {i: refs for i, refs in enumerate(REFERENCES)},
         {i: [hyp] for i, hyp in enumerate(HYPOTHESES)},
     )
-    assert ours[: len(theirs)] == pytest.approx(theirs, abs=1e-6)
-    # one broken hypothesis (newline, '|||') is scored as its clean text, not a broken pipe
-    assert ours[-1] == pytest.approx(1.0, abs=0.05)
-    clean_corpus, _ = meteor15(HYPOTHESES, REFERENCES)
-    assert clean_corpus == pytest.approx(theirs_corpus, abs=1e-6)
-    assert ours_corpus != clean_corpus
+    assert ours == pytest.approx(theirs, abs=1e-6)
+    assert ours_corpus == pytest.approx(theirs_corpus, abs=1e-6)
+    # a newline or '|||' in a prediction is scored as the clean text, not a broken pipe
+    assert broken == pytest.approx(1.0, abs=0.05)
 
 
 def test_sanitize():
