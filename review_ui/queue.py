@@ -60,6 +60,8 @@ class ReviewQueue:
         self._skips: dict[str, dict[str, int]] = {}
         self._decided: dict[str, set[str]] = {}
         self._decision_counts: dict[str, Counter] = {}
+        self._derived: dict[str, tuple[int, SampleState]] = {}  # id -> (last seq, state)
+        self._required = 0
         self.refresh()
 
     def refresh(self) -> None:
@@ -82,9 +84,18 @@ class ReviewQueue:
                 decided[entry.reviewer].add(entry.sample_id)
                 skips[entry.reviewer].pop(entry.sample_id, None)
         required = self.store.required_accepts
-        self._states = {
-            e.id: derive_state(e.id, by_sample.get(e.id, []), required) for e in self._entries
-        }
+        if required != self._required:
+            self._derived, self._required = {}, required
+        states = {}
+        for entry in self._entries:
+            sample_log = by_sample.get(entry.id, [])
+            last_seq = sample_log[-1].seq if sample_log else 0  # the log is append-only
+            cached = self._derived.get(entry.id)
+            if cached is None or cached[0] != last_seq:
+                cached = (last_seq, derive_state(entry.id, sample_log, required))
+                self._derived[entry.id] = cached
+            states[entry.id] = cached[1]
+        self._states = states
         self._skips, self._decided, self._decision_counts = dict(skips), dict(decided), dict(counts)
 
     def _rebuild_index(self) -> None:
