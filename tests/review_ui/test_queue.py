@@ -64,3 +64,17 @@ def test_next_after_in_browse_mode_wraps(store):
     assert queue.next_id(Filters(status=ALL), "alice", after=ids[-1]) == ids[0]
     assert queue.next_id(Filters(status="accepted"), "alice") is None
     assert TO_REVIEW == Filters().status
+
+
+def test_refresh_follows_new_decisions_and_a_changed_rule(store):
+    queue = ReviewQueue(store)
+    sample_id = queue.ordered(Filters(), "alice")[0]
+    store.record(sample_id, "alice", "accept")
+    queue.refresh()
+    assert queue.state(sample_id).status == "accepted"
+    store.set_info(required_accepts=2)
+    queue.refresh()
+    assert queue.state(sample_id).status == "in_review"
+    store.undo_last("alice")
+    queue.refresh()
+    assert queue.state(sample_id).status == "pending"
