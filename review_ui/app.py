@@ -133,7 +133,8 @@ def build_app(store: CandidateStore, default_reviewer: str, display_dir: Path) -
                     categories, reviewers, None, state,
                 )  # fmt: skip
             sample = view.sample
-            letters = list(OPTION_LETTERS[: len(sample.options or [])])
+            # room for two options added while editing; form_edits checks the letter
+            letters = list(OPTION_LETTERS[: len(sample.options or []) + 2])
             return (
                 str(view.image_path),
                 sample.id,
