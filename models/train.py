@@ -12,8 +12,8 @@ From a local HF Qwen2 checkpoint instead of from scratch: add --init /path/to/Qw
 (its tokenizer is used unless --tokenizer names another local one). Resume: add --resume.
 
 Writes into --out: step-NNNNNNN/ checkpoints (models.checkpoint), loss_log.jsonl (one line per
---log-every steps: losses, lr, tokens/s) and a tqdm bar. Ablations: --ablation plain|upsample|
-inject|full (models.config.ABLATIONS); "full" distils a frozen expert given by
+--log-every steps: losses, lr, tokens/s, s/step) and a tqdm bar. Ablations: --ablation
+plain|upsample|inject|full (models.config.ABLATIONS); "full" distils a frozen expert given by
 --expert-features DIR (precomputed) or --expert-module package.module:factory.
 """
 
@@ -73,6 +73,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         parser.add_argument("--" + name.replace("_", "-"), type=type(value), default=value)
     parser.add_argument("--no-bf16", action="store_true", help="train in float32 on GPU")
     parser.add_argument("--resume", action="store_true", help="continue the newest checkpoint")
+    parser.add_argument("--stop-after", type=int, help="end this run after N steps (resumable)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -135,10 +136,13 @@ def train(
     resume: bool = False,
     progress: bool = True,
     recipe_extra: dict | None = None,
+    stop_after: int | None = None,
 ) -> Path:
-    """Train on ``examples`` (models.data.Example); returns the final checkpoint folder.
+    """Train on ``examples`` (models.data.Example); returns the last checkpoint folder.
 
-    ``codec`` None builds a byte-level BPE tokenizer from the examples' texts.
+    ``codec`` None builds a byte-level BPE tokenizer from the examples' texts. ``stop_after``
+    ends this run (with a checkpoint) after that many steps, for jobs in time slices; the
+    schedule still spans ``train_config.steps`` and ``resume=True`` continues it.
     """
     run_dir = Path(run_dir)
     rank, world, device = _distributed()
@@ -210,15 +214,17 @@ def train(
     bar = tqdm(
         total=train_config.steps, initial=start, desc="training", disable=not progress or rank > 0
     )
-    window_tokens, window_start = 0, time.perf_counter()
+    window_tokens, window_steps, window_start = 0, 0, time.perf_counter()
     final = previous
-    for step in range(start, train_config.steps):
+    end = train_config.steps if stop_after is None else min(train_config.steps, start + stop_after)
+    for step in range(start, end):
         indices = batch_indices(
             len(items), step, train_config.batch_size, rank, world, train_config.seed
         )
         batch = collate([items[i] for i in indices], codec.pad_id, model_config.max_prompts)
         batch = {k: v.to(device) if torch.is_tensor(v) else v for k, v in batch.items()}
         window_tokens += batch["input_ids"].numel() + len(indices) * model.n_image
+        window_steps += 1
         expert_features = None
         if model_config.distillation:
             expert_features = expert.features(batch["pixel_values"], batch["image_ids"])
@@ -233,15 +239,16 @@ def train(
         bar.update(1)
         if done % train_config.log_every == 0 or done == train_config.steps:
             elapsed = time.perf_counter() - window_start
-            entry = {"step": done, **{k: round(float(v), 5) for k, v in losses.items()}}
+            entry = {"step": done, **{k: round(v.item(), 5) for k, v in losses.items()}}
             entry["lr"] = scheduler.get_last_lr()[0]
             entry["tokens_per_s"] = round(window_tokens * world / max(elapsed, 1e-9), 1)
+            entry["s_per_step"] = round(elapsed / window_steps, 4)
             bar.set_postfix(loss=f"{entry['loss']:.4f}")
             if rank == 0:
                 with open(log_path, "a") as handle:
                     handle.write(json.dumps(entry) + "\n")
-            window_tokens, window_start = 0, time.perf_counter()
-        if done % train_config.save_every == 0 or done == train_config.steps:
+            window_tokens, window_steps, window_start = 0, 0, time.perf_counter()
+        if done % train_config.save_every == 0 or done == end:
             final = run_dir / f"step-{done:07d}"
             if rank == 0:
                 train_state = {
@@ -318,6 +325,7 @@ def run_from_args(args: argparse.Namespace) -> Path:
         resume=args.resume,
         progress=not args.quiet,
         recipe_extra={"data": data, "tokenizer": tokenizer_path or "byte-level BPE built offline"},
+        stop_after=args.stop_after,
     )
 
 

@@ -40,9 +40,7 @@ def _batch(config, codec, samples, train=True):
 def test_every_switch_combination_trains_and_predicts(
     samples, codec, make_micro, upsampler, injection, distillation
 ):
-    config = make_micro(
-        upsampler=upsampler, prompt_injection=injection, distillation=distillation
-    )
+    config = make_micro(upsampler=upsampler, prompt_injection=injection, distillation=distillation)
     model = PixelSAIL(config, codec)
     batch = _batch(config, codec, samples)
     size = batch["input_ids"].shape[0]
@@ -123,8 +121,11 @@ def test_prompt_token_changes_exactly_the_patches_its_mask_touches(codec, make_m
     changed = (prompted - plain).abs().amax(-1)[0] > 0
     assert torch.equal(changed, touched)
     expected_delta = model.prompt_projection(model.embed_tokens(model.prompt_ids[1:2]))[0]
-    assert torch.allclose(prompted[0, touched] - plain[0, touched], expected_delta.expand(
-        int(touched.sum()), -1), atol=1e-5)
+    assert torch.allclose(
+        prompted[0, touched] - plain[0, touched],
+        expected_delta.expand(int(touched.sum()), -1),
+        atol=1e-5,
+    )
 
 
 def test_pooled_baseline_puts_patch_means_into_prompt_tokens(samples, codec, make_micro):

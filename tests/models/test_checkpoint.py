@@ -1,0 +1,148 @@
+"""Save/load round trip gives identical outputs; resume continues exactly; CLI on a release."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+from models.checkpoint import CheckpointError, latest_checkpoint, load_checkpoint, save_checkpoint
+from models.config import TrainConfig
+from models.data import Encoder, collate, examples_from_samples
+from models.model import PixelSAIL
+from models.predict import PixelSAILPredictor
+from models.train import train
+from perbench.cli import main
+from perbench.release import write_release
+from perbench.schema import TASKS
+
+
+def test_save_load_round_trip_gives_identical_outputs(tmp_path, samples, codec, make_micro):
+    config = make_micro("plain")
+    model = PixelSAIL(config, codec).eval()
+    folder = save_checkpoint(model, codec, tmp_path / "ckpt", recipe={"note": "test"})
+    loaded, loaded_codec = load_checkpoint(folder)
+    assert loaded.config == model.config
+    encoder = Encoder(config, codec)
+    batch = collate(
+        [encoder(e) for e in examples_from_samples(samples)], codec.pad_id, config.max_prompts
+    )
+    with torch.no_grad():
+        first = model.encode(batch)
+        second = loaded.encode(batch)
+    assert torch.equal(first[0], second[0]) and torch.equal(first[1], second[1])
+    a = PixelSAILPredictor(model, codec, max_new_tokens=4).predict_batch(samples)
+    b = PixelSAILPredictor(loaded, loaded_codec, max_new_tokens=4).predict_batch(samples)
+    assert a == b
+
+
+def test_load_refuses_a_folder_that_is_not_a_checkpoint(tmp_path):
+    with pytest.raises(CheckpointError, match="model.safetensors"):
+        (tmp_path / "config.json").write_text("{}")
+        (tmp_path / "lm_config.json").write_text("{}")
+        load_checkpoint(tmp_path)
+
+
+def test_resume_continues_exactly_where_the_run_stopped(tmp_path, samples, codec, make_micro):
+    examples = examples_from_samples(samples)
+    settings = dict(steps=6, batch_size=4, lr=1e-3, log_every=1, save_every=3)
+    straight = train(
+        examples, tmp_path / "a", make_micro(), TrainConfig(**settings), codec, progress=False
+    )
+    train(
+        examples,
+        tmp_path / "b",
+        make_micro(),
+        TrainConfig(**settings),
+        codec,
+        progress=False,
+        stop_after=3,
+    )
+    resumed = train(
+        examples,
+        tmp_path / "b",
+        make_micro(),
+        TrainConfig(**settings),
+        codec,
+        resume=True,
+        progress=False,
+    )
+    assert latest_checkpoint(tmp_path / "b") == resumed
+    first, _ = load_checkpoint(straight)
+    second, _ = load_checkpoint(resumed)
+    for (name, p), q in zip(first.state_dict().items(), second.state_dict().values(), strict=True):
+        assert torch.allclose(p, q, atol=1e-6), name
+    log = [
+        json.loads(line) for line in (tmp_path / "b" / "loss_log.jsonl").read_text().splitlines()
+    ]
+    assert [entry["step"] for entry in log] == [1, 2, 3, 4, 5, 6]
+
+
+def test_cli_trains_predicts_every_sample_and_errors_cleanly(tmp_path, samples, capsys):
+    release = write_release(samples, tmp_path / "release", "synthetic-test", "1", progress=False)
+    run = tmp_path / "run"
+    code = main(
+        [
+            "model",
+            "train",
+            "--out",
+            str(run),
+            "--release",
+            str(release),
+            "--steps",
+            "2",
+            "--batch-size",
+            "2",
+            "--image-size",
+            "64",
+            "--quiet",
+            "--vocab-size",
+            "300",
+        ]
+    )
+    assert code == 0
+    out = tmp_path / "predictions.jsonl"
+    code = main(
+        [
+            "model",
+            "predict",
+            "--release",
+            str(release),
+            "--checkpoint",
+            str(run),
+            "--out",
+            str(out),
+            "--max-new-tokens",
+            "3",
+            "--quiet",
+        ]
+    )
+    assert code == 0
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    by_id = {s.id: s for s in samples}
+    assert sorted(r["id"] for r in rows) == sorted(by_id)
+    for row in rows:
+        sample = by_id[row["id"]]
+        if sample.task == "vt_res":
+            assert row["prediction"] is None or row["prediction"]["size"] == [64, 64]
+        else:
+            assert isinstance(row["prediction"], str)
+    assert {by_id[r["id"]].task for r in rows} == set(TASKS)
+    recipe = json.loads(out.with_suffix(".recipe.json").read_text())
+    assert recipe["train"]["steps"] == 2 and recipe["data"]["releases"] == [str(release)]
+    capsys.readouterr()
+    code = main(
+        [
+            "model",
+            "predict",
+            "--release",
+            str(release),
+            "--checkpoint",
+            str(tmp_path / "nowhere"),
+            "--out",
+            str(out),
+        ]
+    )
+    assert code == 2
+    assert "no checkpoint here" in capsys.readouterr().err

@@ -1,0 +1,67 @@
+"""The GPU script's code path (dry run on CPU), the demo entry point, and real GPU checks."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+from models.demo import train_and_predict
+from models.model import PixelSAIL
+from models.predict import PixelSAILPredictor
+from perbench.release import write_release
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _load_gpu_train():
+    spec = importlib.util.spec_from_file_location("gpu_train", ROOT / "benchmarks/gpu_train.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_gpu_train_dry_run_prints_and_appends_its_figures(tmp_path, capsys):
+    gpu_train = _load_gpu_train()
+    results = tmp_path / "RESULTS.md"
+    assert (
+        gpu_train.main(["--dry-run", "--out", str(tmp_path / "work"), "--results", str(results)])
+        == 0
+    )
+    printed = capsys.readouterr().out
+    assert "tokens/s:" in printed and "calibration:" in printed
+    text = results.read_text()
+    assert "DRY RUN, CPU (no GPU)" in text and "model FLOPs utilisation" in text
+    assert "release `synthetic-shapes`" in text
+    assert gpu_train.peak_tflops("NVIDIA H100 80GB HBM3") == 989.0
+    assert gpu_train.peak_tflops("NVIDIA H100 PCIe") == 756.0
+
+
+def test_demo_trains_and_predicts_every_release_sample(tmp_path, samples):
+    release = write_release(samples, tmp_path / "release", "demo", "1", progress=False)
+    result = train_and_predict(release, tmp_path / "out", steps=3, progress=False)
+    rows = [json.loads(line) for line in result["predictions"].read_text().splitlines()]
+    assert sorted(row["id"] for row in rows) == sorted(s.id for s in samples)
+    assert (result["checkpoint"] / "model.safetensors").is_file()
+    assert result["recipe"]["train"]["steps"] == 3 and result["recipe"]["size"] == "tiny"
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_bf16_training_step_and_prediction_on_gpu(samples, codec, make_micro):
+    from models.data import Encoder, collate, examples_from_samples
+
+    config = make_micro()
+    model = PixelSAIL(config, codec).cuda()
+    encoder = Encoder(config, codec)
+    batch = collate([encoder(e) for e in examples_from_samples(samples)], codec.pad_id, 8)
+    batch = {k: v.cuda() if torch.is_tensor(v) else v for k, v in batch.items()}
+    with torch.autocast("cuda", dtype=torch.bfloat16):
+        losses = model(batch)
+    losses["loss"].backward()
+    assert torch.isfinite(losses["loss"])
+    predictions = PixelSAILPredictor(model, codec, device="cuda", bf16=True).predict_batch(samples)
+    assert len(predictions) == len(samples)
