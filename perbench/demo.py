@@ -84,25 +84,29 @@ def score_and_rank(release_dir: Path, out: Path, args: argparse.Namespace) -> di
     from evaluators.api import evaluate
     from evaluators.baselines import run_baselines
     from evaluators.leaderboard import build_leaderboard
+    from evaluators.results import RESULTS_SUFFIX, results_stem
 
     results_dir = out / "results"
-    result_paths = list(run_baselines(release_dir, results_dir))
+    progress = not args.no_progress
+    result_paths = list(run_baselines(release_dir, results_dir, progress=progress))
     if not args.skip_model:
         from models.demo import train_and_predict
 
         kwargs = {"steps": args.model_steps} if args.model_steps else {}
-        trained = train_and_predict(
-            release_dir, out / "model", progress=not args.no_progress, **kwargs
-        )
-        result = evaluate(
+        trained = train_and_predict(release_dir, out / "model", progress=progress, **kwargs)
+        model = "pixel-sail-tiny (demo, CPU)"
+        results = evaluate(
             release_dir,
             trained["predictions"],
-            model="pixel-sail-tiny (demo, CPU)",
+            model,
             revision=Path(trained["checkpoint"]).name,
-            out_dir=results_dir / "pixel-sail-tiny",
-            recipe=trained.get("recipe"),
+            out_dir=results_dir,
+            progress=progress,
         )
-        result_paths.append(Path(result["results_path"]))
+        version = results["benchmark"]["version"]
+        result_paths.append(
+            results_dir / f"{results_stem(model, version, 'strict')}{RESULTS_SUFFIX}"
+        )
     return build_leaderboard(result_paths, out / "leaderboard")
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from perbench.masks import RLE, decode
+from perbench.masks import RLE, bbox, decode
 
 PROMPT_COLORS = [(255, 40, 40), (40, 120, 255), (255, 200, 0), (200, 0, 255), (0, 220, 220)]
 TARGET_COLOR = (40, 220, 40)
@@ -44,13 +44,12 @@ def _outline(mask: np.ndarray, thickness: int) -> np.ndarray:
     return inside & ~eroded
 
 
-def _label_anchor(mask: np.ndarray) -> tuple[int, int] | None:
+def _label_anchor(mask: np.ndarray, left: int, top: int) -> tuple[int, int] | None:
     ys, xs = np.nonzero(mask)
     if ys.size == 0:
         return None
-    top = ys.min()
-    row_xs = xs[ys == top]
-    return int(row_xs.mean()), int(top)
+    first_row = ys.min()
+    return int(xs[ys == first_row].mean()) + left, int(first_row) + top
 
 
 def draw_regions(
@@ -62,26 +61,36 @@ def draw_regions(
     """Tint, outline and label each prompt (``{"tag", "mask"}``); targets tinted green.
 
     rgb: (H, W, 3) uint8; masks: RLE of size [H, W]. Returns a new (H, W, 3) uint8 array.
+    Work is done inside each mask's bounding box, so cost follows object size, not image size.
     """
-    canvas = rgb.astype(np.float32)
+    canvas = rgb.copy()
     height, width = rgb.shape[:2]
     thickness = max(2, round(min(height, width) / 200))
-    layers = [(decode(t), TARGET_COLOR, None) for t in targets or []]
+    layers = [(t, TARGET_COLOR, None) for t in targets or []]
     layers += [
-        (decode(p["mask"]), PROMPT_COLORS[i % len(PROMPT_COLORS)], p["tag"])
-        for i, p in enumerate(prompts)
+        (p["mask"], PROMPT_COLORS[i % len(PROMPT_COLORS)], p["tag"]) for i, p in enumerate(prompts)
     ]
-    for mask, color, _ in layers:
-        inside = mask.astype(bool)
-        canvas[inside] = canvas[inside] * (1 - alpha) + np.array(color, np.float32) * alpha
-        canvas[_outline(mask, thickness)] = color
-    image = Image.fromarray(canvas.astype(np.uint8))
+    labels = []
+    for rle, color, tag in layers:
+        x, y, w, h = (int(v) for v in bbox(rle))
+        if w == 0 or h == 0:
+            continue
+        # a margin of `thickness` so the outline also runs along the bounding box's edges
+        x, y = max(x - thickness, 0), max(y - thickness, 0)
+        crop = (slice(y, y + h + 2 * thickness), slice(x, x + w + 2 * thickness))
+        inside = decode(rle)[crop].astype(bool)
+        region = canvas[crop]
+        tinted = (
+            region[inside].astype(np.float32) * (1 - alpha) + np.array(color, np.float32) * alpha
+        )
+        region[inside] = tinted.astype(np.uint8)
+        region[_outline(inside, thickness)] = color
+        if tag:
+            labels.append((_label_anchor(inside, x, y), color, tag))
+    image = Image.fromarray(canvas)
     draw = ImageDraw.Draw(image)
     font = ImageFont.load_default(size=max(12, round(min(height, width) / 28)))
-    for mask, color, tag in layers:
-        anchor = _label_anchor(mask) if tag else None
-        if anchor is None:
-            continue
+    for anchor, color, tag in labels:
         text = tag.strip("<>")
         left, top, right, bottom = draw.textbbox((0, 0), text, font=font)
         x = min(max(anchor[0] - (right - left) // 2, 0), max(width - (right - left) - 4, 0))

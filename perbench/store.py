@@ -8,6 +8,7 @@ API:
   .record(sample_id, reviewer, decision, after=None, reason=None, note=None)   append a decision
   .undo_last(reviewer, sample_id=None)    append an undo of the reviewer's last live decision
   .decisions(sample_id=None)              the append-only log, oldest first
+  .decisions_since(seq)                   entries appended after ``seq``
   .state(sample_id) / .states(task)       status derived from the log (see ``derive_state``)
   .accepted_samples(task)                 final samples (edits applied, review record in meta)
   .set_info / .info, .required_accepts    build information and the review rule (k accepts)
@@ -414,6 +415,15 @@ class CandidateStore:
                 .execute("SELECT * FROM decisions WHERE sample_id = ? ORDER BY seq", (sample_id,))
                 .fetchall()
             )
+        return [_decision_from_row(r) for r in rows]
+
+    def decisions_since(self, seq: int) -> list[Decision]:
+        """Log entries with ``seq`` greater than the given one (for incremental refreshes)."""
+        rows = (
+            self._conn()
+            .execute("SELECT * FROM decisions WHERE seq > ? ORDER BY seq", (seq,))
+            .fetchall()
+        )
         return [_decision_from_row(r) for r in rows]
 
     def state(self, sample_id: str) -> SampleState:

@@ -59,6 +59,8 @@ def test_accept_edit_reject_undo(store, samples):
     assert store.state(mcq.id).status == "accepted"
     assert store.undo_last("carol") is None
     assert [d.decision for d in store.decisions(mcq.id)] == ["edit_accept", "reject", "undo"]
+    first = store.decisions()[0].seq
+    assert [d.decision for d in store.decisions_since(first)] == ["reject", "undo"]
 
 
 def test_edits_are_validated(store, samples):
