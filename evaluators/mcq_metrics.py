@@ -13,8 +13,8 @@ strict: a prediction names an option by its letter ("B", "(B)", "B.", "answer: B
 option's text; it counts only if exactly one option is named, otherwise it is *invalid* and
 wrong (never a random pick). A capital "A" or "I" followed by a lower-case word is read as the
 English word, not a letter ("A red chair"). Circular evaluation: samples whose
-``meta["circular_group"]`` is equal are rotations of one question; a group is right only if
-every rotation is.
+``meta["circular"]["group"]`` is equal are rotations of one question (the builders write
+``{"group", "rotation", "size"}``); a group is right only if every rotation is.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ from typing import Any
 from evaluators.metric import Metric, State
 from perbench.schema import OPTION_LETTERS, Sample
 
-CIRCULAR_KEY = "circular_group"
 WHOLE_LETTER = re.compile(r"^[\(\[]?([A-Ja-j])[\)\]]?[.:]?$")
 STANDALONE_LETTER = re.compile(r"(?<![A-Za-z0-9])([A-J])(?![A-Za-z0-9])")
 ENGLISH_WORD_AFTER = re.compile(r"\s+[a-z]")
@@ -106,7 +105,7 @@ class StrictMCQ(Metric):
         self.state["hits"] += int(hit)
         self.state["invalid"] += int(chosen is None)
         self.state["count"] += 1
-        group = sample.meta.get(CIRCULAR_KEY)
+        group = (sample.meta.get("circular") or {}).get("group")
         if group is not None:
             seen, hits = self.state["groups"].get(str(group), [0, 0])
             self.state["groups"][str(group)] = [seen + 1, hits + int(hit)]

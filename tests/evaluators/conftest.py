@@ -69,7 +69,10 @@ def make_test_samples() -> list[Sample]:
                     prompts=[{"tag": "<region1>", "mask": instance.mask}],
                     options=options,
                     answer=options.index(instance.category),
-                    meta={"category": instance.category, "circular_group": f"q{number}"},
+                    meta={
+                        "category": instance.category,
+                        "circular": {"group": f"q{number}", "rotation": rotation, "size": 4},
+                    },
                     **common,
                 )
             )

@@ -127,7 +127,7 @@ def test_circular_accuracy(release, samples, jsonl, tmp_path):
     from perbench.schema import OPTION_LETTERS
 
     mcq = [s for s in samples if s.task == "mcq"]
-    rotated = [s for s in mcq if s.meta["circular_group"] == "q0"]
+    rotated = [s for s in mcq if s.meta["circular"]["group"] == "q0"]
     wrong_once = rotated[0].id
     entries = [
         {
