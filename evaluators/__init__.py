@@ -7,7 +7,6 @@ API (model authors and the CLI):
   predictor.Predictor                     protocol: predict(sample) -> prediction
   predictor.predict_release(release, predictor, predictions_path, resume=True) -> Path
   predictor.predict_and_evaluate(release, predictor, predictions_path, model, ...) -> results
-  prompts.format_mcq_prompt(sample) -> str   question + "A. option" lines + instruction
   baselines.BASELINES, baselines.run_baselines(release_path, out_dir, protocol) -> [Path]
   leaderboard.build_leaderboard(result_paths, out_dir) -> {"markdown", "csv", "html", "charts"}
   wordnet.setup_wordnet(nltk_data=None, source=None) -> Path   (perbench setup-wordnet)

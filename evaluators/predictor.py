@@ -3,7 +3,7 @@
 API:
   Predictor          protocol: ``predict(sample) -> prediction`` (str for description and mcq;
                      RLE, list of RLE or None for vt_res). The sample carries its image bytes;
-                     ``evaluators.prompts.format_mcq_prompt(sample)`` gives the MCQ text.
+                     ``perbench.prompts.format_mcq_prompt(sample)`` gives the MCQ text.
   predict_release(release, predictor, predictions_path, tasks=None, resume=True) -> Path
       write the submission (JSON Lines, one flushed line per sample); with ``resume`` the
       samples already in the file are skipped and a line cut off by a crash is dropped

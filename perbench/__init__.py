@@ -7,6 +7,7 @@ Modules:
   perbench.store    CandidateStore (SQLite WAL, append-only decision log)
   perbench.release  write / load / verify releases; STBench export and import
   perbench.render   prompt overlays
+  perbench.prompts  the text a model is given (MCQ layout)
   perbench.cli      the ``perbench`` command
 """
 

@@ -56,7 +56,7 @@ def make_test_samples() -> list[Sample]:
                 )
             )
     common = _common(voc, voc.load_bytes())
-    names = ["chair", "person", "bottle", "diningtable"]
+    names = ["chair", "person", "bottle", "dining table"]
     for number, pick in enumerate([1, 9, 0, 12]):
         instance = voc.instances[pick]
         for rotation in range(4 if number == 0 else 1):

@@ -7,7 +7,7 @@ import json
 from evaluators.baselines import BASELINES, majority_letter, run_baselines
 from evaluators.leaderboard import build_leaderboard
 from evaluators.predictor import predict_and_evaluate, predict_release
-from evaluators.prompts import format_mcq_prompt
+from perbench.prompts import format_mcq_prompt
 
 
 class CountingPredictor:

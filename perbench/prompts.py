@@ -1,4 +1,4 @@
-"""The text a model is given for a sample (the MCQ layout matters to how answers are read).
+"""The text a model is given for a sample (shared by the models and the evaluators).
 
 API:
   format_mcq_prompt(sample) -> str
