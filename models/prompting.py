@@ -3,12 +3,12 @@
 API:
   model_prompt(sample)     -> str   the model input text, region tags replaced by <PromptK>
   training_answers(sample) -> list[str]   answer texts to train on (one example each)
-  MCQ_INSTRUCTION, SEG_ANSWER
+  SEG_ANSWER                        the vt_res answer ("[SEG]")
 
 Formats (the same ones the evaluators expect a submission to answer):
   description  the sample's question
-  mcq          the question, then one line per option "A. <option>", then MCQ_INSTRUCTION;
-               the answer is the option's letter
+  mcq          perbench.prompts.format_mcq_prompt: the question, one line per option
+               "A. <option>", then "Answer with the option's letter."; the answer is the letter
   vt_res       the question; the answer is SEG_ANSWER and [SEG]'s hidden state makes the mask
 A tag ``<regionK>`` that names ``sample.prompts[i]`` becomes ``<Prompt{i}>`` (0-based index).
 """
@@ -17,9 +17,9 @@ from __future__ import annotations
 
 from models.tokenizer import SEG, prompt_token
 from perbench.errors import SchemaError
+from perbench.prompts import format_mcq_prompt
 from perbench.schema import OPTION_LETTERS, Sample
 
-MCQ_INSTRUCTION = "Answer with the option's letter."
 SEG_ANSWER = SEG
 
 
@@ -34,10 +34,7 @@ def model_prompt(sample: Sample) -> str:
     if sample.task == "mcq":
         if not sample.options:
             raise SchemaError("an mcq sample needs options", where=f"sample {sample.id}")
-        lines = [sample.question]
-        lines += [f"{OPTION_LETTERS[i]}. {option}" for i, option in enumerate(sample.options)]
-        lines.append(MCQ_INSTRUCTION)
-        text = "\n".join(lines)
+        text = format_mcq_prompt(sample)
     else:
         text = sample.question
     return _replace_tags(text, sample)

@@ -7,11 +7,12 @@ import pytest
 
 from models.config import ABLATIONS, SIZES, make_config
 from models.data import examples_from_samples, examples_from_sources
-from models.prompting import MCQ_INSTRUCTION, model_prompt, training_answers
+from models.prompting import model_prompt, training_answers
 from models.synthetic import COLOURS, SYNTHETIC_DATASET, synthetic_samples
 from models.tokenizer import TextCodec
 from perbench.errors import PerBenchError
 from perbench.masks import decode, encode
+from perbench.prompts import MCQ_INSTRUCTION
 from perbench.render import load_rgb
 from perbench.schema import Sample
 from perbench.sources import Instance, SourceImage

@@ -1,6 +1,7 @@
 """The tiny model learns the SYNTHETIC set: loss falls, V-T RES IoU > 0.5 on its training scenes.
 
-Learning, not speed, is asserted: a fixed step budget (about a minute on 2 CPU cores).
+Learning, not speed, is asserted: a fixed step budget (about 20 s on 2 idle CPU cores; 64x64
+scenes, so 16 patch tokens). Seeds 0, 1, 2 reached IoU 0.68, 0.92, 0.68 when it was written.
 """
 
 from __future__ import annotations
@@ -16,13 +17,13 @@ from models.synthetic import synthetic_samples
 from models.train import train
 from perbench.masks import iou, union_rle
 
-SCENES, STEPS, BATCH, LR = 8, 200, 16, 1e-3
+SCENES, SIDE, STEPS, BATCH, LR = 8, 64, 300, 16, 2e-3
 
 
 def test_tiny_model_fits_the_synthetic_scenes(tmp_path):
     torch.manual_seed(0)
-    samples = synthetic_samples(SCENES, seed=0)
-    config = make_config("tiny")
+    samples = synthetic_samples(SCENES, seed=0, image_size=SIDE)
+    config = make_config("tiny", image_size=SIDE)
     settings = TrainConfig(steps=STEPS, batch_size=BATCH, lr=LR, log_every=10, save_every=STEPS)
     checkpoint = train(examples_from_samples(samples), tmp_path, config, settings, progress=False)
     log = [json.loads(line) for line in (tmp_path / "loss_log.jsonl").read_text().splitlines()]
