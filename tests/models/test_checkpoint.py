@@ -146,3 +146,42 @@ def test_cli_trains_predicts_every_sample_and_errors_cleanly(tmp_path, samples, 
     )
     assert code == 2
     assert "no checkpoint here" in capsys.readouterr().err
+
+
+def test_init_from_a_local_hf_checkpoint_uses_its_shapes_and_tokenizer(tmp_path, samples):
+    from transformers import Qwen2Config, Qwen2ForCausalLM
+
+    from models.tokenizer import TextCodec
+
+    base = TextCodec.build(["a red circle left of the square"], vocab_size=280).tokenizer
+    base.save_pretrained(str(tmp_path / "hf"))
+    shapes = dict(
+        hidden_size=48,
+        intermediate_size=96,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+    )
+    Qwen2ForCausalLM(Qwen2Config(vocab_size=len(base), **shapes)).save_pretrained(tmp_path / "hf")
+    release = write_release(samples, tmp_path / "release", "synthetic-test", "1", progress=False)
+    code = main(
+        [
+            "model",
+            "train",
+            "--out",
+            str(tmp_path / "run"),
+            "--release",
+            str(release),
+            "--init",
+            str(tmp_path / "hf"),
+            "--steps",
+            "1",
+            "--image-size",
+            "64",
+            "--quiet",
+        ]
+    )
+    assert code == 0
+    model, codec = load_checkpoint(latest_checkpoint(tmp_path / "run"))
+    assert model.config.hidden_size == 48 and model.config.init_from == str(tmp_path / "hf")
+    assert model.lm.get_input_embeddings().weight.shape[0] == len(codec)
