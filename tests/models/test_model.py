@@ -140,3 +140,22 @@ def test_pooled_baseline_puts_patch_means_into_prompt_tokens(samples, codec, mak
     expected = image[0, touched].mean(0)
     assert torch.allclose(text[0, where] - plain[0, where], expected[None], atol=1e-5)
     assert torch.equal(text[0, ~where], plain[0, ~where])
+
+
+def test_precomputed_expert_features_feed_the_distillation_loss(
+    tmp_path, samples, codec, make_micro
+):
+    from models.expert import PrecomputedExpert, precompute_features
+
+    config = make_micro("full")
+    frozen = FrozenModuleExpert(PoolingExpert())
+    examples = examples_from_samples(samples)
+    encoder = Encoder(config, codec)
+    written = precompute_features(frozen, examples, tmp_path, encoder, progress=False)
+    assert written == len({e.image_id for e in examples})
+    batch = _batch(config, codec, samples)
+    live = frozen.features(batch["pixel_values"], batch["image_ids"])
+    stored = PrecomputedExpert(tmp_path).features(batch["pixel_values"], batch["image_ids"])
+    assert all(torch.allclose(live[k], stored[k], atol=1e-6) for k in ("patch", "pixel"))
+    losses = PixelSAIL(config, codec)(batch, stored)
+    assert losses["distill"] > 0
