@@ -66,7 +66,10 @@ def evaluate(
     shard: tuple[int, int] | None = None,
     verify: bool = True,
     progress: bool = True,
+    recipe: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """Score ``predictions_path`` against ``release``; ``recipe`` (how the model was trained)
+    is kept in the results and summarised on the leaderboard."""
     release = open_release(release, verify)
     tasks = list(tasks or release.tasks)
     unknown = [t for t in tasks if t not in release.tasks]
@@ -91,6 +94,7 @@ def evaluate(
             "revision": revision,
             "predictions": {"path": str(predictions_path), "sha256": index.sha256},
             "tasks": tasks,
+            "recipe": recipe,
         }
         if shard[1] > 1:
             partial = {
@@ -175,6 +179,7 @@ def merge_partials(paths: list[str | Path], out_dir: str | Path | None = None) -
             revision=first["revision"],
             predictions=first["predictions"],
             tasks=first["tasks"],
+            recipe=first.get("recipe"),
             counts=counts,
             metrics={t: m.result() for t, m in metrics.items()},
         )

@@ -24,6 +24,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--predictions", help="predictions file (JSON Lines)")
     parser.add_argument("--model", help="model name recorded in the results")
     parser.add_argument("--revision", help="model revision (checkpoint, commit)")
+    parser.add_argument(
+        "--recipe", help="JSON file saying how the model was trained (kept in the results)"
+    )
     parser.add_argument("--protocol", choices=sorted(PROTOCOLS), default="strict")
     parser.add_argument("--out", default="results", help="output folder (default: results)")
     parser.add_argument(
@@ -37,6 +40,18 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print the results JSON")
 
 
+def read_recipe_file(path: str) -> dict:
+    try:
+        recipe = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise PerBenchError("recipe file not found", where=path) from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise PerBenchError(f"recipe file is not valid JSON: {exc}", where=path) from None
+    if not isinstance(recipe, dict):
+        raise PerBenchError("recipe file must hold a JSON object", where=path)
+    return recipe
+
+
 def run(args: argparse.Namespace) -> int:
     if args.merge:
         results = merge_partials(args.merge, args.out)
@@ -45,6 +60,7 @@ def run(args: argparse.Namespace) -> int:
         if missing:
             raise PerBenchError(f"perbench evaluate needs {', '.join(missing)} (or --merge)")
         shard = parse_shard(args.shard) if args.shard else None
+        recipe = read_recipe_file(args.recipe) if args.recipe else None
         results = evaluate(
             args.release,
             args.predictions,
@@ -55,6 +71,7 @@ def run(args: argparse.Namespace) -> int:
             allow_missing=args.allow_missing,
             tasks=args.tasks,
             shard=shard,
+            recipe=recipe,
         )
         if shard and shard[1] > 1:
             print(f"shard {shard[0]}/{shard[1]} scored; partial file in {Path(args.out)}")

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from evaluators.reported import PAPER, PAPER_CITATION, PAPER_ROWS
-from evaluators.results import read_results
+from evaluators.results import read_results, recipe_summary
 from perbench.errors import PerBenchError
 
 COLUMNS = ("meteor", "accuracy", "ciou", "giou", "overall")
@@ -80,6 +80,7 @@ def leaderboard_rows(result_paths: list[str | Path], reported: bool = True) -> l
         row = {
             "model": model["name"],
             "revision": model.get("revision") or "",
+            "recipe": recipe_summary(model.get("recipe")),
             "timestamp": result.get("timestamp", ""),
             "source": path.name,
             **_display(result["headline"]),
@@ -93,7 +94,10 @@ def leaderboard_rows(result_paths: list[str | Path], reported: bool = True) -> l
         group["rows"] = _ranked(list(group["rows"].values()))
         out.append(group)
     if reported:
-        rows = [{**r, "revision": "", "timestamp": "", "source": PAPER} for r in PAPER_ROWS]
+        rows = [
+            {**r, "revision": "", "recipe": "", "timestamp": "", "source": PAPER}
+            for r in PAPER_ROWS
+        ]
         out.append(
             {
                 "title": f"Reported in {PAPER} (authors' PerBench and scripts)",
@@ -191,14 +195,15 @@ def _markdown(groups: list[dict], charts: dict[int, list[Path]], out_dir: Path) 
             lines += ["", f"Source: {group['citation']}."]
         lines += [
             "",
-            "| Rank | Model | Revision | METEOR | Acc | cIoU | gIoU | Overall | Protocol | "
-            "Release | Status |",
-            "| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | --- | --- | --- |",
+            "| Rank | Model | Revision | Recipe | METEOR | Acc | cIoU | gIoU | Overall | "
+            "Protocol | Release | Status |",
+            "| ---: | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | --- | --- | --- |",
         ]
         for row in group["rows"]:
             cells = " | ".join(_fmt(row[c], c) for c in COLUMNS)
             lines.append(
-                f"| {row['rank'] or '-'} | {row['model']} | {row['revision'] or '-'} | {cells} | "
+                f"| {row['rank'] or '-'} | {row['model']} | {row['revision'] or '-'} | "
+                f"{row['recipe'] or '-'} | {cells} | "
                 f"{group['protocol']} | {group['release']} {group['version']} | {group['status']} |"
             )
         lines.append("")
@@ -208,7 +213,7 @@ def _markdown(groups: list[dict], charts: dict[int, list[Path]], out_dir: Path) 
 
 
 def _write_csv(groups: list[dict], path: Path) -> None:
-    header = ["status", "rank", "model", "revision", "release", "version", "protocol"]
+    header = ["status", "rank", "model", "revision", "recipe", "release", "version", "protocol"]
     header += list(COLUMNS) + ["source", "citation"]
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
@@ -216,7 +221,13 @@ def _write_csv(groups: list[dict], path: Path) -> None:
         for group in groups:
             for row in group["rows"]:
                 writer.writerow(
-                    [group["status"], row["rank"] or "", row["model"], row["revision"]]
+                    [
+                        group["status"],
+                        row["rank"] or "",
+                        row["model"],
+                        row["revision"],
+                        row["recipe"],
+                    ]
                     + [group["release"], group["version"], group["protocol"]]
                     + ["" if row[c] is None else row[c] for c in COLUMNS]
                     + [row["source"], group["citation"] or ""]
@@ -238,14 +249,15 @@ def _html(groups: list[dict], charts: dict[int, list[Path]], out_dir: Path) -> s
         parts.append(f"<h2>{e(group['title'])}</h2><p class='{css}'>Rows: {e(group['status'])}")
         if group["citation"]:
             parts.append(f"; source: {e(group['citation'])}")
-        parts.append(".</p><table><tr><th>Rank</th><th>Model</th><th>Revision</th>")
+        parts.append(".</p><table><tr><th>Rank</th><th>Model</th><th>Revision</th><th>Recipe</th>")
         parts.append("".join(f"<th>{LABELS[c]}</th>" for c in COLUMNS))
         parts.append("<th>Protocol</th><th>Release</th><th>Status</th></tr>")
         for row in group["rows"]:
             cells = "".join(f"<td class='n'>{_fmt(row[c], c)}</td>" for c in COLUMNS)
             parts.append(
                 f"<tr class='{css}'><td class='n'>{row['rank'] or '-'}</td>"
-                f"<td>{e(row['model'])}</td><td>{e(row['revision'] or '-')}</td>{cells}"
+                f"<td>{e(row['model'])}</td><td>{e(row['revision'] or '-')}</td>"
+                f"<td>{e(row['recipe'] or '-')}</td>{cells}"
                 f"<td>{e(group['protocol'])}</td><td>{e(group['release'])} "
                 f"{e(group['version'])}</td><td>{e(group['status'])}</td></tr>"
             )

@@ -66,6 +66,7 @@ def build_results(
     tasks: list[str],
     counts: dict[str, dict[str, int]],
     metrics: dict[str, dict[str, Any]],
+    recipe: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     invalid = metrics.get("mcq", {}).get("invalid")
     totals = {
@@ -76,7 +77,7 @@ def build_results(
         "benchmark": benchmark,
         "protocol": protocol,
         "evaluator": {"version": EVALUATOR_VERSION, "commit": git_commit()},
-        "model": {"name": model, "revision": revision},
+        "model": {"name": model, "revision": revision, "recipe": recipe},
         "predictions": predictions,
         "tasks": tasks,
         "counts": {**totals, "invalid": invalid, "per_task": counts},
@@ -84,6 +85,25 @@ def build_results(
         "headline": headline(metrics),
         "timestamp": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
+
+
+def recipe_summary(recipe: dict[str, Any] | None) -> str:
+    """One line for the leaderboard: size, steps, batch, learning rate, device, data."""
+    if not recipe:
+        return ""
+    train = recipe.get("train", {})
+    parts = [
+        recipe.get("size") and f"{recipe['size']}",
+        recipe.get("steps_done") and f"{recipe['steps_done']} steps",
+        train.get("global_batch_size") and f"batch {train['global_batch_size']}",
+        train.get("lr") and f"lr {train['lr']:g}",
+        recipe.get("device"),
+        recipe.get("bf16") and "bf16",
+    ]
+    data = recipe.get("data") or {}
+    if data.get("synthetic_scenes"):
+        parts.append(f"+{data['synthetic_scenes']} synthetic scenes")
+    return ", ".join(str(p) for p in parts if p)
 
 
 def write_results(results: dict[str, Any], out_dir: str | Path, records: Path) -> Path:

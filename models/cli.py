@@ -70,6 +70,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"wrote {release.count()} predictions to {out} (recipe: {recipe_path})")
     print(
         f"score it: perbench evaluate --release {args.release} --predictions {out} "
-        f'--model "{recipe.get("model", "Pixel-SAIL")}" --revision {checkpoint.name}'
+        f'--model "{recipe.get("model", "Pixel-SAIL")}" --revision {checkpoint.name} '
+        f"--recipe {recipe_path}"
     )
     return 0

@@ -102,6 +102,7 @@ def score_and_rank(release_dir: Path, out: Path, args: argparse.Namespace) -> di
             revision=Path(trained["checkpoint"]).name,
             out_dir=results_dir,
             progress=progress,
+            recipe=trained["recipe"],
         )
         version = results["benchmark"]["version"]
         result_paths.append(

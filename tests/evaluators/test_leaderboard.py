@@ -82,3 +82,34 @@ def test_cli_prints_markdown(tmp_path, capsys, reported):
     out = capsys.readouterr().out
     assert "| 1 | solo |" in out
     assert ("Pixel-SAIL 3B" in out) == reported
+
+
+def test_training_recipe_is_summarised_on_reproduced_rows(tmp_path):
+    path = fake_result(tmp_path, "m", "pixel-sail-tiny", (0.1, 0.3, 0.2, 0.2))
+    data = json.loads(path.read_text())
+    data["model"]["recipe"] = {
+        "size": "tiny",
+        "steps_done": 200,
+        "device": "cpu",
+        "train": {"global_batch_size": 16, "lr": 0.001},
+        "data": {"synthetic_scenes": 16},
+    }
+    path.write_text(json.dumps(data))
+    written = build_leaderboard([path], tmp_path / "board")
+    markdown = written["markdown"].read_text()
+    assert "tiny, 200 steps, batch 16, lr 0.001, cpu, +16 synthetic scenes" in markdown
+    rows = list(csv.DictReader(written["csv"].open()))
+    assert rows[0]["recipe"].startswith("tiny, 200 steps")
+    assert all(r["recipe"] == "" for r in rows if r["status"] == REPORTED)
+
+
+def test_evaluate_cli_keeps_the_recipe_file(tmp_path, capsys):
+    (tmp_path / "bad.json").write_text("[1, 2]")
+    assert (
+        main(
+            ["evaluate", "--release", str(tmp_path), "--predictions", "p.jsonl", "--model", "m"]
+            + ["--recipe", str(tmp_path / "bad.json")]
+        )
+        == 2
+    )
+    assert "recipe file must hold a JSON object" in capsys.readouterr().err

@@ -102,5 +102,5 @@ def test_per_sample_rows_written(release, samples, tricky, wordnet, jsonl, tmp_p
     assert sum(r["missing"] for r in rows) == 3
     saved = json.loads(next((tmp_path / "out").glob("*.results.json")).read_text())
     assert saved["benchmark"]["fingerprint"] == release.fingerprint
-    assert saved["model"] == {"name": "tricky", "revision": None}
+    assert saved["model"] == {"name": "tricky", "revision": None, "recipe": None}
     assert saved["evaluator"]["version"].startswith("perbench-evaluators")
