@@ -118,10 +118,9 @@ def run(args: argparse.Namespace) -> int:
     counts = Release(release_dir).manifest["counts"]
     print("release counts:", json.dumps(counts))
     written = score_and_rank(release_dir, out, args)
-    for kind, path in written.items():
-        print(f"leaderboard {kind}: {path}")
-    markdown = written.get("markdown")
-    if markdown:
-        print(Path(markdown).read_text())
+    for kind in ("markdown", "csv", "html"):
+        print(f"leaderboard {kind}: {written[kind]}")
+    print(f"leaderboard charts: {len(written['charts'])} PNG files in {out / 'leaderboard'}")
+    print(Path(written["markdown"]).read_text())
     print(release_dir.resolve())
     return 0
