@@ -26,6 +26,7 @@ from evaluators.results import SAMPLES_SUFFIX, build_results, results_stem, writ
 from evaluators.scoring import score_shard, shard_ids
 from evaluators.submission import expected_from_release, index_submission
 from perbench.errors import PerBenchError, ReleaseError
+from perbench.jsonfile import read_json
 from perbench.release import Release, verify_release
 
 PARTIAL_KIND = "perbench-partial-results"
@@ -123,12 +124,7 @@ def evaluate(
 
 
 def _read_partial(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise PerBenchError("partial results file not found", where=str(path)) from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise PerBenchError(f"not a partial results file: {exc}", where=str(path)) from None
+    data = read_json(path, "partial results file")
     if not isinstance(data, dict) or data.get("kind") != PARTIAL_KIND:
         raise PerBenchError(
             "not a partial results file (write them with `perbench evaluate --shard i/n`)",

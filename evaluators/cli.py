@@ -16,6 +16,7 @@ from evaluators.protocols import PROTOCOLS
 from evaluators.results import format_table
 from evaluators.scoring import parse_shard
 from perbench.errors import PerBenchError
+from perbench.jsonfile import read_json
 from perbench.schema import TASKS
 
 
@@ -41,12 +42,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def read_recipe_file(path: str) -> dict:
-    try:
-        recipe = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise PerBenchError("recipe file not found", where=path) from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise PerBenchError(f"recipe file is not valid JSON: {exc}", where=path) from None
+    recipe = read_json(path, "recipe file")
     if not isinstance(recipe, dict):
         raise PerBenchError("recipe file must hold a JSON object", where=path)
     return recipe

@@ -25,6 +25,7 @@ from typing import Any
 from evaluators.protocols import headline
 from perbench import __version__
 from perbench.errors import PerBenchError
+from perbench.jsonfile import read_json
 
 EVALUATOR_VERSION = f"perbench-evaluators {__version__}"
 RESULTS_KIND = "perbench-results"
@@ -124,12 +125,7 @@ def write_results(results: dict[str, Any], out_dir: str | Path, records: Path) -
 
 def read_results(path: str | Path) -> dict[str, Any]:
     path = Path(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise PerBenchError("results file not found", where=str(path)) from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise PerBenchError(f"not a JSON results file: {exc}", where=str(path)) from None
+    data = read_json(path, "results file")
     if not isinstance(data, dict) or data.get("kind") != RESULTS_KIND:
         raise PerBenchError(
             'not a perbench results file (no "kind": "perbench-results")',

@@ -88,6 +88,17 @@ class PixelSAILConfig:
         return self
 
 
+# what the Qwen2.5-0.5B and -3B shapes have in common, plus this model's image-side sizes
+_QWEN25_SHARED: dict[str, Any] = dict(
+    num_key_value_heads=2,
+    max_position_embeddings=32768,
+    rope_theta=1000000.0,
+    image_size=448,
+    mask_dim=256,
+    expert_patch_dim=256,
+    expert_pixel_dim=256,
+)
+
 SIZES: dict[str, dict[str, Any]] = {
     "tiny": dict(
         hidden_size=128,
@@ -105,26 +116,14 @@ SIZES: dict[str, dict[str, Any]] = {
         intermediate_size=4864,
         num_hidden_layers=24,
         num_attention_heads=14,
-        num_key_value_heads=2,
-        max_position_embeddings=32768,
-        rope_theta=1000000.0,
-        image_size=448,
-        mask_dim=256,
-        expert_patch_dim=256,
-        expert_pixel_dim=256,
+        **_QWEN25_SHARED,
     ),
     "3b": dict(
         hidden_size=2048,
         intermediate_size=11008,
         num_hidden_layers=36,
         num_attention_heads=16,
-        num_key_value_heads=2,
-        max_position_embeddings=32768,
-        rope_theta=1000000.0,
-        image_size=448,
-        mask_dim=256,
-        expert_patch_dim=256,
-        expert_pixel_dim=256,
+        **_QWEN25_SHARED,
     ),
 }
 

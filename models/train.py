@@ -38,6 +38,18 @@ from models.model import PixelSAIL
 from models.tokenizer import TextCodec
 from perbench.errors import PerBenchError
 
+TRAIN_FLAGS = (
+    "steps",
+    "batch_size",
+    "lr",
+    "weight_decay",
+    "warmup_ratio",
+    "grad_clip",
+    "seed",
+    "save_every",
+    "log_every",
+)
+
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True, help="run folder (checkpoints, loss log)")
@@ -58,17 +70,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--expert-features", help="folder of precomputed expert features")
     parser.add_argument("--expert-module", help="package.module:factory of a frozen expert")
     defaults = TrainConfig()
-    for name in (
-        "steps",
-        "batch_size",
-        "lr",
-        "weight_decay",
-        "warmup_ratio",
-        "grad_clip",
-        "seed",
-        "save_every",
-        "log_every",
-    ):
+    for name in TRAIN_FLAGS:
         value = getattr(defaults, name)
         parser.add_argument("--" + name.replace("_", "-"), type=type(value), default=value)
     parser.add_argument("--no-bf16", action="store_true", help="train in float32 on GPU")
@@ -277,20 +279,7 @@ def run_from_args(args: argparse.Namespace) -> Path:
         overrides["init_from"] = args.init
     model_config = make_config(args.size, args.ablation, **overrides)
     train_config = TrainConfig(
-        **{
-            k: getattr(args, k)
-            for k in (
-                "steps",
-                "batch_size",
-                "lr",
-                "weight_decay",
-                "warmup_ratio",
-                "grad_clip",
-                "seed",
-                "save_every",
-                "log_every",
-            )
-        },
+        **{k: getattr(args, k) for k in TRAIN_FLAGS},
         bf16=not args.no_bf16,
     )
     examples = load_examples(

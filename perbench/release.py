@@ -34,6 +34,7 @@ from tqdm import tqdm
 
 from perbench import __version__
 from perbench.errors import ReleaseError, SchemaError
+from perbench.jsonfile import read_json
 from perbench.schema import SCHEMA_VERSION, TASKS, Sample, validate_sample
 
 MANIFEST = "manifest.json"
@@ -224,12 +225,7 @@ class Release:
         manifest_path = self.path / MANIFEST
         if not manifest_path.is_file():
             raise ReleaseError("not a release: manifest.json is missing", where=str(self.path))
-        try:
-            self.manifest: dict[str, Any] = json.loads(manifest_path.read_text())
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise ReleaseError(
-                f"manifest.json is not valid JSON: {exc}", where=str(manifest_path)
-            ) from None
+        self.manifest: dict[str, Any] = read_json(manifest_path, "manifest.json", ReleaseError)
         for key in ("name", "version", "counts", "files"):
             if key not in self.manifest:
                 raise ReleaseError(f"manifest.json lacks '{key}'", where=str(manifest_path))

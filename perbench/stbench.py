@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from perbench.errors import ReleaseError, SourceError
+from perbench.jsonfile import read_json
 from perbench.masks import check_rle
 from perbench.release import Release
 from perbench.schema import OPTION_LETTERS, Sample, make_sample_id, prompt_tags, validate_sample
@@ -120,10 +121,7 @@ class _Importer:
         path = self.folder / name
         if not path.is_file():
             return None
-        try:
-            data = json.loads(path.read_text())
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise SourceError(f"not valid JSON: {exc}", where=str(path)) from None
+        data = read_json(path, name, SourceError)
         if not isinstance(data, list):
             raise SourceError("must hold a JSON list of images", where=str(path))
         return data
