@@ -23,8 +23,9 @@ from itertools import combinations
 from typing import Any
 
 from perbench.masks import RLE, iou, union_rle
+from perbench.review_log import Decision
 from perbench.schema import Sample
-from perbench.store import CandidateStore, Decision
+from perbench.store import CandidateStore
 
 ACCEPTS = ("accept", "edit_accept")
 LOWEST_SHOWN = 10

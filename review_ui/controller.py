@@ -26,8 +26,9 @@ from pathlib import Path
 from typing import Any
 
 from perbench.masks import RLE
+from perbench.review_log import SampleState
 from perbench.schema import OPTION_LETTERS, Sample
-from perbench.store import CandidateStore, SampleState
+from perbench.store import CandidateStore
 from review_ui.queue import TO_REVIEW, Filters, ReviewQueue
 from review_ui.view import ReviewEditError, SampleView, ViewMaker, apply_mask, mask_slots
 

@@ -24,12 +24,13 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
+from perbench.review_log import STATUSES, Decision, SampleState, derive_state
 from perbench.schema import TASKS
-from perbench.store import CandidateStore, Decision, SampleState, derive_state
+from perbench.store import CandidateStore
 
 ALL = "all"
 TO_REVIEW = "to review"
-STATUS_FILTERS = (TO_REVIEW, "conflict", "pending", "in_review", "accepted", "rejected", ALL)
+STATUS_FILTERS = (TO_REVIEW, *STATUSES, ALL)
 VERDICTS = ("accept", "edit_accept", "reject")
 
 

@@ -13,7 +13,8 @@ import time
 import pytest
 
 from perbench.errors import SchemaError, StoreError
-from perbench.store import CandidateStore, Decision, derive_state
+from perbench.review_log import Decision, derive_state
+from perbench.store import CandidateStore
 
 
 @pytest.fixture

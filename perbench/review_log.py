@@ -1,0 +1,106 @@
+"""The review log's meaning: each decision entry, and a sample's state derived from its log.
+
+API:
+  DECISIONS       accept, edit_accept, reject, skip, undo, resolve_accept, resolve_reject
+  STATUSES        conflict, pending, in_review, accepted, rejected (the review queue order)
+  Decision        one append-only log entry (seq, sample, reviewer, decision, before/after...)
+  SampleState     the derived status, who accepted/rejected, the edits to apply
+  derive_state(sample_id, log, required_accepts) -> SampleState
+
+The log lives in ``perbench.store.CandidateStore``; nothing here touches storage, so the review
+app can re-derive states incrementally from new entries alone.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+DECISIONS = ("accept", "edit_accept", "reject", "skip", "undo", "resolve_accept", "resolve_reject")
+STATUSES = ("conflict", "pending", "in_review", "accepted", "rejected")
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One entry of the append-only decision log."""
+
+    seq: int
+    sample_id: str
+    reviewer: str
+    decision: str
+    reason: str | None
+    note: str | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    undoes: int | None
+    created_at: str
+    app_version: str
+
+
+@dataclass
+class SampleState:
+    """A sample's review state, derived from its decision log alone."""
+
+    sample_id: str
+    status: str
+    accepted_by: list[str] = field(default_factory=list)
+    rejected_by: list[str] = field(default_factory=list)
+    edits: dict[str, Any] = field(default_factory=dict)
+    reasons: list[str] = field(default_factory=list)
+    live_decisions: list[Decision] = field(default_factory=list)
+
+    def record(self) -> dict[str, Any]:
+        """The review record a release keeps in ``meta["review"]``."""
+        last = self.live_decisions[-1] if self.live_decisions else None
+        return {
+            "status": self.status,
+            "accepted_by": self.accepted_by,
+            "rejected_by": self.rejected_by,
+            "edited_fields": sorted(self.edits),
+            "decisions": len(self.live_decisions),
+            "last_decision_at": last.created_at if last else None,
+        }
+
+
+def derive_state(sample_id: str, log: list[Decision], required_accepts: int = 1) -> SampleState:
+    """Status of one sample from its log (oldest first).
+
+    Undo entries cancel the entry they name; skips never change the status. Each reviewer's
+    latest accept/edit_accept/reject counts once. Accepts and rejects together, or two
+    different edits, are a ``conflict``; a ``resolve_*`` decision settles the sample. Otherwise
+    ``required_accepts`` accepts make it ``accepted``, any reject makes it ``rejected``.
+    """
+    undone = {d.undoes for d in log if d.decision == "undo"}
+    live = [d for d in log if d.seq not in undone and d.decision not in ("undo", "skip")]
+    latest_by_reviewer: dict[str, Decision] = {}
+    resolution: Decision | None = None
+    for entry in live:
+        if entry.decision.startswith("resolve_"):
+            resolution = entry
+        else:
+            latest_by_reviewer[entry.reviewer] = entry
+    accepted_by = sorted(
+        r for r, d in latest_by_reviewer.items() if d.decision in ("accept", "edit_accept")
+    )
+    rejected_by = sorted(r for r, d in latest_by_reviewer.items() if d.decision == "reject")
+    edit_entries = [d for d in latest_by_reviewer.values() if d.decision == "edit_accept"]
+    distinct_edits = {json.dumps(d.after, sort_keys=True) for d in edit_entries}
+    edits = max(edit_entries, key=lambda d: d.seq).after if edit_entries else {}
+    reasons = [d.reason for d in latest_by_reviewer.values() if d.decision == "reject" and d.reason]
+    if resolution is not None:
+        status = "accepted" if resolution.decision == "resolve_accept" else "rejected"
+        edits = resolution.after or edits
+    elif (accepted_by and rejected_by) or len(distinct_edits) > 1:
+        status = "conflict"
+    elif len(accepted_by) >= required_accepts:
+        status = "accepted"
+    elif rejected_by:
+        status = "rejected"
+    elif accepted_by:
+        status = "in_review"
+    else:
+        status = "pending"
+    return SampleState(
+        sample_id, status, accepted_by, rejected_by, dict(edits or {}), reasons, live
+    )
