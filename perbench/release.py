@@ -26,6 +26,7 @@ import shutil
 import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,7 @@ from perbench.jsonfile import read_json
 from perbench.schema import SCHEMA_VERSION, TASKS, Sample, validate_sample
 
 MANIFEST = "manifest.json"
+IMAGE_SPILL = ".images"
 CARD = "README.md"
 
 
@@ -109,6 +111,30 @@ def _dataset_card(name: str, version: str, counts: dict[str, int], licenses: lis
     )
 
 
+def _collect(samples: Iterable[Sample], spill: Path, progress: bool) -> dict[str, list[Sample]]:
+    """Validate and group samples by task; image bytes go to ``spill`` (one file per distinct
+    image) so memory holds only the samples' text and RLE, whatever the release's size."""
+    spill.mkdir()
+    by_task: dict[str, list[Sample]] = defaultdict(list)
+    seen: set[str] = set()
+    for sample in tqdm(samples, desc="validating samples", disable=not progress, unit="sample"):
+        validate_sample(sample)
+        if sample.id in seen:
+            raise SchemaError("id appears twice in the release", where=f"sample {sample.id}")
+        seen.add(sample.id)
+        if isinstance(sample.image, bytes):
+            spilled = spill / hashlib.sha256(sample.image).hexdigest()
+            if not spilled.exists():
+                spilled.write_bytes(sample.image)
+            sample = replace(sample, image=str(spilled))
+        by_task[sample.task].append(sample)
+    if not seen:
+        raise ReleaseError(
+            "no samples to release", hint="accept some candidates in the review app first"
+        )
+    return by_task
+
+
 def write_release(
     samples: Iterable[Sample],
     out_dir: str | Path,
@@ -131,21 +157,10 @@ def write_release(
             where=str(out_dir),
             hint="choose a new --version or output folder",
         )
-    by_task: dict[str, list[Sample]] = defaultdict(list)
-    seen: set[str] = set()
-    for sample in tqdm(samples, desc="validating samples", disable=not progress, unit="sample"):
-        validate_sample(sample)
-        if sample.id in seen:
-            raise SchemaError("id appears twice in the release", where=f"sample {sample.id}")
-        seen.add(sample.id)
-        by_task[sample.task].append(sample)
-    if not seen:
-        raise ReleaseError(
-            "no samples to release", hint="accept some candidates in the review app first"
-        )
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     try:
+        by_task = _collect(samples, staging / IMAGE_SPILL, progress)
         features = _features(marked_images)
         files: dict[str, str] = {}
         for task in TASKS:
@@ -160,6 +175,7 @@ def write_release(
                 rows = [_row(s, marked_images) for s in chunk]
                 table = Dataset.from_list(rows, features=features).data.table
                 pq.write_table(table, staging / relative)
+        shutil.rmtree(staging / IMAGE_SPILL)
         counts = {task: len(by_task.get(task, [])) for task in TASKS}
         licenses = sorted({s.source.get("license", "") for v in by_task.values() for s in v} - {""})
         (staging / CARD).write_text(_dataset_card(name, version, counts, licenses))
