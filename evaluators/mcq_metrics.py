@@ -12,7 +12,8 @@ anywhere in the prediction, so "A B C D" is always right.
 strict: a prediction names an option by its letter ("B", "(B)", "B.", "answer: B") or by the
 option's text; it counts only if exactly one option is named, otherwise it is *invalid* and
 wrong (never a random pick). A capital "A" or "I" followed by a lower-case word is read as the
-English word, not a letter ("A red chair"). Circular evaluation: samples whose
+English word, not a letter ("A red chair"), unless that word is one an article never precedes
+("A and B", "A is correct"). Circular evaluation: samples whose
 ``meta["circular"]["group"]`` is equal are rotations of one question (the builders write
 ``{"group", "rotation", "size"}``); a group is right only if every rotation is.
 """
@@ -27,7 +28,12 @@ from perbench.schema import OPTION_LETTERS, Sample
 
 WHOLE_LETTER = re.compile(r"^[\(\[]?([A-Ja-j])[\)\]]?[.:]?$")
 STANDALONE_LETTER = re.compile(r"(?<![A-Za-z0-9])([A-J])(?![A-Za-z0-9])")
-ENGLISH_WORD_AFTER = re.compile(r"\s+[a-z]")
+# "A"/"I" before a lower-case word is the English word, except before words an article or
+# pronoun never precedes ("A and B", "Option A is correct").
+ENGLISH_WORD_AFTER = re.compile(
+    r"\s+(?!(?:is|was|and|or|nor|but|because|since|as|would|seems|appears|matches|"
+    r"corresponds|fits)\b)[a-z]"
+)
 
 
 def official_hit(prediction: str, answer: int) -> bool:

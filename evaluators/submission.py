@@ -52,7 +52,7 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number JSON allows")
 
 
-def to_masks(value: Any, size: tuple[int, int], where: str) -> list[RLE]:
+def to_masks(value: Any, size: tuple[int, int], where: str | None) -> list[RLE]:
     """A vt_res prediction as a list of RLE of ``size`` = (h, w); raise MaskError otherwise."""
     if value is None:
         return []
@@ -60,9 +60,20 @@ def to_masks(value: Any, size: tuple[int, int], where: str) -> list[RLE]:
         return [check_rle(value, size, where)]
     if isinstance(value, list):
         if all(isinstance(item, dict) for item in value):
-            return [check_rle(m, size, f"{where}, mask {i}") for i, m in enumerate(value)]
+            prefix = f"{where}, " if where else ""
+            return [check_rle(m, size, f"{prefix}mask {i}") for i, m in enumerate(value)]
         if all(isinstance(item, list) for item in value):
             return [to_rle(value, size[0], size[1], where)]
+        odd = next((i for i, m in enumerate(value) if not isinstance(m, (dict, list))), None)
+        if odd is None:  # RLE objects and polygons mixed
+            odd = next(i for i, m in enumerate(value) if type(m) is not type(value[0]))
+        kind = "null" if value[odd] is None else type(value[odd]).__name__
+        advice = " (leave a mask out rather than writing null)" if kind == "null" else ""
+        raise MaskError(
+            f"a list of masks must hold only RLE objects or only polygons; mask {odd} is {kind}"
+            + advice,
+            where=where,
+        )
     raise MaskError(
         f"a vt_res prediction must be an RLE, a list of RLE, polygons or null, got "
         f"{type(value).__name__}",
@@ -77,6 +88,14 @@ def _check(task: str, value: Any, size: tuple[int, int], where: str) -> Any:
     if not isinstance(value, str):
         kind = "null" if value is None else type(value).__name__
         raise PerBenchError(f"a {task} prediction must be a string, got {kind}", where=where)
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise PerBenchError(
+            f"the text holds an unpaired surrogate ({value[exc.start]!r} at character "
+            f"{exc.start}), which is not Unicode text; write the characters themselves",
+            where=where,
+        ) from None
     if len(value) > MAX_TEXT_CHARS:
         raise PerBenchError(
             f"the prediction has {len(value)} characters; at most {MAX_TEXT_CHARS} are scored",

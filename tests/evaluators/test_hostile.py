@@ -162,6 +162,16 @@ def cases(samples, ids):
             "have no prediction",
         ),
         "empty file": ([], (None, d.id), f"{n} samples have no prediction"),
+        "unpaired surrogate": (
+            replaced(samples, d.id, {"id": d.id, "prediction": "a chair \ud800"}),
+            d,
+            "unpaired surrogate",
+        ),
+        "mask list with null": (
+            replaced(samples, v.id, {"id": v.id, "prediction": [empty_rle(h, w), None]}),
+            v,
+            "mask 1 is null",
+        ),
     }
 
 
@@ -188,6 +198,8 @@ CASE_NAMES = [
     "no prediction key",
     "missing sample",
     "empty file",
+    "unpaired surrogate",
+    "mask list with null",
 ]
 
 
@@ -268,3 +280,23 @@ def test_bom_and_blank_lines_are_fine(release_path, samples, jsonl, tmp_path, ca
     path = jsonl(tmp_path / "p.jsonl", lines)
     code, err = run_cli(release_path, path, tmp_path, capsys, "--tasks", "mcq", "vt_res")
     assert code == 0, err
+
+
+def test_bad_mask_in_a_list_is_named(release_path, samples, ids, jsonl, tmp_path, capsys):
+    v = ids["vt_res"]
+    bad = {"size": [v.height, v.width], "counts": "!!"}
+    lines = replaced(samples, v.id, {"id": v.id, "prediction": [empty_rle(v.height, v.width), bad]})
+    code, err = run_cli(release_path, jsonl(tmp_path / "bad.jsonl", lines), tmp_path, capsys)
+    assert code == 2
+    assert f"line {line_of(samples, v.id)}, sample {v.id!r}: mask 1: corrupt RLE counts" in err
+
+
+def test_crlf_bom_and_trailing_blank_line(release_path, samples, jsonl, tmp_path, capsys):
+    lines = [json.dumps(e) for e in good_entries(samples)]
+    body = "\ufeff" + "\r\n".join(lines) + "\r\n\r\n"
+    path = tmp_path / "p.jsonl"
+    path.write_bytes(body.encode("utf-8"))
+    code, err = run_cli(release_path, path, tmp_path, capsys, "--tasks", "mcq", "vt_res")
+    assert code == 0, err
+    saved = json.loads(next((tmp_path / "out").glob("*.results.json")).read_text())
+    assert saved["counts"]["scored"] == saved["counts"]["expected"]

@@ -64,6 +64,13 @@ def test_sanitize():
         ("B. chair", None),  # letter and text disagree
         ("E", None),  # no such option
         ("", None),
+        ("A and B", None),  # two letters; "A" before "and" is not the article
+        ("A or B", None),
+        ("Option A is correct.", 0),
+        ("A is the answer", 0),
+        ("The answer is A because of its legs", 0),
+        ("Answer: A", 0),
+        ("I think B", 1),  # "I" the pronoun
     ],
 )
 def test_extract_option(text, expected):
