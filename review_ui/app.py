@@ -1,12 +1,12 @@
 """The Gradio 6 Blocks app of the manual check.
 
 API:
-  build_app(store, default_reviewer, display_dir) -> gr.Blocks
+  build_app(store, default_reviewer, display_dir, adjudicators=None) -> gr.Blocks
   launch_app(app, host, port, users, display_dir) -> url   serve in the background (login if users)
 
 Endpoints (``api_name``, usable from gradio_client; every one returns the whole page):
-  /show                          the reviewer's current sample
-  /filter(task, status, category, reviewer)
+  /show                          the reviewer's current sample, under their saved filters
+  /filter(task, status, category, reviewer)    also saved for the reviewer's next visit
   /accept(sample_id)  /skip(sample_id)  /undo()
   /edit_accept(sample_id, question, references, options, answer)
   /reject(sample_id, reason, note)
@@ -14,11 +14,14 @@ Endpoints (``api_name``, usable from gradio_client; every one returns the whole 
   /load_editor(sample_id, slot)  /apply_mask(sample_id, slot, editor)   brush / erase edits
   /agreement()                   the agreement report (Markdown)
 The reviewer is the logged-in user (``default_reviewer`` when the app runs without login).
+Only ``adjudicators`` settle conflicts (None: no roles, anyone may; see review_ui.controller).
+Each reviewer's filters are kept beside the store (review_ui.places) and restored on page load.
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Collection
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -46,9 +49,14 @@ def _new_session() -> dict[str, Any]:
     return {"filters": asdict(Filters()), "mask_edits": {}, "sample_id": None}
 
 
-def build_app(store: CandidateStore, default_reviewer: str, display_dir: Path) -> gr.Blocks:
+def build_app(
+    store: CandidateStore,
+    default_reviewer: str,
+    display_dir: Path,
+    adjudicators: Collection[str] | None = None,
+) -> gr.Blocks:
     """The review page over ``store``; decisions are written to the store as they are made."""
-    controller = ReviewController(store, display_dir)
+    controller = ReviewController(store, display_dir, adjudicators)
 
     def reviewer_of(request: gr.Request | None) -> str:
         name = getattr(request, "username", None) if request is not None else None
@@ -115,12 +123,14 @@ def build_app(store: CandidateStore, default_reviewer: str, display_dir: Path) -
 
         page = [
             image, sample_box, header, draft, question, references, options, answer, message,
-            progress, mask_slot, instance, category_filter, reviewer_filter, editor, session,
+            progress, mask_slot, instance, task_filter, status_filter, category_filter,
+            reviewer_filter, editor, session,
         ]  # fmt: skip
 
         def render(screen: Screen, state: dict[str, Any]) -> tuple:
             state = {**state, "sample_id": screen.sample_id, "mask_edits": screen.mask_edits}
             filters = state["filters"]
+            chosen = (gr.Dropdown(value=filters["task"]), gr.Dropdown(value=filters["status"]))
             categories = gr.Dropdown([ALL, *screen.categories], value=filters["category"])
             reviewers = gr.Dropdown([ALL, *screen.reviewers], value=filters["reviewer"])
             view = screen.view
@@ -130,7 +140,7 @@ def build_app(store: CandidateStore, default_reviewer: str, display_dir: Path) -
                     None, "", screen.header, "", gr.Textbox(value=""), hidden, hidden,
                     gr.Radio(visible=False), screen.message, screen.progress_html,
                     gr.Dropdown([], value=None), gr.Dropdown([], value=None),
-                    categories, reviewers, None, state,
+                    *chosen, categories, reviewers, None, state,
                 )  # fmt: skip
             sample = view.sample
             # room for two options added while editing; form_edits checks the letter
@@ -154,6 +164,7 @@ def build_app(store: CandidateStore, default_reviewer: str, display_dir: Path) -
                 screen.progress_html,
                 gr.Dropdown(screen.slots, value=screen.slots[0] if screen.slots else None),
                 gr.Dropdown(screen.instances, value=None),
+                *chosen,
                 categories,
                 reviewers,
                 None,
@@ -179,13 +190,17 @@ def build_app(store: CandidateStore, default_reviewer: str, display_dir: Path) -
         @guarded
         def show(state, request: gr.Request):
             reviewer = reviewer_of(request)
-            return render(controller.screen(reviewer, filters_of(state)), state)
+            filters, message = controller.saved_filters(reviewer)
+            state = {**state, "filters": asdict(filters)}
+            return render(controller.screen(reviewer, filters, message=message), state)
 
         @guarded
         def set_filters(task, status, category, reviewer_name, state, request: gr.Request):
             reviewer = reviewer_of(request)
-            state = {**state, "filters": asdict(Filters(task, status, category, reviewer_name))}
-            return render(controller.screen(reviewer, filters_of(state)), state)
+            chosen = Filters(task, status, category, reviewer_name)
+            filters, message = controller.remember_filters(reviewer, chosen)
+            state = {**state, "filters": asdict(filters)}
+            return render(controller.screen(reviewer, filters, message=message), state)
 
         @guarded
         def accept(sample_id, state, request: gr.Request):
@@ -218,7 +233,7 @@ def build_app(store: CandidateStore, default_reviewer: str, display_dir: Path) -
             filters = filters_of(state)
             after = controller.form_edits(
                 sample_id, question_text, references_text, options_text, letter,
-                own_edits(state, sample_id), filters,
+                own_edits(state, sample_id), filters, reviewer,
             )  # fmt: skip
             return render(
                 controller.decide(reviewer, filters, sample_id, "edit_accept", after=after), state

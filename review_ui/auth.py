@@ -1,15 +1,21 @@
-"""Reviewer accounts for the review app: who may log in, and where the app may listen.
+"""Reviewer accounts for the review app: who may log in, their role, and where the app may listen.
 
 API:
+  ROLES, REVIEWER, ADJUDICATOR           account roles (an account is a reviewer unless stated)
+  Account(password, role)                one account: password or hash, and role
+  load_accounts(path=None, env=USERS_ENV) -> {name: Account}
   load_users(path=None, env=USERS_ENV)   -> {name: password or hash}
+  adjudicators(accounts)                 -> set of names that may settle conflicts
   check_password(users, name, password)  -> bool (constant-time)
   hash_password(password, salt=None)     -> "pbkdf2_sha256$ITER$SALT$HEX"
   is_loopback(host)                      -> bool
   require_auth_off_loopback(host, users) raise ReviewAuthError for a public address without users
 
-Users file: one ``name:password`` per line (``#`` comments and blank lines ignored); the
-password may be a hash made by ``perbench review --hash-password``. The environment variable
-``PERBENCH_REVIEW_USERS`` holds ``name:password`` entries separated by commas.
+Users file: one ``name:password`` or ``name:password:role`` per line (``#`` comments and blank
+lines ignored), role ``reviewer`` (the default) or ``adjudicator`` (may settle conflicts). The
+password may be a hash made by ``perbench review --hash-password``; a plain password that itself
+ends in ``:reviewer`` or ``:adjudicator`` must be given as a hash. The environment variable
+``PERBENCH_REVIEW_USERS`` holds the same entries separated by commas.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import hmac
 import ipaddress
 import os
 import secrets
+from dataclasses import dataclass
 from pathlib import Path
 
 from perbench.errors import PerBenchError
@@ -26,25 +33,39 @@ from perbench.errors import PerBenchError
 USERS_ENV = "PERBENCH_REVIEW_USERS"
 HASH_PREFIX = "pbkdf2_sha256"
 HASH_ITERATIONS = 200_000
+REVIEWER = "reviewer"
+ADJUDICATOR = "adjudicator"
+ROLES = (REVIEWER, ADJUDICATOR)
 
 
 class ReviewAuthError(PerBenchError):
     """A users file or address that would leave the review app open or unusable."""
 
 
-def _parse_entry(entry: str, where: str) -> tuple[str, str]:
-    name, sep, password = entry.partition(":")
+@dataclass(frozen=True)
+class Account:
+    password: str  # the password, or its hash
+    role: str = REVIEWER
+
+
+def _parse_entry(entry: str, where: str) -> tuple[str, Account]:
+    name, sep, rest = entry.partition(":")
     name = name.strip()
-    if not sep or not name or not password:
+    password, role_sep, role = rest.rpartition(":")
+    if not (role_sep and role.strip() in ROLES and password.strip()):
+        password, role = rest, REVIEWER
+    if not sep or not name or not password.strip():
         raise ReviewAuthError(
-            f"expected 'name:password', got {entry.strip()!r}", where=where, hint="fix that entry"
+            f"expected 'name:password' or 'name:password:role', got {entry.strip()!r}",
+            where=where,
+            hint="fix that entry",
         )
-    return name, password.strip()
+    return name, Account(password.strip(), role.strip())
 
 
-def load_users(path: str | Path | None = None, env: str = USERS_ENV) -> dict[str, str]:
-    """Accounts from ``path`` (if given) and the environment variable ``env``."""
-    users: dict[str, str] = {}
+def load_accounts(path: str | Path | None = None, env: str = USERS_ENV) -> dict[str, Account]:
+    """Accounts from ``path`` (if given) and the environment variable ``env`` (which wins)."""
+    accounts: dict[str, Account] = {}
     if path is not None:
         file = Path(path)
         try:
@@ -53,12 +74,22 @@ def load_users(path: str | Path | None = None, env: str = USERS_ENV) -> dict[str
             raise ReviewAuthError(f"cannot read the users file: {exc}", where=str(file)) from None
         for number, line in enumerate(lines, start=1):
             if line.strip() and not line.lstrip().startswith("#"):
-                name, password = _parse_entry(line, f"{file}, line {number}")
-                users[name] = password
+                name, account = _parse_entry(line, f"{file}, line {number}")
+                accounts[name] = account
     for entry in filter(str.strip, os.environ.get(env, "").split(",")):
-        name, password = _parse_entry(entry, f"environment variable {env}")
-        users[name] = password
-    return users
+        name, account = _parse_entry(entry, f"environment variable {env}")
+        accounts[name] = account
+    return accounts
+
+
+def load_users(path: str | Path | None = None, env: str = USERS_ENV) -> dict[str, str]:
+    """Passwords (or hashes) by name, from ``path`` and ``env`` as ``load_accounts`` reads them."""
+    return {name: account.password for name, account in load_accounts(path, env).items()}
+
+
+def adjudicators(accounts: dict[str, Account]) -> set[str]:
+    """The names whose role lets them settle conflicts."""
+    return {name for name, account in accounts.items() if account.role == ADJUDICATOR}
 
 
 def hash_password(password: str, salt: str | None = None) -> str:

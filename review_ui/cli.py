@@ -1,10 +1,18 @@
 """``perbench review STORE``: serve the review app on a candidate store.
 
 Options: --host (default 127.0.0.1; any other address needs login), --port, --users FILE
-(``name:password`` lines; also the PERBENCH_REVIEW_USERS env), --reviewer (the name decisions
-carry when the app runs without login), --required-accepts K (the build's k-of-n rule, saved in
-the store), --report (print the agreement report as JSON and exit), --hash-password (print a
-users-file hash of a password read from the terminal and exit).
+(``name:password`` or ``name:password:adjudicator`` lines; also the PERBENCH_REVIEW_USERS env,
+entries separated by commas), --reviewer (the name decisions carry when the app runs without
+login), --required-accepts K (the build's k-of-n rule, saved in the store), --report (print the
+agreement report as JSON and exit), --hash-password (print a users-file hash of a password read
+from the terminal and exit).
+
+Roles: with login, only ``adjudicator`` accounts settle conflicts; another reviewer's accept or
+reject in the conflict queue is recorded as that reviewer's own vote. Without login there are
+no roles and the one local reviewer settles conflicts.
+
+Each reviewer's filters (task, status, category, decided by) are saved in
+``STORE.review-places/`` beside the store and restored when the page is loaded again.
 """
 
 from __future__ import annotations
@@ -18,7 +26,13 @@ from pathlib import Path
 
 from perbench.errors import PerBenchError
 from perbench.store import CandidateStore
-from review_ui.auth import USERS_ENV, hash_password, load_users, require_auth_off_loopback
+from review_ui.auth import (
+    USERS_ENV,
+    adjudicators,
+    hash_password,
+    load_accounts,
+    require_auth_off_loopback,
+)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -28,9 +42,16 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=None, help="port (default: Gradio's, 7860 up)")
     parser.add_argument(
-        "--users", default=None, help=f"file of 'name:password' lines (or env {USERS_ENV})"
+        "--users",
+        default=None,
+        help=f"file of 'name:password[:adjudicator]' lines (or env {USERS_ENV}, comma-separated);"
+        " only adjudicators settle conflicts",
     )
-    parser.add_argument("--reviewer", default=None, help="reviewer name when running without login")
+    parser.add_argument(
+        "--reviewer",
+        default=None,
+        help="reviewer name when running without login (who then also settles conflicts)",
+    )
     parser.add_argument(
         "--required-accepts", type=int, default=None, metavar="K", help="accepts a sample needs"
     )
@@ -69,14 +90,21 @@ def run(args: argparse.Namespace) -> int:
 
         print(json.dumps(agreement_report(store), indent=2))
         return 0
-    users = load_users(args.users)
+    accounts = load_accounts(args.users)
+    users = {name: account.password for name, account in accounts.items()}
     require_auth_off_loopback(args.host, users)  # before importing gradio: fail fast
     from review_ui.app import build_app, launch_app
 
     display_dir = Path(tempfile.mkdtemp(prefix="perbench-review-"))
-    app = build_app(store, args.reviewer or getpass.getuser(), display_dir)
+    settlers = adjudicators(accounts) if accounts else None
+    app = build_app(store, args.reviewer or getpass.getuser(), display_dir, settlers)
     url = launch_app(app, args.host, args.port, users, display_dir)
-    login = "login required" if users else "no login"
+    if not users:
+        login = "no login; you settle conflicts"
+    elif settlers:
+        login = f"login required; adjudicators: {', '.join(sorted(settlers))}"
+    else:
+        login = "login required; no adjudicator, so conflicts wait unsettled"
     print(f"reviewing {store.count()} candidates of {args.store} at {url} ({login})", flush=True)
     app.block_thread()
     return 0

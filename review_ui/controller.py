@@ -3,17 +3,23 @@
 API:
   REJECT_REASONS                      the short list a reject picks from (keys 1-8)
   Screen                              everything one page shows (sample view, texts, progress)
-  ReviewController(store, display_dir)
+  ReviewController(store, display_dir, adjudicators=None)
+    .saved_filters(reviewer) -> (Filters, message)   the reviewer's filters saved beside the store
+    .remember_filters(reviewer, filters) -> (Filters, message)   check and save them
     .screen(reviewer, filters, sample_id=None, message="", mask_edits=None) -> Screen
     .decide(reviewer, filters, sample_id, decision, after=None, reason=None, note=None) -> Screen
     .undo(reviewer, filters) -> Screen
-    .form_edits(sample_id, question, references, options, answer, mask_edits, filters) -> dict
+    .form_edits(sample_id, question, references, options, answer, mask_edits, filters,
+                reviewer=None) -> dict
     .mask_edit(sample_id, slot, rle, mask_edits, filters) -> dict     (new mask edits)
     .instance_mask(sample_id, label) -> RLE
 
 A decision equal to the reviewer's latest live one on the same sample is not written twice
-(a double key press records once). In the ``conflict`` filter, accept and reject become
-``resolve_accept`` / ``resolve_reject``, which settle the sample.
+(a double key press records once). In the ``conflict`` filter, an adjudicator's accept and reject
+become ``resolve_accept`` / ``resolve_reject``, which settle the sample; anyone else's are recorded
+as that reviewer's own ordinary accept or reject (a vote the adjudicator sees; a reviewer who
+changes their own vote may end the conflict), and the message says so. ``adjudicators=None``
+means no roles (the app without login): every reviewer may settle conflicts.
 """
 
 from __future__ import annotations
@@ -21,15 +27,17 @@ from __future__ import annotations
 import html
 import re
 import threading
-from dataclasses import dataclass, field
+from collections.abc import Collection
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from perbench.masks import RLE
 from perbench.review_log import SampleState
-from perbench.schema import OPTION_LETTERS, Sample
+from perbench.schema import OPTION_LETTERS, TASKS, Sample
 from perbench.store import CandidateStore
-from review_ui.queue import TO_REVIEW, Filters, ReviewQueue
+from review_ui.places import PlacesError, SavedFilters
+from review_ui.queue import ALL, STATUS_FILTERS, TO_REVIEW, Filters, ReviewQueue
 from review_ui.view import ReviewEditError, SampleView, ViewMaker, apply_mask, mask_slots
 
 REJECT_REASONS = (
@@ -42,6 +50,7 @@ REJECT_REASONS = (
     "unsafe content",
     "other",
 )
+CHOICES = ("accept", "edit_accept", "reject", "skip")
 STATUS_COLORS = {
     "accepted": "#2e9e44",
     "in_review": "#9bd3a6",
@@ -87,15 +96,69 @@ def _split_paragraphs(text: str) -> list[str]:
 class ReviewController:
     """Queue + views + decisions over one candidate store, shared by every session."""
 
-    def __init__(self, store: CandidateStore, display_dir: Path):
+    def __init__(
+        self,
+        store: CandidateStore,
+        display_dir: Path,
+        adjudicators: Collection[str] | None = None,
+    ):
         self.store = store
         self.queue = ReviewQueue(store)
         self.views = ViewMaker(store, display_dir)
+        self.adjudicators = None if adjudicators is None else frozenset(adjudicators)
+        self.places = SavedFilters(store.path)
         self._lock = threading.RLock()
 
+    def may_resolve(self, reviewer: str | None) -> bool:
+        """Whether ``reviewer`` may settle conflicts: anyone when there are no roles."""
+        return self.adjudicators is None or reviewer in self.adjudicators
+
+    # filters ------------------------------------------------------------------------------
+    def _checked(self, choices: dict[str, str]) -> tuple[Filters, list[str]]:
+        """``choices`` as Filters; a value no longer offered falls back to its default."""
+        offered = {
+            "task": (ALL, *TASKS),
+            "status": STATUS_FILTERS,
+            "category": (ALL, *self.queue.categories()),
+            "reviewer": (ALL, *self.queue.reviewers()),
+        }
+        defaults = asdict(Filters())
+        kept = {n: v for n, v in choices.items() if n in offered and v in offered[n]}
+        dropped = [f"{n} {v!r}" for n, v in choices.items() if n in offered and n not in kept]
+        return Filters(**{**defaults, **kept}), dropped
+
+    def saved_filters(self, reviewer: str) -> tuple[Filters, str]:
+        """The reviewer's saved filters (defaults if none) and a message on anything dropped."""
+        try:
+            saved = self.places.load(reviewer)
+        except PlacesError as exc:
+            return Filters(), f"Saved filters ignored: {exc}"
+        if not saved:
+            return Filters(), ""
+        with self._lock:
+            self.queue.refresh()
+            filters, dropped = self._checked(saved)
+        message = (
+            f"Saved filters no longer offered, reset: {', '.join(dropped)}." if dropped else ""
+        )
+        return filters, message
+
+    def remember_filters(self, reviewer: str, filters: Filters) -> tuple[Filters, str]:
+        """Check ``filters`` against the choices offered, save them for the reviewer's reloads."""
+        with self._lock:
+            self.queue.refresh()
+            checked, dropped = self._checked(asdict(filters))
+        message = f"Unknown filters reset: {', '.join(dropped)}." if dropped else ""
+        try:
+            self.places.save(reviewer, asdict(checked))
+        except PlacesError as exc:
+            message = f"{message} Filters not kept for the next visit: {exc}".strip()
+        return checked, message
+
     # showing ------------------------------------------------------------------------------
-    def _resolving(self, filters: Filters, state: SampleState) -> bool:
-        return filters.status == "conflict" and state.status == "conflict"
+    def _resolving(self, filters: Filters, state: SampleState, reviewer: str | None) -> bool:
+        in_conflict = filters.status == "conflict" and state.status == "conflict"
+        return in_conflict and self.may_resolve(reviewer)
 
     def _base_edits(self, filters: Filters, state: SampleState) -> dict[str, Any]:
         """Edits already in the log that the form starts from (outside a reviewer's own queue)."""
@@ -130,20 +193,27 @@ class ReviewController:
         view = self.views.prepare(sample_id, edits)
         image_ids = self.queue.ids_of_image(view.sample.image_id)
         instances = [label for label, _ in self.views.instances(image_ids)]
-        header = self._header(view.sample, state, filters, remaining)
+        header = self._header(view.sample, state, filters, remaining, reviewer)
         return Screen(
             sample_id, view, header, message, progress, mask_slots(view.sample), instances,
             mask_edits=dict(mask_edits or {}), **lists,
         )  # fmt: skip
 
-    def _header(self, sample: Sample, state: SampleState, filters: Filters, remaining: int) -> str:
+    def _header(
+        self, sample: Sample, state: SampleState, filters: Filters, remaining: int, reviewer: str
+    ) -> str:
         rule = self.store.required_accepts
         lines = [
             f"**{sample.task}** · {html.escape(self.queue.category(sample.id))} · status "
             f"**{state.status}** · rule: {rule} accept(s) · {remaining} left for you"
         ]
-        if self._resolving(filters, state):
+        if self._resolving(filters, state, reviewer):
             lines.append("**Resolving a conflict:** your accept or reject settles this sample.")
+        elif filters.status == "conflict" and state.status == "conflict":
+            lines.append(
+                "**Conflict:** only an adjudicator settles it; your accept or reject is recorded "
+                "as your own vote."
+            )
         if filters.status != TO_REVIEW:
             for entry in state.live_decisions:
                 detail = f" ({', '.join(sorted(entry.after))})" if entry.after else ""
@@ -191,6 +261,8 @@ class ReviewController:
         note: str | None = None,
     ) -> Screen:
         """Record ``decision`` (accept, edit_accept, reject, skip) and show the next sample."""
+        if decision not in CHOICES:
+            raise ReviewEditError(f"unknown decision {decision!r}; use one of {CHOICES}")
         if not sample_id:
             raise ReviewEditError("no sample is shown; change the filters to get one")
         if decision == "reject" and reason not in REJECT_REASONS:
@@ -205,7 +277,8 @@ class ReviewController:
             state = self.store.state(sample_id)
             if decision == "edit_accept" and not after:
                 decision = "accept"
-            if self._resolving(filters, state) and decision != "skip":
+            resolving = self._resolving(filters, state, reviewer)
+            if resolving and decision != "skip":
                 decision = "resolve_reject" if decision == "reject" else "resolve_accept"
             note = (note or "").strip() or None
             latest = self._latest_own(sample_id, reviewer)
@@ -225,6 +298,11 @@ class ReviewController:
                 f"{'Already recorded' if repeated else 'Recorded'}: {decision} of {sample_id}."
             )
             new_state = self.queue.state(sample_id)
+            if state.status == "conflict" and not resolving and decision != "skip":
+                message += (
+                    f" Only an adjudicator settles a conflict: this is your own {decision}, "
+                    f"and the sample is now {new_state.status}."
+                )
             if new_state.status == "conflict":
                 message += (
                     f" **Conflict:** accepted by {', '.join(new_state.accepted_by) or 'nobody'}, "
@@ -258,8 +336,12 @@ class ReviewController:
         answer: str | None,
         mask_edits: dict[str, Any],
         filters: Filters,
+        reviewer: str | None = None,
     ) -> dict[str, Any]:
-        """The fields that differ from the draft (the store's ``after``) given the form's texts."""
+        """The fields that differ from the draft (the store's ``after``) given the form's texts.
+
+        When ``reviewer`` settles a conflict, ``after`` also names every logged edit it reverts.
+        """
         draft = self.store.candidate(sample_id, with_image=False)
         proposed: dict[str, Any] = {"question": (question or "").strip(), **mask_edits}
         if draft.task == "description":
@@ -277,7 +359,7 @@ class ReviewController:
             proposed["answer"] = OPTION_LETTERS.index(letter)
         after = {name: value for name, value in proposed.items() if value != getattr(draft, name)}
         state = self.queue.state(sample_id)
-        if self._resolving(filters, state):
+        if self._resolving(filters, state, reviewer):
             # a resolution must name every field it keeps at the draft, or the log's edit wins
             after.update({name: getattr(draft, name) for name in state.edits if name not in after})
         return after

@@ -15,7 +15,7 @@ from review_ui.view import ViewMaker
 
 USERS = {"alice": "alice-pw", "bob": "bob-pw"}
 SAMPLE, HEADER, QUESTION, REFERENCES, OPTIONS, ANSWER, MESSAGE = 1, 2, 4, 5, 6, 7, 8
-SLOTS = 10
+SLOTS, TASK_FILTER, STATUS_FILTER, CATEGORY_FILTER, REVIEWER_FILTER = 10, 12, 13, 14, 15
 
 
 @pytest.fixture
@@ -145,6 +145,54 @@ def test_two_reviewers_on_one_sample_see_the_conflict(served):
     assert page[SAMPLE] == sample_id and "Resolving a conflict" in page[HEADER]
     report = alice.predict(api_name="/agreement")
     assert "| alice & bob | 1 | 0.000 |" in report
+
+
+def test_filters_come_back_when_the_same_reviewer_reconnects(served):
+    url, store = served
+    alice = _client(url, "alice")
+    page = alice.predict(api_name="/show")
+    assert [value(page[i]) for i in (TASK_FILTER, STATUS_FILTER)] == ["all", "to review"]
+    first = page[SAMPLE]
+    category = store.candidate(first).meta["category"]
+    alice.predict(first, api_name="/accept")  # so "alice" is offered as decided-by
+    chosen = ["description", "accepted", category, "alice"]
+    page = alice.predict(*chosen, api_name="/filter")
+    assert page[SAMPLE] == first
+    alice.close()
+
+    again = _client(url, "alice").predict(api_name="/show")  # a reload: a new session
+    filters = (TASK_FILTER, STATUS_FILTER, CATEGORY_FILTER, REVIEWER_FILTER)
+    assert [value(again[i]) for i in filters] == chosen
+    assert again[SAMPLE] == first and "status **accepted**" in again[HEADER]
+    bob = _client(url, "bob").predict(api_name="/show")  # saved per reviewer
+    assert [value(bob[i]) for i in filters] == ["all", "to review", "all", "all"]
+    assert bob[SAMPLE] != first
+
+
+def test_only_the_adjudicator_settles_a_conflict_through_the_app(store, tmp_path, free_port):
+    app = build_app(store, "nobody", tmp_path / "display", adjudicators={"alice"})
+    url = launch_app(app, "127.0.0.1", free_port, USERS, tmp_path / "display")
+    try:
+        alice, bob = _client(url, "alice"), _client(url, "bob")
+        sample_id = alice.predict(api_name="/show")[SAMPLE]
+        alice.predict(sample_id, api_name="/accept")
+        bob.predict(sample_id, "3. answer wrong", "", api_name="/reject")
+        page = bob.predict("all", "conflict", "all", "all", api_name="/filter")
+        assert page[SAMPLE] == sample_id and "only an adjudicator settles it" in page[HEADER]
+        *page, _, _ = bob.predict(sample_id, "3. answer wrong", "again", api_name="/reject")
+        assert "this is your own reject, and the sample is now conflict" in page[MESSAGE]
+        page = alice.predict("all", "conflict", "all", "all", api_name="/filter")
+        assert page[SAMPLE] == sample_id and "Resolving a conflict" in page[HEADER]
+        alice.predict(sample_id, api_name="/accept")
+    finally:
+        app.close()
+    assert [(d.reviewer, d.decision, d.note) for d in store.decisions(sample_id)] == [
+        ("alice", "accept", None),
+        ("bob", "reject", None),
+        ("bob", "reject", "again"),
+        ("alice", "resolve_accept", None),
+    ]
+    assert store.state(sample_id).status == "accepted"
 
 
 def test_public_address_without_login_is_refused(store, tmp_path):

@@ -3,11 +3,16 @@ from __future__ import annotations
 import pytest
 
 from review_ui.auth import (
+    ADJUDICATOR,
+    REVIEWER,
     USERS_ENV,
+    Account,
     ReviewAuthError,
+    adjudicators,
     check_password,
     hash_password,
     is_loopback,
+    load_accounts,
     load_users,
     require_auth_off_loopback,
 )
@@ -34,6 +39,37 @@ def test_bad_users_line_names_file_and_line(tmp_path, monkeypatch):
         load_users(users_file)
     with pytest.raises(ReviewAuthError, match="cannot read"):
         load_users(tmp_path / "missing.txt")
+
+
+def test_roles_from_file_and_env(tmp_path, monkeypatch):
+    hashed = hash_password("h:pw")
+    users_file = tmp_path / "users.txt"
+    users_file.write_text(
+        "alice:pw:adjudicator\n"
+        "bob:pw\n"
+        "carol:pa:ss\n"  # a password with a colon and no role stays valid
+        "dave: pw : reviewer \n"
+        f"erin:{hashed}:adjudicator\n"
+        "frank::adjudicator\n"  # no password before the role: all of it is the password
+    )
+    monkeypatch.setenv(USERS_ENV, "gina:g1:adjudicator,bob:b2:adjudicator")
+    accounts = load_accounts(users_file)
+    assert accounts == {
+        "alice": Account("pw", ADJUDICATOR),
+        "bob": Account("b2", ADJUDICATOR),  # the environment wins
+        "carol": Account("pa:ss", REVIEWER),
+        "dave": Account("pw", REVIEWER),
+        "erin": Account(hashed, ADJUDICATOR),
+        "frank": Account(":adjudicator", REVIEWER),
+        "gina": Account("g1", ADJUDICATOR),
+    }
+    assert adjudicators(accounts) == {"alice", "bob", "erin", "gina"}
+    users = load_users(users_file)
+    assert check_password(users, "alice", "pw") and not check_password(users, "alice", "pw:adj")
+    assert check_password(users, "carol", "pa:ss") and check_password(users, "erin", "h:pw")
+    users_file.write_text("henry:\n")
+    with pytest.raises(ReviewAuthError, match="'name:password' or 'name:password:role'"):
+        load_accounts(users_file)
 
 
 def test_hash_is_salted():

@@ -151,3 +151,58 @@ def test_empty_queue_screen(controller, store):
     assert screen.view is None and "Nothing to review" in screen.header
     with pytest.raises(ReviewEditError, match="no sample is shown"):
         controller.decide("alice", MINE, "", "accept")
+
+
+def _conflict(controller, store) -> str:
+    sample_id = controller.screen("alice", MINE).sample_id
+    controller.decide("alice", MINE, sample_id, "accept")
+    controller.decide("bob", MINE, sample_id, "reject", reason="answer wrong")
+    assert store.state(sample_id).status == "conflict"
+    return sample_id
+
+
+def test_only_adjudicators_settle_conflicts(store, tmp_path):
+    controller = ReviewController(store, tmp_path / "display", adjudicators={"carol"})
+    sample_id = _conflict(controller, store)
+    conflicts = Filters(status="conflict")
+    page = controller.screen("dave", conflicts)
+    assert page.sample_id == sample_id and "Resolving" not in page.header
+    assert "only an adjudicator settles it" in page.header
+    # a non-adjudicator's accept is an ordinary vote: recorded, the conflict stays
+    screen = controller.decide("dave", conflicts, sample_id, "accept")
+    assert "this is your own accept, and the sample is now conflict" in screen.message
+    assert store.decisions(sample_id)[-1].decision == "accept"
+    assert store.state(sample_id).status == "conflict"
+    assert controller.screen("carol", conflicts).header.count("Resolving a conflict") == 1
+    with pytest.raises(ReviewEditError, match="unknown decision 'resolve_accept'"):
+        controller.decide("dave", conflicts, sample_id, "resolve_accept")
+    controller.decide("carol", conflicts, sample_id, "reject", reason="answer wrong")
+    assert [(d.reviewer, d.decision) for d in store.decisions(sample_id)] == [
+        ("alice", "accept"),
+        ("bob", "reject"),
+        ("dave", "accept"),
+        ("carol", "resolve_reject"),
+    ]
+    assert store.state(sample_id).status == "rejected"
+
+
+def test_a_reviewer_changing_their_own_vote_can_end_a_conflict(store, tmp_path):
+    controller = ReviewController(store, tmp_path / "display", adjudicators=set())
+    sample_id = _conflict(controller, store)
+    conflicts = Filters(status="conflict")
+    screen = controller.decide("bob", conflicts, sample_id, "accept")
+    assert "this is your own accept, and the sample is now accepted" in screen.message
+    assert store.decisions(sample_id)[-1].decision == "accept"
+    assert store.state(sample_id).status == "accepted"
+
+
+def test_a_non_adjudicator_edit_in_the_conflict_queue_is_a_plain_edit(store, tmp_path):
+    sample = next(store.candidates("description"))
+    controller = ReviewController(store, tmp_path / "display", adjudicators={"carol"})
+    controller.decide("alice", MINE, sample.id, "edit_accept", after={"references": ["Edited."]})
+    controller.decide("bob", MINE, sample.id, "reject", reason="answer wrong")
+    conflicts = Filters(status="conflict")
+    draft_text = "\n\n".join(sample.references)
+    form = (sample.id, sample.question, draft_text, "", None, {}, conflicts)
+    assert controller.form_edits(*form, "dave") == {}  # back at the draft: nothing edited
+    assert controller.form_edits(*form, "carol") == {"references": sample.references}
