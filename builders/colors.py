@@ -2,12 +2,14 @@
 
 API:
   COLOR_NAMES                        the eleven basic colour terms, with a reference sRGB value
+  EXTRA_REFERENCES                   more sRGB prototypes of a name (navy and sky blue are blue)
   name_colors(pixels)                -> [(name, fraction), ...] most frequent first
   color_distance(name_a, name_b)     CIE76 distance (Delta E) between two named colours
 
-pixels: (N, 3) uint8 sRGB. Each pixel takes the name of the nearest reference colour in Lab
-(Delta E 1976); the fractions of the names are the confidence. At most ``MAX_PIXELS`` pixels,
-taken with a fixed stride, are classified, so the result is deterministic and fast.
+pixels: (N, 3) uint8 sRGB. Each pixel takes the name of the nearest reference colour or extra
+prototype in Lab (Delta E 1976); the fractions of the names are the confidence. At most
+``MAX_PIXELS`` pixels, taken with a fixed stride, are classified, so the result is deterministic
+and fast. MCQ distractor distances use the reference colours only.
 """
 
 from __future__ import annotations
@@ -28,9 +30,22 @@ COLOR_NAMES: dict[str, tuple[int, int, int]] = {
     "pink": (240, 150, 185),
     "brown": (120, 75, 40),
 }
+# Lab distance under-weights chroma at the ends of the lightness range: without these, navy
+# comes out purple and sky blue or cyan comes out white.
+EXTRA_REFERENCES: list[tuple[str, tuple[int, int, int]]] = [
+    ("blue", (20, 30, 110)),
+    ("blue", (110, 170, 230)),
+    ("blue", (30, 150, 190)),
+]
 MAX_PIXELS = 4096
 _NAMES = list(COLOR_NAMES)
 _REFERENCE_LAB = rgb2lab(np.array([list(COLOR_NAMES.values())], dtype=np.uint8))[0]
+_PROTOTYPE_NAMES = np.array(
+    [*range(len(_NAMES)), *(_NAMES.index(name) for name, _ in EXTRA_REFERENCES)]
+)
+_PROTOTYPE_LAB = np.concatenate(
+    [_REFERENCE_LAB, rgb2lab(np.array([[rgb for _, rgb in EXTRA_REFERENCES]], dtype=np.uint8))[0]]
+)
 
 
 def name_colors(pixels: np.ndarray) -> list[tuple[str, float]]:
@@ -39,8 +54,8 @@ def name_colors(pixels: np.ndarray) -> list[tuple[str, float]]:
         return []
     stride = max(1, len(pixels) // MAX_PIXELS)
     lab = rgb2lab(np.asarray(pixels[::stride], dtype=np.uint8)[None])[0]
-    distances = np.linalg.norm(lab[:, None, :] - _REFERENCE_LAB[None, :, :], axis=2)
-    counts = np.bincount(distances.argmin(axis=1), minlength=len(_NAMES))
+    distances = np.linalg.norm(lab[:, None, :] - _PROTOTYPE_LAB[None, :, :], axis=2)
+    counts = np.bincount(_PROTOTYPE_NAMES[distances.argmin(axis=1)], minlength=len(_NAMES))
     order = np.argsort(-counts, kind="stable")
     total = counts.sum()
     return [(_NAMES[i], round(float(counts[i] / total), 3)) for i in order if counts[i]]

@@ -17,7 +17,8 @@ from typing import Any
 
 from builders.drafters.base import Drafter, DraftRequest
 from builders.drafters.template import write_template
-from builders.objects import ObjectFacts, noun, plural
+from builders.grammar import plural
+from builders.objects import ObjectFacts, noun
 from builders.relations import PAIR_RELATIONS, distance
 from builders.scene import Scene
 from perbench.schema import Sample, make_sample_id
@@ -37,11 +38,12 @@ def _mentions(caption: str, category: str) -> bool:
 
 def description_facts(scene: Scene, obj: ObjectFacts) -> dict[str, Any]:
     others = [f for f in scene.facts if f.index != obj.index and not f.instance.iscrowd]
-    neighbours = {}
+    neighbours, neighbour_ids = {}, {}
     for name, test in PAIR_RELATIONS.items():
         holding = [f for f in others if test(f, obj, scene.margin)]
         if holding:
-            neighbours[name] = noun(min(holding, key=lambda f: distance(f, obj)))
+            closest = min(holding, key=lambda f: distance(f, obj))
+            neighbours[name], neighbour_ids[name] = noun(closest), closest.instance.id
     facts: dict[str, Any] = {
         "category": obj.category,
         "supercategory": obj.instance.supercategory,
@@ -49,6 +51,7 @@ def description_facts(scene: Scene, obj: ObjectFacts) -> dict[str, Any]:
         "size": obj.size,
         "position": obj.position,
         "neighbours": neighbours,
+        "neighbour_ids": neighbour_ids,
         "texts": list(obj.instance.texts),
         "captions": [
             c for c in scene.image.captions if obj.category and _mentions(c, obj.category)

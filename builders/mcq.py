@@ -6,13 +6,16 @@ API:
   mcq_samples(scene, balancer) -> (samples, skipped Counter)
 
 Families (``config.mcq_families``):
-  category   "What is the object in <region1>?"; distractors of the same supercategory present
+  category   "What is shown in <region1>?"; distractors of the same supercategory present
              in the image first, then same supercategory in the source, then present, then any
   color      only when the dominant colour covers >= min_color_confidence of the object;
              distractors far in CIELAB (Delta E >= 30), colours of other objects first
-  position   3x3 grid cell, only when the centroid is clear of the grid lines; neighbours first
-  relation   "Where is <region1> relative to <region2>?" when exactly one direction holds
-  count      objects of <region1>'s category, only when that category is exhaustively annotated
+  position   3x3 grid cell ("top center", "middle left"...), only when the centroid is clear of
+             the grid lines; neighbouring cells first
+  relation   "In the image, where is <region1> relative to <region2>?" when exactly one
+             direction holds (the viewer's left and right)
+  count      "How many chairs are in the image...", only when that category is exhaustively
+             annotated and every instance of it is at least ``min_area`` pixels
 Each object gets up to ``mcq_per_instance`` questions from its askable families (seeded order).
 The correct option's slot comes from the shard's LetterBalancer, so letters are uniform over a
 build up to one partial block per shard. With ``mcq_rotations`` each question also yields its
@@ -30,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from builders.colors import COLOR_NAMES, color_distance
+from builders.grammar import is_mass, is_plural, plural
 from builders.objects import POSITIONS, ObjectFacts
 from builders.relations import clear_direction
 from builders.scene import Scene
@@ -38,6 +42,12 @@ from perbench.schema import Sample, make_sample_id
 
 NUM_OPTIONS = 4
 MIN_COLOR_DISTANCE = 30.0
+POSITION_OPTIONS = {
+    "top": "top center",
+    "left": "middle left",
+    "right": "middle right",
+    "bottom": "bottom center",
+}
 DIRECTION_OPTIONS = {
     "left_of": "to the left",
     "right_of": "to the right",
@@ -98,7 +108,7 @@ def _category(scene: Scene, obj: ObjectFacts, rng: np.random.Generator) -> Quest
     )
     if len(pool) < NUM_OPTIONS - 1:
         return None
-    return Question("What is the object in <region1>?", answer, pool[: NUM_OPTIONS - 1])
+    return Question("What is shown in <region1>?", answer, pool[: NUM_OPTIONS - 1])
 
 
 def _color(scene: Scene, obj: ObjectFacts, rng: np.random.Generator) -> Question | None:
@@ -124,7 +134,8 @@ def _position(scene: Scene, obj: ObjectFacts, rng: np.random.Generator) -> Quest
     row, column = divmod(POSITIONS.index(obj.position), 3)
     adjacent = [p for i, p in enumerate(POSITIONS) if abs(i // 3 - row) + abs(i % 3 - column) == 1]
     pool = _tiers(rng, adjacent, [p for p in POSITIONS if p != obj.position])
-    return Question("Where is <region1> in the image?", obj.position, pool[: NUM_OPTIONS - 1])
+    named = [POSITION_OPTIONS.get(p, p) for p in [obj.position, *pool[: NUM_OPTIONS - 1]]]
+    return Question("In which part of the image is <region1>?", named[0], named[1:])
 
 
 def _relation(scene: Scene, obj: ObjectFacts, rng: np.random.Generator) -> Question | None:
@@ -139,20 +150,30 @@ def _relation(scene: Scene, obj: ObjectFacts, rng: np.random.Generator) -> Quest
     distractors = [text for name, text in DIRECTION_OPTIONS.items() if name != direction]
     relation = {"name": direction, "subject": obj.instance.id, "object": other.instance.id}
     return Question(
-        "Where is <region1> relative to <region2>?", answer, distractors, [other], relation
+        "In the image, where is <region1> relative to <region2>?",
+        answer,
+        distractors,
+        [other],
+        relation,
     )
 
 
 def _count(scene: Scene, obj: ObjectFacts, rng: np.random.Generator) -> Question | None:
     if not scene.count_known(obj.category):
         return None
-    count = len(scene.peers(obj))
+    peers = scene.peers(obj)
+    if any(f.area < scene.config.min_area for f in peers):
+        return None  # a reviewer cannot count what is too small to see
+    count = len(peers)
     near = [count + d for d in (-1, 1, 2, -2, 3, 4) if count + d > 0][: NUM_OPTIONS - 1]
-    return Question(
-        "How many objects of the same category as <region1> are in the image, <region1> included?",
-        str(count),
-        [str(n) for n in near],
-    )
+    noun = obj.category or "object"
+    if is_plural(noun) or is_mass(noun):
+        text = (
+            "How many objects of the same kind as <region1> are in the image, <region1> included?"
+        )
+    else:
+        text = f"How many {plural(noun)} are in the image, including the one in <region1>?"
+    return Question(text, str(count), [str(n) for n in near])
 
 
 FAMILIES: dict[str, Callable[[Scene, ObjectFacts, np.random.Generator], Question | None]] = {

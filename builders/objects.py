@@ -3,7 +3,7 @@
 API:
   ObjectFacts                   one instance's derived attributes (JSON-ready via ``to_meta()``)
   object_facts(image, rgb)      -> list[ObjectFacts], one per instance, in instance order
-  size_word(fraction), position_name(cx, cy), plural(noun), noun(facts)
+  size_word(fraction), position_name(column, row), noun(facts)
 
 image: a SourceImage; rgb: (H, W, 3) uint8. Boxes are ``(x0, y0, x1, y1)`` in pixels with
 x1, y1 exclusive; the centroid is the mean pixel position. ``truncation`` is the length of the
@@ -48,19 +48,6 @@ POSITIONS = [position_name(c, r) for r in range(3) for c in range(3)]
 def size_word(fraction: float) -> str:
     """A size word for an object covering ``fraction`` of the image."""
     return next(word for limit, word in SIZE_WORDS if fraction < limit)
-
-
-def plural(noun: str) -> str:
-    """English plural of a category noun (already-plural names such as 'socks' stay)."""
-    if noun == "person":
-        return "people"
-    if noun.endswith("s") and not noun.endswith(("ss", "us", "is")):
-        return noun
-    if noun.endswith(("s", "x", "ch", "sh")):
-        return noun + "es"
-    if noun.endswith("y") and noun[-2:-1] not in "aeiou":
-        return noun[:-1] + "ies"
-    return noun + "s"
 
 
 @dataclass

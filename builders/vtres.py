@@ -26,7 +26,8 @@ from dataclasses import dataclass
 from itertools import combinations
 from typing import Any
 
-from builders.objects import ObjectFacts, plural
+from builders.grammar import plural
+from builders.objects import ObjectFacts
 from builders.relations import PAIR_RELATIONS, between, nearest
 from builders.scene import Scene
 from perbench.schema import Sample, make_sample_id
@@ -43,7 +44,7 @@ PHRASES = {
 SAME_CATEGORY_TEXTS = {
     "single": "the other object of the same category as <region1>",
     "multi": "all other objects of the same category as <region1>",
-    "none": "another object of the same category as <region1>",
+    "none": "any other object of the same category as <region1>",
 }
 
 

@@ -7,7 +7,8 @@ API:
   instruction(request)   the instruction text a model-backed drafter sends with the image
 
 ``facts`` (JSON) holds: category, supercategory, colors [[name, fraction]], size, position,
-count_in_image, size_rank, neighbours {direction: noun}, texts (source expressions) and captions.
+count_in_image, size_rank, neighbours {direction: noun}, neighbour_ids {direction: instance id},
+texts (source expressions) and captions.
 The region is ``<region1>``; model-backed drafters see it outlined on the image (perbench.render).
 """
 
@@ -17,6 +18,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from builders.grammar import indefinite
 from perbench.errors import PerBenchError
 from perbench.masks import RLE
 
@@ -54,9 +56,10 @@ class Drafter:
 def instruction(request: DraftRequest) -> str:
     """The instruction for a vision-language model: describe the outlined region from the facts."""
     facts = {k: v for k, v in request.facts.items() if v not in (None, [], {})}
+    noun = request.facts.get("category") or "object"
     return (
-        "The object outlined in red and labelled region1 is a "
-        f"{request.facts.get('category') or 'object'}. Write a detailed description of it in "
+        f"The object outlined in red and labelled region1 is {indefinite(noun, noun)}. "
+        "Write a detailed description of it in "
         "3 to 5 sentences: what it is, its colour and material, its shape and parts, what it is "
         "doing or holding, and where it is relative to nearby objects. Describe only that "
         "object and only what is visible. Known facts (JSON): "

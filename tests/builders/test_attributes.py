@@ -8,7 +8,8 @@ import numpy as np
 
 from builders.colors import color_distance, name_colors
 from builders.config import BuildConfig
-from builders.objects import object_facts, plural
+from builders.grammar import plural
+from builders.objects import object_facts
 from builders.relations import PAIR_RELATIONS, between, clear_direction, nearest
 from builders.selection import image_rng, select_objects
 from perbench.masks import encode

@@ -32,7 +32,7 @@ def test_counts_and_summary(store):
     assert summary["shards"] == {"total": 2, "built": 2, "resumed": 0}
     assert summary["skipped"]["object: area below min_area"] == 1  # the 105-pixel chair
     assert sum(summary["categories"].values()) == candidates.count()
-    assert candidates.info()["builders"]["perbench-builders"] == "1.0.0"
+    assert candidates.info()["builders"]["perbench-builders"] == "1.1.0"
 
 
 def test_every_candidate_is_a_valid_draft(store):
@@ -153,3 +153,35 @@ def test_vt_res_targets_are_exactly_what_the_text_names(store):
             "none" if not target_ids else "single" if len(target_ids) == 1 else "multi"
         )
     assert len(relations) >= 4
+
+
+def test_mcq_wordings_a_reviewer_can_check(store):
+    candidates, _ = store
+    positions = {"top left", "top center", "top right", "middle left", "center", "middle right"}
+    positions |= {"bottom left", "bottom center", "bottom right"}
+    counted = Counter()
+    for sample in candidates.candidates("mcq"):
+        family = sample.meta["family"]
+        if family == "position":
+            assert set(sample.options) <= positions and len(set(sample.options)) == 4
+        if family == "count":
+            counted[sample.meta["category"]] += 1
+            if sample.meta["category"] in ("person", "dining table"):
+                assert sample.question.startswith(
+                    f"How many {sample.meta['category']}".replace("person", "people")
+                )
+            else:
+                assert "of the same kind as <region1>" in sample.question  # plural names
+    # one chair is 105 pixels: nobody can count the chairs, so no chair count is asked
+    assert counted["chair"] == 0 and counted["person"] > 0
+
+
+def test_descriptions_agree_with_plural_and_mass_names(store):
+    candidates, _ = store
+    for sample in candidates.candidates("description"):
+        text, category = sample.references[0], sample.meta["category"]
+        if category in ("hanes socks", "mouse traps", "burts bees baby wipes", "measuring spoons"):
+            assert "They take up" in text and " it" not in text and "It " not in text, text
+        if category == "irish spring soap":
+            assert text.startswith("Green and white irish spring soap") and "It takes up" in text
+        assert " a orange" not in text and " a a" not in text.lower()

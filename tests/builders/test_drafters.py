@@ -43,10 +43,10 @@ def test_template_sentences():
         "captions": ["People at a table."],
     }
     text = write_template(facts)
-    assert text.startswith("A black and gray chair at the top left of the image.")
-    assert "one of 3 chairs in the scene, and the largest of them" in text
-    assert "a person is to its right" in text.lower() and "measuring spoons are below it" in text
-    assert '"left chair"' in text and "Scene: People at a table." in text
+    assert text.startswith("A black and gray chair in the top left of the image.")
+    assert "It takes up a tiny part of the image and is the largest of the three chairs" in text
+    assert "A person is to the right of it, and measuring spoons are below it." in text
+    assert '"left chair"' in text and 'reads: "People at a table."' in text
 
 
 class _FakeChat(BaseHTTPRequestHandler):
