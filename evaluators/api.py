@@ -72,7 +72,7 @@ def evaluate(
     """Score ``predictions_path`` against ``release``; ``recipe`` (how the model was trained)
     is kept in the results and summarised on the leaderboard."""
     release = open_release(release, verify)
-    tasks = list(tasks or release.tasks)
+    tasks = list(dict.fromkeys(tasks or release.tasks))  # a task named twice is scored once
     unknown = [t for t in tasks if t not in release.tasks]
     if unknown:
         raise PerBenchError(f"the release has no samples of task(s) {unknown}")

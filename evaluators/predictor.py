@@ -2,7 +2,8 @@
 
 API:
   Predictor          protocol: ``predict(sample) -> prediction`` (str for description and mcq;
-                     RLE, list of RLE or None for vt_res). The sample carries its image bytes;
+                     RLE, list of RLE or None for vt_res; pycocotools' bytes counts and dense
+                     (H, W) arrays are converted). The sample carries its image bytes;
                      ``perbench.prompts.format_mcq_prompt(sample)`` gives the MCQ text.
   predict_release(release, predictor, predictions_path, tasks=None, resume=True) -> Path
       write the submission (JSON Lines, one flushed line per sample); with ``resume`` the
@@ -17,17 +18,31 @@ import json
 from pathlib import Path
 from typing import Any, Protocol
 
+import numpy as np
 from tqdm import tqdm
 
 from evaluators.api import evaluate
 from perbench.errors import SubmissionError
-from perbench.masks import RLE
+from perbench.masks import RLE, to_rle
 from perbench.release import Release
 from perbench.schema import Sample
 
 
 class Predictor(Protocol):
     def predict(self, sample: Sample) -> str | RLE | list[RLE] | None: ...
+
+
+def _json_masks(prediction: Any, sample: Sample) -> Any:
+    """vt_res masks as JSON-ready compressed RLE: pycocotools gives bytes counts, and a dense
+    ``(H, W)`` array is encoded; anything else is written as it is (the evaluator checks it)."""
+    if sample.task != "vt_res":
+        return prediction
+    where = f"prediction for sample {sample.id}"
+    if isinstance(prediction, (dict, np.ndarray)):
+        return to_rle(prediction, sample.height, sample.width, where)
+    if isinstance(prediction, list) and all(isinstance(m, (dict, np.ndarray)) for m in prediction):
+        return [to_rle(m, sample.height, sample.width, where) for m in prediction]
+    return prediction
 
 
 def _done_ids(path: Path) -> set[str]:
@@ -74,7 +89,7 @@ def predict_release(
             for sample in release.samples(task, with_image=True):
                 if sample.id in done:
                     continue
-                prediction: Any = predictor.predict(sample)
+                prediction: Any = _json_masks(predictor.predict(sample), sample)
                 out.write(json.dumps({"id": sample.id, "prediction": prediction}) + "\n")
                 out.flush()
                 bar.update()

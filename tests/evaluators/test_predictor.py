@@ -75,3 +75,27 @@ def test_baselines_and_leaderboard(release_path, tmp_path):
     assert 0 < by_model["baseline: category-name"]["description"]["meteor"] < 1
     written = build_leaderboard(paths, tmp_path / "board")
     assert "baseline: always-a" in written["markdown"].read_text()
+
+
+class PycocotoolsPredictor:
+    """Returns masks as pycocotools makes them: bytes counts, numpy arrays."""
+
+    def predict(self, sample):
+        import numpy as np
+        from pycocotools import mask as coco_mask
+
+        dense = np.zeros((sample.height, sample.width), np.uint8)
+        dense[: sample.height // 2] = 1
+        rle = coco_mask.encode(np.asfortranarray(dense))
+        return [rle, dense] if sample.targets else rle
+
+
+def test_pycocotools_masks_are_written_as_json(release, tmp_path):
+    path = predict_release(
+        release, PycocotoolsPredictor(), tmp_path / "p.jsonl", ["vt_res"], progress=False
+    )
+    lines = [json.loads(line) for line in path.read_text().splitlines()]
+    assert len(lines) == release.count("vt_res")
+    first = lines[0]["prediction"]
+    masks = first if isinstance(first, list) else [first]
+    assert all(isinstance(m["counts"], str) for m in masks)

@@ -57,3 +57,17 @@ def test_merge_refuses_incomplete_shards(release_path, tricky, jsonl, tmp_path, 
     args[-1] = "3/2"
     assert main(args) == 2
     assert "need 0 <= i < n" in capsys.readouterr().err
+
+
+def test_a_task_named_twice_is_scored_once(release_path, release, tricky, jsonl, tmp_path, capsys):
+    entries, _ = tricky
+    path = jsonl(tmp_path / "pred.jsonl", entries)
+    args = ["evaluate", "--release", str(release_path), "--predictions", str(path), "--model"]
+    args += ["m", "--allow-missing", "--tasks", "mcq", "mcq", "--out", str(tmp_path / "parts")]
+    for shard in range(2):
+        _run(args + ["--shard", f"{shard}/2"], capsys)
+    partials = sorted(str(p) for p in (tmp_path / "parts").glob("*.partial.json"))
+    _run(["evaluate", "--merge", *partials, "--out", str(tmp_path / "merged")], capsys)
+    merged, rows = _load(tmp_path / "merged")
+    assert merged["tasks"] == ["mcq"]
+    assert merged["counts"]["expected"] == release.count("mcq") == len(rows.splitlines())
