@@ -32,6 +32,7 @@ MAX_PROBLEMS = 50
 MAX_LINE_BYTES = 64 << 20
 MAX_TEXT_CHARS = 20_000
 SHOWN_MISSING = 10
+SHOWN_ID_CHARS = 200
 ID_GUESS = re.compile(r'"id"\s*:\s*"((?:[^"\\]|\\.){1,200})"')
 FORMAT_HINT = 'each line must be {"id": "<sample id>", "prediction": ...}'
 
@@ -137,6 +138,8 @@ class _Problems:
     def add(self, line: int, sample_id: str | None, message: str) -> None:
         self.count += 1
         if len(self.items) < MAX_PROBLEMS:
+            if sample_id is not None and len(sample_id) > SHOWN_ID_CHARS:
+                sample_id = sample_id[:SHOWN_ID_CHARS] + "..."
             who = f", sample {sample_id!r}" if sample_id is not None else ""
             self.items.append(f"line {line}{who}: {message}")
 

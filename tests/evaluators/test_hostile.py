@@ -300,3 +300,11 @@ def test_crlf_bom_and_trailing_blank_line(release_path, samples, jsonl, tmp_path
     assert code == 0, err
     saved = json.loads(next((tmp_path / "out").glob("*.results.json")).read_text())
     assert saved["counts"]["scored"] == saved["counts"]["expected"]
+
+
+def test_a_huge_unknown_id_is_shortened(release_path, samples, jsonl, tmp_path, capsys):
+    huge = "x" * 100_000
+    lines = good_entries(samples) + [{"id": huge, "prediction": "x"}]
+    code, err = run_cli(release_path, jsonl(tmp_path / "bad.jsonl", lines), tmp_path, capsys)
+    assert code == 2 and "unknown id" in err
+    assert len(err) < 2_000
