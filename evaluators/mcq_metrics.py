@@ -13,9 +13,10 @@ strict: a prediction names an option by its letter ("B", "(B)", "B.", "answer: B
 option's text; it counts only if exactly one option is named, otherwise it is *invalid* and
 wrong (never a random pick). A capital "A" or "I" followed by a lower-case word is read as the
 English word, not a letter ("A red chair"), unless that word is one an article never precedes
-("A and B", "A is correct"). Circular evaluation: samples whose
-``meta["circular"]["group"]`` is equal are rotations of one question (the builders write
-``{"group", "rotation", "size"}``); a group is right only if every rotation is.
+("A and B", "A is correct"). A letter inside a named option's text belongs to that text
+("vitamin D"). Circular evaluation: samples whose ``meta["circular"]["group"]`` is equal are
+rotations of one question (the builders write ``{"group", "rotation", "size"}``); a group is
+right only if every rotation is.
 """
 
 from __future__ import annotations
@@ -45,20 +46,21 @@ def _normalize(text: str) -> str:
     return " ".join(text.lower().split()).rstrip(".")
 
 
-def _named_by_text(text: str, options: list[str]) -> set[int]:
-    """Options whose text occurs as whole words; a match inside a longer match does not count."""
+def _named_by_text(text: str, options: list[str]) -> dict[int, list[tuple[int, int]]]:
+    """Options whose text occurs in ``text`` as whole words (any case), with the spans where;
+    a match inside a longer match does not count."""
     spans = []
     for index, option in enumerate(options):
         needle = _normalize(option)
         if not needle:
             continue
-        pattern = re.compile(r"(?<!\w)" + re.escape(needle) + r"(?!\w)")
+        pattern = re.compile(r"(?<!\w)" + re.escape(needle) + r"(?!\w)", re.IGNORECASE)
         spans += [(m.start(), m.end(), index) for m in pattern.finditer(text)]
-    return {
-        index
-        for start, end, index in spans
-        if not any(s <= start and end <= e and (e - s) > (end - start) for s, e, _ in spans)
-    }
+    named: dict[int, list[tuple[int, int]]] = {}
+    for start, end, index in spans:
+        if not any(s <= start and end <= e and (e - s) > (end - start) for s, e, _ in spans):
+            named.setdefault(index, []).append((start, end))
+    return named
 
 
 def extract_option(prediction: str, options: list[str]) -> int | None:
@@ -68,15 +70,16 @@ def extract_option(prediction: str, options: list[str]) -> int | None:
     if whole:
         index = OPTION_LETTERS.index(whole.group(1).upper())
         return index if index < len(options) else None
-    named = set()
+    by_text = _named_by_text(text, options)
+    inside = [span for spans in by_text.values() for span in spans]
+    named = set(by_text)
     for match in STANDALONE_LETTER.finditer(text):
         index = OPTION_LETTERS.index(match.group(1))
-        if index >= len(options):
+        if index >= len(options) or any(s <= match.start() < e for s, e in inside):
             continue
         if match.group(1) in "AI" and ENGLISH_WORD_AFTER.match(text, match.end()):
             continue
         named.add(index)
-    named |= _named_by_text(_normalize(text), options)
     return named.pop() if len(named) == 1 else None
 
 

@@ -81,6 +81,13 @@ def test_extract_option_prefers_longer_option_text():
     assert extract_option("the red chair", ["chair", "red chair"]) == 1
 
 
+def test_extract_option_ignores_letters_inside_the_named_option_text():
+    options = ["vitamin C", "vitamin D", "iron", "zinc"]
+    assert extract_option("Vitamin D.", options) == 1
+    assert extract_option("B. vitamin D", options) == 1
+    assert extract_option("C. vitamin D", options) is None  # letter and text disagree
+
+
 def reference_strict_vtres(samples, predictions: dict) -> dict:
     inter_sum = union_sum = 0
     ious = []
