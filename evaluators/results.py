@@ -31,6 +31,12 @@ EVALUATOR_VERSION = f"perbench-evaluators {__version__}"
 RESULTS_KIND = "perbench-results"
 RESULTS_SUFFIX = ".results.json"
 SAMPLES_SUFFIX = ".samples.jsonl"
+# the objects the leaderboard reads, with the keys each must hold
+REQUIRED_OBJECTS = {
+    "benchmark": ("name", "version", "fingerprint"),
+    "model": ("name",),
+    "headline": (),
+}
 
 
 def git_commit() -> str | None:
@@ -132,7 +138,18 @@ def read_results(path: str | Path) -> dict[str, Any]:
             where=str(path),
             hint="pass the .results.json files `perbench evaluate` writes",
         )
+    for key, inner in REQUIRED_OBJECTS.items():
+        value = data.get(key)
+        if not isinstance(value, dict) or any(k not in value for k in inner):
+            what = f" with {', '.join(inner)}" if inner else ""
+            _incomplete(path, f"results field {key!r} is missing or not an object{what}")
+    if not isinstance(data.get("protocol"), str):
+        _incomplete(path, "results field 'protocol' is missing or not a string")
     return data
+
+
+def _incomplete(path: Path, message: str) -> None:
+    raise PerBenchError(message, where=str(path), hint="rewrite it with `perbench evaluate`")
 
 
 def _cell(value: float | None, scale: float, digits: int) -> str:

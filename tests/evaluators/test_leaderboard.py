@@ -74,6 +74,17 @@ def test_not_a_results_file(tmp_path, capsys):
     assert "not a perbench results file" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("drop", ["headline", "benchmark", "model", "protocol"])
+def test_a_results_file_lacking_a_field_is_named(tmp_path, capsys, drop):
+    path = fake_result(tmp_path, "a", "solo", (0.1, 0.2, 0.1, 0.1))
+    data = json.loads(path.read_text())
+    del data[drop]
+    path.write_text(json.dumps(data))
+    assert main(["leaderboard", str(path), "--out", str(tmp_path / "b")]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and repr(drop) in err and str(path) in err
+
+
 @pytest.mark.parametrize("reported", [True, False])
 def test_cli_prints_markdown(tmp_path, capsys, reported):
     fake_result(tmp_path, "a", "solo", (0.1, 0.2, 0.1, 0.1))
