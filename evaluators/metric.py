@@ -49,7 +49,7 @@ def state_to_json(state: Any) -> Any:
 
 def state_from_json(data: Any) -> Any:
     if isinstance(data, dict):
-        if set(data) == {"fraction"}:
+        if set(data) == {"fraction"} and isinstance(data["fraction"], str):
             return Fraction(data["fraction"])
         return {key: state_from_json(value) for key, value in data.items()}
     if isinstance(data, list):
