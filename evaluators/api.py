@@ -31,6 +31,18 @@ from perbench.release import Release, verify_release
 
 PARTIAL_KIND = "perbench-partial-results"
 PARTIAL_SUFFIX = ".partial.json"
+PARTIAL_FIELDS = (
+    "shard",
+    "benchmark",
+    "protocol",
+    "model",
+    "revision",
+    "predictions",
+    "tasks",
+    "counts",
+    "states",
+    "samples_file",
+)
 
 
 def open_release(release: Release | str | Path, verify: bool) -> Release:
@@ -129,6 +141,13 @@ def _read_partial(path: Path) -> dict[str, Any]:
         raise PerBenchError(
             "not a partial results file (write them with `perbench evaluate --shard i/n`)",
             where=str(path),
+        )
+    lacking = [key for key in PARTIAL_FIELDS if key not in data]
+    if lacking:
+        raise PerBenchError(
+            f"partial results file lacks {', '.join(map(repr, lacking))}",
+            where=str(path),
+            hint="score that shard again with `perbench evaluate --shard i/n`",
         )
     return data
 

@@ -71,3 +71,20 @@ def test_a_task_named_twice_is_scored_once(release_path, release, tricky, jsonl,
     merged, rows = _load(tmp_path / "merged")
     assert merged["tasks"] == ["mcq"]
     assert merged["counts"]["expected"] == release.count("mcq") == len(rows.splitlines())
+
+
+def test_merge_names_a_partial_file_lacking_a_field(release_path, tricky, jsonl, tmp_path, capsys):
+    entries, _ = tricky
+    path = jsonl(tmp_path / "pred.jsonl", entries)
+    args = ["evaluate", "--release", str(release_path), "--predictions", str(path), "--model"]
+    args += ["m", "--allow-missing", "--tasks", "mcq", "--out", str(tmp_path / "parts")]
+    for shard in range(2):
+        _run(args + ["--shard", f"{shard}/2"], capsys)
+    partials = sorted((tmp_path / "parts").glob("*.partial.json"))
+    data = json.loads(partials[1].read_text())
+    del data["states"]
+    partials[1].write_text(json.dumps(data))
+    code = main(["evaluate", "--merge", *map(str, partials), "--out", str(tmp_path / "m")])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err
+    assert "'states'" in err and str(partials[1]) in err
