@@ -83,6 +83,31 @@ def _decode_counts(counts: bytes) -> np.ndarray:
     return runs
 
 
+# pycocotools stores run lengths and areas as 32-bit unsigned ints
+MAX_PIXELS = 2**32 - 1
+
+
+def _check_size(rle_size: Any, where: str | None) -> tuple[int, int]:
+    """``(height, width)`` of an RLE ``size``: two positive ints, at most ``MAX_PIXELS`` pixels."""
+    if (
+        not isinstance(rle_size, (list, tuple))
+        or len(rle_size) != 2
+        or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in rle_size)
+        or min(rle_size) < 1
+    ):
+        raise MaskError(
+            f"RLE 'size' must be [height, width] of positive ints, got {rle_size!r}", where=where
+        )
+    height, width = int(rle_size[0]), int(rle_size[1])
+    if height * width > MAX_PIXELS:
+        raise MaskError(
+            f"mask size {height}x{width} is too large: pycocotools counts at most {MAX_PIXELS} "
+            "pixels",
+            where=where,
+        )
+    return height, width
+
+
 def check_rle(
     rle: Any, size: tuple[int, int] | list[int] | None = None, where: str | None = None
 ) -> RLE:
@@ -93,17 +118,7 @@ def check_rle(
     """
     if not isinstance(rle, dict) or "size" not in rle or "counts" not in rle:
         raise MaskError("a mask must be an RLE object with 'size' and 'counts'", where=where)
-    rle_size = rle["size"]
-    if (
-        not isinstance(rle_size, (list, tuple))
-        or len(rle_size) != 2
-        or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in rle_size)
-        or min(rle_size) < 0
-    ):
-        raise MaskError(
-            f"RLE 'size' must be [height, width] of ints, got {rle_size!r}", where=where
-        )
-    height, width = int(rle_size[0]), int(rle_size[1])
+    height, width = _check_size(rle["size"], where)
     if size is not None and (height, width) != (int(size[0]), int(size[1])):
         raise MaskError(
             f"mask size {height}x{width} (h x w) differs from the image size {size[0]}x{size[1]}",
@@ -148,21 +163,17 @@ def to_rle(
         rle = encode(obj)
     elif isinstance(obj, dict) and isinstance(obj.get("counts"), list):
         counts = obj["counts"]
-        size = obj.get("size")
-        if not isinstance(size, (list, tuple)) or len(size) != 2:
-            raise MaskError("uncompressed RLE needs 'size': [height, width]", where=where)
+        rows, columns = _check_size(obj.get("size"), where)
         if not all(isinstance(c, (int, np.integer)) and c >= 0 for c in counts):
             raise MaskError("uncompressed RLE counts must be non-negative ints", where=where)
-        if sum(counts) != int(size[0]) * int(size[1]):
+        if sum(counts) != rows * columns:
             raise MaskError(
-                f"uncompressed RLE counts sum to {sum(counts)}, size {size[0]}x{size[1]} needs "
-                f"{int(size[0]) * int(size[1])}",
+                f"uncompressed RLE counts sum to {sum(counts)}, size {rows}x{columns} needs "
+                f"{rows * columns}",
                 where=where,
             )
-        c_rle = coco_mask.frPyObjects(
-            {"size": [int(size[0]), int(size[1])], "counts": counts}, *size
-        )
-        rle = {"size": [int(size[0]), int(size[1])], "counts": c_rle["counts"].decode()}
+        c_rle = coco_mask.frPyObjects({"size": [rows, columns], "counts": counts}, rows, columns)
+        rle = {"size": [rows, columns], "counts": c_rle["counts"].decode()}
     elif isinstance(obj, dict):
         rle = check_rle(obj, where=where)
     elif isinstance(obj, list):
@@ -230,6 +241,8 @@ def union_rle(rles: list[RLE], height: int, width: int) -> RLE:
     """The union of ``rles``; the empty mask of ``(height, width)`` when there are none."""
     if not rles:
         return empty_rle(height, width)
+    for rle in rles:
+        _require_same_size(rle, {"size": [height, width]})
     if len(rles) == 1:
         return {"size": list(rles[0]["size"]), "counts": _str_counts(rles[0]["counts"])}
     merged = coco_mask.merge([_c_rle(r) for r in rles], intersect=0)
@@ -243,6 +256,9 @@ def _str_counts(counts: str | bytes) -> str:
 def _require_same_size(a: RLE, b: RLE) -> None:
     if list(a["size"]) != list(b["size"]):
         raise MaskError(f"masks of different sizes cannot be compared: {a['size']} vs {b['size']}")
+    if 0 in list(a["size"]):
+        # pycocotools' merge crashes the interpreter on a zero-sized mask
+        raise MaskError(f"a mask of size {a['size']} has no pixels")
 
 
 def intersection_area(a: RLE, b: RLE) -> int:

@@ -73,7 +73,10 @@ def _row(sample: Sample, marked: bool) -> dict[str, Any]:
 
     if not isinstance(sample.image, (bytes, str)):
         raise SchemaError("has no image to release", where=f"sample {sample.id}")
-    image = sample.image if isinstance(sample.image, bytes) else Path(sample.image).read_bytes()
+    try:
+        image = sample.image if isinstance(sample.image, bytes) else Path(sample.image).read_bytes()
+    except OSError as exc:
+        raise SchemaError(f"cannot read its image: {exc}", where=f"sample {sample.id}") from None
     row = sample.to_dict(with_image=False)
     row["image"] = {"bytes": image, "path": sample.meta.get("file_name") or f"{sample.image_id}"}
     row["source"] = json.dumps(sample.source, sort_keys=True)
@@ -242,9 +245,7 @@ class Release:
         if not manifest_path.is_file():
             raise ReleaseError("not a release: manifest.json is missing", where=str(self.path))
         self.manifest: dict[str, Any] = read_json(manifest_path, "manifest.json", ReleaseError)
-        for key in ("name", "version", "counts", "files"):
-            if key not in self.manifest:
-                raise ReleaseError(f"manifest.json lacks '{key}'", where=str(manifest_path))
+        _check_manifest(self.manifest, manifest_path)
         self.fingerprint = hashlib.sha256(manifest_path.read_bytes()).hexdigest()
 
     @property
@@ -297,6 +298,29 @@ class Release:
         raise ReleaseError(f"no sample with id {sample_id!r}", where=str(self.path))
 
 
+def _check_manifest(manifest: Any, where: Path) -> None:
+    """The manifest's shape: counts of samples per task, files as safe relative paths."""
+    if not isinstance(manifest, dict):
+        raise ReleaseError("manifest.json must hold a JSON object", where=str(where))
+    for key in ("name", "version", "counts", "files"):
+        if key not in manifest:
+            raise ReleaseError(f"manifest.json lacks '{key}'", where=str(where))
+    counts, files = manifest["counts"], manifest["files"]
+    if not isinstance(counts, dict) or not all(
+        isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in counts.values()
+    ):
+        raise ReleaseError(
+            "manifest.json 'counts' must map tasks to sample counts", where=str(where)
+        )
+    if not isinstance(files, dict) or not all(isinstance(h, str) for h in files.values()):
+        raise ReleaseError("manifest.json 'files' must map file paths to sha256", where=str(where))
+    for relative in files:
+        if Path(relative).is_absolute() or ".." in Path(relative).parts:
+            raise ReleaseError(
+                f"manifest.json lists a file outside the release: {relative!r}", where=str(where)
+            )
+
+
 def _sample_from_row(row: dict[str, Any], with_image: bool) -> Sample:
     image = row.pop("image", None)
     row.pop("image_marked", None)
@@ -323,4 +347,19 @@ def verify_release(path: str | Path) -> list[str]:
         relative = file.relative_to(release.path).as_posix()
         if file.is_file() and relative != MANIFEST and relative not in listed:
             problems.append(f"{relative}: not listed in manifest.json (file added)")
+    if not problems:
+        problems += _count_problems(release)
+    return problems
+
+
+def _count_problems(release: Release) -> list[str]:
+    """Tasks whose parquet rows differ from the manifest's counts (an edited manifest)."""
+    import pyarrow.parquet as pq
+
+    problems = []
+    for task in sorted(set(TASKS) | set(release.manifest["counts"])):
+        rows = sum(pq.ParquetFile(f).metadata.num_rows for f in release.shard_files(task))
+        expected = release.count(task)
+        if rows != expected:
+            problems.append(f"{task}: manifest.json counts {expected} samples, shards hold {rows}")
     return problems

@@ -27,12 +27,12 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from perbench.errors import MaskError, SchemaError
-from perbench.masks import RLE, check_rle
+from perbench.masks import RLE, area, check_rle
 
 TASKS = ("description", "mcq", "vt_res")
 SCHEMA_VERSION = "1.0"
 OPTION_LETTERS = "ABCDEFGHIJ"
-TAG_PATTERN = re.compile(r"<region\d+>")
+TAG_PATTERN = re.compile(r"<region\d+>", re.ASCII)
 
 
 @dataclass
@@ -124,8 +124,14 @@ def validate_sample(sample: Sample) -> Sample:
         raise _fail(sid, "image_id", "must be a non-empty string")
     if not isinstance(sample.question, str) or not sample.question.strip():
         raise _fail(sid, "question", "must be a non-empty string")
-    if not isinstance(sample.source, dict) or not isinstance(sample.meta, dict):
-        raise _fail(sid, "source/meta", "must be JSON objects")
+    for name in ("source", "meta"):
+        value = getattr(sample, name)
+        if not isinstance(value, dict):
+            raise _fail(sid, name, "must be a JSON object")
+        try:
+            json.dumps(value)
+        except (TypeError, ValueError) as exc:
+            raise _fail(sid, name, f"must hold only JSON values: {exc}") from None
     size = (sample.height, sample.width)
     if not isinstance(sample.prompts, list) or not sample.prompts:
         raise _fail(sid, "prompts", "must be a non-empty list of {tag, mask}")
@@ -140,6 +146,8 @@ def validate_sample(sample: Sample) -> Sample:
             prompt["mask"] = check_rle(prompt["mask"], size)
         except MaskError as exc:
             raise _fail(sid, "prompts", f"item {index} ({prompt['tag']}): {exc}") from None
+        if area(prompt["mask"]) == 0:
+            raise _fail(sid, "prompts", f"item {index} ({prompt['tag']}): the mask is empty")
     if len(set(tags)) != len(tags):
         raise _fail(sid, "prompts", f"tags repeat: {tags}")
     unknown = [t for t in prompt_tags(sample.question) if t not in tags]

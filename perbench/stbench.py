@@ -37,12 +37,28 @@ DESCRIPTION_QUESTION = "Please describe <region1> in detail."
 OPTION_LINE = re.compile(r"^([A-J])\.\s+(.*)$")
 
 
-def _image_name(sample: Sample) -> str:
+def _image_name(sample: Sample, taken: set[str]) -> str:
+    """A file name for the sample's image: its id made safe, with the format's extension (kept if
+    the id has it already), numbered when another image took that name."""
     from PIL import Image
 
     with Image.open(io.BytesIO(sample.image)) as image:
         extension = {"JPEG": ".jpg", "PNG": ".png"}.get(image.format or "", ".png")
-    return re.sub(r"[^A-Za-z0-9_.-]", "_", sample.image_id) + extension
+    stem = re.sub(r"[^A-Za-z0-9_.-]", "_", sample.image_id)
+    suffix = Path(stem).suffix
+    if suffix.lower() in ({".jpg", ".jpeg"} if extension == ".jpg" else {extension}):
+        stem, extension = stem[: -len(suffix)], suffix
+    name, number = stem + extension, 1
+    while name in taken:
+        number += 1
+        name = f"{stem}-{number}{extension}"
+    return name
+
+
+def _target_tags(sample: Sample) -> list[str]:
+    """Tags for the targets, numbered after the highest prompt tag so that none collides."""
+    last = max(int(p["tag"][len("<region") : -1]) for p in sample.prompts)
+    return [f"<region{last + k + 1}>" for k in range(len(sample.targets))]
 
 
 def export_stbench(release: Release | str | Path, out_dir: str | Path) -> dict[str, Path]:
@@ -54,7 +70,7 @@ def export_stbench(release: Release | str | Path, out_dir: str | Path) -> dict[s
 
     def image_name(sample: Sample) -> str:
         if sample.image_id not in names:
-            names[sample.image_id] = _image_name(sample)
+            names[sample.image_id] = _image_name(sample, set(names.values()))
             (out_dir / "images" / names[sample.image_id]).write_bytes(sample.image)
         return names[sample.image_id]
 
@@ -85,7 +101,7 @@ def export_stbench(release: Release | str | Path, out_dir: str | Path) -> dict[s
     vres = []
     for sample in release.samples("vt_res", with_image=True):
         segmentations = {p["tag"]: p["mask"] for p in sample.prompts}
-        target_tags = [f"<region{len(sample.prompts) + k + 1}>" for k in range(len(sample.targets))]
+        target_tags = _target_tags(sample)
         segmentations.update(zip(target_tags, sample.targets, strict=True))
         vres.append(
             {
@@ -147,7 +163,7 @@ class _Importer:
         sample = Sample(
             id=fields.pop("id", None) or make_sample_id(task, "stbench", image_name, key),
             task=task,
-            image_id=Path(image_name).stem,
+            image_id=image_name,
             width=width,
             height=height,
             image=data,
@@ -180,7 +196,7 @@ def import_stbench(folder: str | Path, images_dir: str | Path | None = None) -> 
             where = f"{folder / MCQ_FILE}, image {i}, question {j}"
             stem, options = _split_options(str(mcq.get("question", "")), where)
             answer = str(mcq.get("answer", "")).strip().rstrip(".")
-            if answer not in OPTION_LETTERS[: len(options)]:
+            if len(answer) != 1 or answer not in OPTION_LETTERS[: len(options)]:
                 raise SourceError(f"answer {answer!r} is not an option letter", where=where)
             tag = (prompt_tags(stem) or ["<region1>"])[0]
             prompts = mcq.get("segmentations") or {tag: mcq.get("object")}
@@ -220,9 +236,9 @@ def _split_options(question: str, where: str) -> tuple[str, list[str]]:
         match = OPTION_LINE.match(line.strip())
         if match and match.group(1) == OPTION_LETTERS[len(options)]:
             options.append(match.group(2).strip())
-        elif options:
+        elif options and line.strip():
             raise SourceError(f"text after the options: {line!r}", where=where)
-        else:
+        elif not options:
             stem_lines.append(line)
     if len(options) < 2:
         raise SourceError("question lists fewer than two 'A. option' lines", where=where)

@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -93,7 +94,7 @@ class CandidateStore:
         if conn is None:
             conn = sqlite3.connect(self.path, timeout=60, isolation_level=None)
             conn.execute("PRAGMA busy_timeout = 60000")
-            conn.execute("PRAGMA journal_mode = WAL")
+            _enable_wal(conn)
             conn.execute("PRAGMA synchronous = FULL")
             conn.execute("PRAGMA foreign_keys = ON")
             self._local.conn = conn
@@ -242,8 +243,9 @@ class CandidateStore:
             if bad:
                 raise StoreError(f"fields {bad} cannot be edited; editable: {EDITABLE_FIELDS}")
             original = self.candidate(sample_id, with_image=False)
-            validate_sample(original.copy_with(**after))
+            edited = validate_sample(original.copy_with(**after))
             before = {k: getattr(original, k) for k in after}
+            after = {k: getattr(edited, k) for k in after}
         with self._write() as conn:
             if (
                 conn.execute("SELECT 1 FROM candidates WHERE id = ?", (sample_id,)).fetchone()
@@ -369,6 +371,20 @@ class CandidateStore:
 
     def integrity_check(self) -> str:
         return self._conn().execute("PRAGMA integrity_check").fetchone()[0]
+
+
+def _enable_wal(conn: sqlite3.Connection, wait_s: float = 60.0) -> None:
+    """Switch to WAL mode. A new file's switch needs a lock that SQLite does not wait for (no
+    busy handler), so processes creating one store at once retry here instead of failing."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 def _decision_from_row(row: tuple) -> Decision:

@@ -133,3 +133,51 @@ def test_png_masks(tmp_path):
 def test_comparing_masks_of_different_sizes_fails():
     with pytest.raises(MaskError, match="different sizes"):
         masks.iou(masks.empty_rle(2, 2), masks.empty_rle(3, 2))
+
+
+def _counts_from_runs(runs: list[int]) -> str:
+    """COCO's ``rleToString`` in Python, so tests can write counts pycocotools never makes."""
+    chars = []
+    for index, value in enumerate(runs):
+        if index > 2:
+            value -= runs[index - 2]
+        more = True
+        while more:
+            char = value & 0x1F
+            value >>= 5
+            more = value != -1 if char & 0x10 else value != 0
+            chars.append(chr((char | 0x20 if more else char) + 48))
+    return "".join(chars)
+
+
+def test_sizes_beyond_pycocotools_32_bit_runs_are_refused():
+    huge = {"size": [70000, 70000], "counts": _counts_from_runs([70000 * 70000])}
+    with pytest.raises(MaskError, match="too large"):
+        masks.check_rle(huge)
+
+
+def test_zero_sized_masks_are_refused_instead_of_crashing_pycocotools():
+    zero = {"size": [0, 5], "counts": ""}
+    with pytest.raises(MaskError, match="size"):
+        masks.check_rle(zero)
+    with pytest.raises(MaskError, match="size"):
+        masks.iou(zero, zero)
+
+
+@pytest.mark.parametrize("size", [[-1, -2], ["2", "1"], [True, 2]])
+def test_uncompressed_rle_with_a_bad_size_is_a_mask_error(size):
+    with pytest.raises(MaskError, match="size"):
+        masks.to_rle({"size": size, "counts": [2]})
+
+
+def test_union_of_masks_of_other_sizes_is_refused():
+    with pytest.raises(MaskError, match="size"):
+        masks.union_rle([masks.full_rle(2, 2), masks.full_rle(3, 3)], 2, 2)
+    with pytest.raises(MaskError, match="size"):
+        masks.union_rle([masks.full_rle(2, 2)], 3, 3)
+
+
+def test_polygons_outside_the_image_are_clipped():
+    assert masks.area(masks.to_rle([[100, 100, 200, 100, 200, 200]], 10, 10)) == 0
+    square = masks.to_rle([[-5, -5, 5, -5, 5, 5, -5, 5]], 10, 10)
+    assert masks.decode(square)[:5, :5].all() and masks.area(square) == 25

@@ -8,7 +8,7 @@ import datasets
 import pytest
 
 from perbench.cli import main
-from perbench.errors import ReleaseError, SourceError
+from perbench.errors import ReleaseError, SchemaError, SourceError
 from perbench.release import Release, release_from_store, verify_release, write_release
 from perbench.stbench import export_stbench, import_stbench
 from perbench.store import CandidateStore
@@ -156,3 +156,118 @@ def test_import_of_authors_layout_without_extra_keys(release_path, tmp_path):
     files["vt_res"].write_text(json.dumps(vres))
     with pytest.raises(SourceError, match="missing.jpg"):
         import_stbench(tmp_path / "st")
+
+
+def _png(height: int, width: int, value: int) -> bytes:
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.fromarray(np.full((height, width, 3), value, np.uint8)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _vt_res_with_target(samples):
+    return next(s for s in samples if s.task == "vt_res" and s.targets)
+
+
+def test_stbench_round_trip_keeps_prompts_not_numbered_from_one(samples, tmp_path):
+    original = _vt_res_with_target(samples)
+    renamed = original.copy_with(
+        id="vt-region2",
+        question="the object named after <region2>",
+        prompts=[{"tag": "<region2>", "mask": original.prompts[0]["mask"]}],
+    )
+    release = write_release([renamed], tmp_path / "rel", "t", "1", progress=False)
+    export_stbench(release, tmp_path / "st")
+    (back,) = import_stbench(tmp_path / "st")
+    assert back.prompts == renamed.prompts
+    assert back.targets == renamed.targets
+
+
+def test_stbench_export_keeps_images_whose_ids_sanitise_alike(samples, tmp_path):
+    base = _vt_res_with_target(samples)
+    cat = base.copy_with(id="cat", image_id="猫", image=_png(base.height, base.width, 10))
+    dog = base.copy_with(id="dog", image_id="犬", image=_png(base.height, base.width, 200))
+    release = write_release([cat, dog], tmp_path / "rel", "t", "1", progress=False)
+    export_stbench(release, tmp_path / "st")
+    back = {s.id: s for s in import_stbench(tmp_path / "st")}
+    assert back["cat"].image == cat.image and back["dog"].image == dog.image
+
+
+def test_stbench_import_keeps_images_with_one_stem_apart(samples, tmp_path):
+    base = _vt_res_with_target(samples)
+    release = write_release([base], tmp_path / "rel", "t", "1", progress=False)
+    files = export_stbench(release, tmp_path / "st")
+    images = tmp_path / "st" / "images"
+    (item,) = json.loads(files["vt_res"].read_text())
+    other = _png(base.height, base.width, 99)
+    stem = item["image_name"].rsplit(".", 1)[0]
+    (images / f"{stem}.png").write_bytes(other)
+    twin = {**item, "image_name": f"{stem}.png", "id": "twin"}
+    files["vt_res"].write_text(json.dumps([item, twin]))
+    imported = {s.id: s for s in import_stbench(tmp_path / "st")}
+    assert imported["twin"].image_id != imported[base.id].image_id
+    again = write_release(list(imported.values()), tmp_path / "rel2", "t", "1", progress=False)
+    export_stbench(again, tmp_path / "st2")
+    back = {s.id: s for s in import_stbench(tmp_path / "st2")}
+    assert back["twin"].image == other and back[base.id].image == base.image
+
+
+@pytest.mark.parametrize("answer", ["", "AB", None])
+def test_stbench_mcq_answer_that_is_not_one_letter_is_refused(release_path, tmp_path, answer):
+    files = export_stbench(release_path, tmp_path / "st")
+    layout = json.loads(files["mcq"].read_text())
+    layout[0]["mcqs"][0]["answer"] = answer
+    files["mcq"].write_text(json.dumps(layout))
+    with pytest.raises(SourceError, match="not an option letter"):
+        import_stbench(tmp_path / "st")
+
+
+def test_stbench_mcq_question_may_end_with_blank_lines(release_path, tmp_path):
+    files = export_stbench(release_path, tmp_path / "st")
+    layout = json.loads(files["mcq"].read_text())
+    layout[0]["mcqs"][0]["question"] += "\n\n"
+    files["mcq"].write_text(json.dumps(layout))
+    imported = [s for s in import_stbench(tmp_path / "st") if s.task == "mcq"]
+    assert len(imported[0].options) == 4
+
+
+def test_release_of_a_sample_whose_image_path_is_missing_names_it(samples, tmp_path):
+    lost = samples[0].copy_with(image=str(tmp_path / "gone.jpg"))
+    with pytest.raises(SchemaError, match=f"sample {lost.id}.*gone.jpg"):
+        write_release([lost], tmp_path / "rel", "t", "1", progress=False)
+    assert not (tmp_path / "rel").exists()
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        lambda m: {**m, "counts": ["mcq"]},
+        lambda m: {**m, "files": ["mcq/test-00000-of-00001.parquet"]},
+        lambda m: ["name", "version", "counts", "files"],
+        lambda m: {**m, "files": {**m["files"], "../outside.txt": "0" * 64}},
+    ],
+)
+def test_tampered_manifest_is_a_release_error(release_path, tamper):
+    manifest_path = release_path / "manifest.json"
+    manifest_path.write_text(json.dumps(tamper(json.loads(manifest_path.read_text()))))
+    with pytest.raises(ReleaseError, match="manifest.json"):
+        verify_release(release_path)
+
+
+def test_tampered_manifest_counts_are_found_by_verify(release_path):
+    manifest_path = release_path / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["counts"]["mcq"] += 1
+    manifest_path.write_text(json.dumps(manifest))
+    assert any("mcq" in problem and "count" in problem for problem in verify_release(release_path))
+
+
+def test_renamed_shard_is_reported(release_path):
+    shard = next((release_path / "mcq").glob("*.parquet"))
+    shard.rename(shard.with_name("renamed.parquet"))
+    problems = verify_release(release_path)
+    assert any("missing" in p for p in problems) and any("renamed" in p for p in problems)

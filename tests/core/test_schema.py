@@ -74,3 +74,35 @@ def test_from_dict_rejects_unknown_and_missing_fields():
 
 def test_prompt_tags_in_order():
     assert prompt_tags("<region2> left of <region1> and <region2>") == ["<region2>", "<region1>"]
+
+
+def test_empty_prompt_mask_is_refused(samples):
+    sample = _by_task(samples, "mcq")
+    empty = sample.copy_with(
+        prompts=[{"tag": "<region1>", "mask": empty_rle(sample.height, sample.width)}]
+    )
+    with pytest.raises(SchemaError, match=r"field 'prompts'.*<region1>.*empty"):
+        validate_sample(empty)
+
+
+@pytest.mark.parametrize("field", ["meta", "source"])
+def test_meta_and_source_must_be_json(samples, field):
+    sample = _by_task(samples, "description").copy_with(**{field: {"count": {1, 2}}})
+    with pytest.raises(SchemaError, match=f"field '{field}'.*JSON"):
+        validate_sample(sample)
+
+
+def test_tags_use_ascii_digits_only(samples):
+    sample = _by_task(samples, "description")
+    arabic_one = "<region\u0661>"
+    assert prompt_tags(f"describe {arabic_one}") == []
+    renamed = sample.copy_with(prompts=[{**sample.prompts[0], "tag": arabic_one}])
+    with pytest.raises(SchemaError, match="is not like <region1>"):
+        validate_sample(renamed)
+
+
+def test_unicode_ids_and_texts_are_valid(samples):
+    sample = _by_task(samples, "description").copy_with(
+        id="描述-ü-🐱", image_id="画像-1", references=["eine Katze 🐱 auf dem Stuhl"]
+    )
+    assert validate_sample(sample) is sample

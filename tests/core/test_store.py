@@ -170,3 +170,49 @@ def test_killed_writer_keeps_every_committed_decision(store):
     assert notes[: acknowledged + 1] == [f"n{i}" for i in range(acknowledged + 1)]
     assert all(d.decision == "accept" and d.reviewer == "writer" for d in reopened.decisions())
     reopened.record(reopened.candidate_ids()[0], "after-crash", "accept")
+
+
+def _create_stores(folder, rounds, barrier, failures):
+    for index in range(rounds):
+        barrier.wait(timeout=60)
+        try:
+            CandidateStore(folder / f"new-{index}.sqlite", create=True).set_info(round=index)
+        except StoreError as exc:
+            failures.put(str(exc))
+
+
+def test_processes_creating_one_new_store_at_once_all_succeed(tmp_path):
+    context = multiprocessing.get_context("spawn")
+    workers, rounds = 4, 12
+    barrier, failures = context.Barrier(workers), context.Queue()
+    processes = [
+        context.Process(target=_create_stores, args=(tmp_path, rounds, barrier, failures))
+        for _ in range(workers)
+    ]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join(timeout=300)
+        assert process.exitcode == 0
+    errors = []
+    while not failures.empty():
+        errors.append(failures.get())
+    assert errors == []
+    for index in range(rounds):
+        assert CandidateStore(tmp_path / f"new-{index}.sqlite").info() == {"round": index}
+
+
+def test_a_file_that_is_not_sqlite_is_a_store_error(tmp_path):
+    path = tmp_path / "notes.sqlite"
+    path.write_text("these are not the candidates you are looking for\n" * 100)
+    with pytest.raises(StoreError, match="not a readable candidate store"):
+        CandidateStore(path)
+
+
+def test_edits_with_bytes_counts_are_stored_as_json(store, samples):
+    sample = next(s for s in samples if s.task == "vt_res")
+    mask = sample.prompts[0]["mask"]
+    edited = {"size": mask["size"], "counts": mask["counts"].encode()}
+    store.record(sample.id, "alice", "edit_accept", after={"targets": [edited]})
+    assert store.state(sample.id).edits == {"targets": [mask]}
+    assert next(store.accepted_samples("vt_res")).targets == [mask]
