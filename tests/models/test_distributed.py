@@ -24,6 +24,7 @@ def torchrun(release: Path, run: Path, *extra: str) -> None:
         sys.executable,
         "-m",
         "torch.distributed.run",
+        "--standalone",
         "--nproc-per-node=2",
         "-m",
         "models.train",
