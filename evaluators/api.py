@@ -95,7 +95,7 @@ def evaluate(
     expected = expected_from_release(release)
     index = index_submission(predictions_path, expected, set(positions), allow_missing)
     metrics = make_metrics(protocol, tasks)
-    stem = results_stem(model, release.version, protocol)
+    stem = results_stem(model, release.version, protocol, revision)
     work = Path(out_dir) if out_dir is not None else Path(tempfile.mkdtemp(prefix="perbench-"))
     records = work / f"{stem}.shard-{shard[0]}-of-{shard[1]}{SAMPLES_SUFFIX}"
     try:

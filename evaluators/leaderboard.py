@@ -187,6 +187,11 @@ def build_leaderboard(
     }
 
 
+def _cell(text: str | None) -> str:
+    """A markdown table cell: '-' when empty, pipes escaped so they cannot split the row."""
+    return str(text).replace("|", "\\|") if text else "-"
+
+
 def _markdown(groups: list[dict], charts: dict[int, list[Path]], out_dir: Path) -> str:
     lines = ["# PerBench leaderboard", ""]
     for number, group in enumerate(groups):
@@ -202,8 +207,8 @@ def _markdown(groups: list[dict], charts: dict[int, list[Path]], out_dir: Path) 
         for row in group["rows"]:
             cells = " | ".join(_fmt(row[c], c) for c in COLUMNS)
             lines.append(
-                f"| {row['rank'] or '-'} | {row['model']} | {row['revision'] or '-'} | "
-                f"{row['recipe'] or '-'} | {cells} | "
+                f"| {row['rank'] or '-'} | {_cell(row['model'])} | {_cell(row['revision'])} | "
+                f"{_cell(row['recipe'])} | {cells} | "
                 f"{group['protocol']} | {group['release']} {group['version']} | {group['status']} |"
             )
         lines.append("")

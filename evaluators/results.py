@@ -3,7 +3,7 @@
 API:
   EVALUATOR_VERSION
   git_commit() -> str | None                 the evaluator's commit (None outside a git checkout)
-  results_stem(model, version, protocol) -> str
+  results_stem(model, version, protocol, revision=None) -> str
   build_results(...) -> dict                 the results document (see DESIGN.md "Results")
   write_results(results, out_dir, records) -> Path   results JSON (+ moves the per-sample rows)
   read_results(path) -> dict                 a results file, checked (PerBenchError if not one)
@@ -59,8 +59,10 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-") or "model"
 
 
-def results_stem(model: str, version: str, protocol: str) -> str:
-    return f"{_slug(model)}.{_slug(version)}.{protocol}"
+def results_stem(model: str, version: str, protocol: str, revision: str | None = None) -> str:
+    """File stem of a result; the revision is part of it so two revisions never overwrite."""
+    name = f"{_slug(model)}@{_slug(revision)}" if revision else _slug(model)
+    return f"{name}.{_slug(version)}.{protocol}"
 
 
 def build_results(
@@ -117,8 +119,9 @@ def write_results(results: dict[str, Any], out_dir: str | Path, records: Path) -
     """Write ``<stem>.results.json`` and move ``records`` to ``<stem>.samples.jsonl``."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    model = results["model"]
     stem = results_stem(
-        results["model"]["name"], results["benchmark"]["version"], results["protocol"]
+        model["name"], results["benchmark"]["version"], results["protocol"], model.get("revision")
     )
     samples = out_dir / f"{stem}{SAMPLES_SUFFIX}"
     if records.resolve() != samples.resolve():

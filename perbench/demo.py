@@ -95,19 +95,18 @@ def score_and_rank(release_dir: Path, out: Path, args: argparse.Namespace) -> di
         kwargs = {"steps": args.model_steps} if args.model_steps else {}
         trained = train_and_predict(release_dir, out / "model", progress=progress, **kwargs)
         model = "pixel-sail-tiny (demo, CPU)"
+        revision = Path(trained["checkpoint"]).name
         results = evaluate(
             release_dir,
             trained["predictions"],
             model,
-            revision=Path(trained["checkpoint"]).name,
+            revision=revision,
             out_dir=results_dir,
             progress=progress,
             recipe=trained["recipe"],
         )
-        version = results["benchmark"]["version"]
-        result_paths.append(
-            results_dir / f"{results_stem(model, version, 'strict')}{RESULTS_SUFFIX}"
-        )
+        stem = results_stem(model, results["benchmark"]["version"], "strict", revision)
+        result_paths.append(results_dir / f"{stem}{RESULTS_SUFFIX}")
     return build_leaderboard(result_paths, out / "leaderboard")
 
 

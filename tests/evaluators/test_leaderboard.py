@@ -124,3 +124,20 @@ def test_evaluate_cli_keeps_the_recipe_file(tmp_path, capsys):
         == 2
     )
     assert "recipe file must hold a JSON object" in capsys.readouterr().err
+
+
+def test_pipes_in_names_do_not_split_markdown_rows(tmp_path):
+    path = fake_result(tmp_path, "p", "model | with pipe", (0.1, 0.3, 0.2, 0.2))
+    markdown = build_leaderboard([path], tmp_path / "board")["markdown"].read_text()
+    row = next(line for line in markdown.splitlines() if "with pipe" in line)
+    assert "model \\| with pipe" in row
+    assert row.count(" | ") == markdown.splitlines()[8].count(" | ")
+
+
+def test_two_revisions_of_one_model_get_two_result_files():
+    from evaluators.results import results_stem
+
+    first = results_stem("pixel-sail", "1.0", "strict", "step-100")
+    second = results_stem("pixel-sail", "1.0", "strict", "step-200")
+    assert first != second
+    assert results_stem("pixel-sail", "1.0", "strict") == "pixel-sail.1.0.strict"
