@@ -226,7 +226,9 @@ def read_png_mask(path: str | Path, value: int | None = None) -> RLE:
         raise MaskError("mask file not found", where=str(path)) from None
     except (UnidentifiedImageError, OSError) as exc:
         raise MaskError(f"cannot read the mask image: {exc}", where=str(path)) from None
-    if array.ndim == 3:
+    if array.ndim == 3 and array.shape[2] < 3:
+        array = array[..., 0]  # grey + alpha: the grey channel is the mask
+    elif array.ndim == 3:
         rgb = array[..., :3].astype(np.int64)
         array = rgb[..., 0] + 256 * rgb[..., 1] + 256 * 256 * rgb[..., 2]
     return encode(array == value if value is not None else array != 0)

@@ -123,6 +123,11 @@ def test_png_masks(tmp_path):
     panoptic[1, 1] = (3, 1, 0)  # segment id 3 + 256 * 1 = 259
     Image.fromarray(panoptic).save(tmp_path / "p.png")
     assert masks.area(masks.read_png_mask(tmp_path / "p.png", value=259)) == 1
+    grey_alpha = np.zeros((6, 7, 2), np.uint8)
+    grey_alpha[0, :3, 0] = 255
+    grey_alpha[..., 1] = 255
+    Image.fromarray(grey_alpha).save(tmp_path / "la.png")
+    assert masks.area(masks.read_png_mask(tmp_path / "la.png")) == 3
     with pytest.raises(MaskError, match="not found"):
         masks.read_png_mask(tmp_path / "missing.png")
     (tmp_path / "bad.png").write_bytes(b"not a png")
