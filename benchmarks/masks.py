@@ -60,9 +60,8 @@ def main() -> None:
 
     if not np.allclose(rle_ious, dense_ious):
         raise SystemExit("RLE and dense IoU disagree")
-    print(
-        f"machine: {platform.processor() or platform.machine()}, {platform.system()}, python {platform.python_version()}"
-    )
+    machine = platform.processor() or platform.machine()
+    print(f"machine: {machine}, {platform.system()}, python {platform.python_version()}")
     print(f"{args.pairs} pairs at {args.width}x{args.height}")
     print(f"RLE:   {rle_seconds:.3f} s ({args.pairs / rle_seconds:,.0f} pairs/s)")
     print(f"dense: {dense_seconds:.3f} s ({args.pairs / dense_seconds:,.0f} pairs/s)")
