@@ -393,10 +393,21 @@ def run_from_args(args: argparse.Namespace) -> Path:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m models.train", description=__doc__)
     configure(parser)
-    final = run_from_args(parser.parse_args(argv))
+    try:
+        final = run_from_args(parser.parse_args(argv))
+    finally:
+        _leave_process_group()
     if int(os.environ.get("RANK", "0")) == 0:
         print(f"final checkpoint: {final}")
     return 0
+
+
+def _leave_process_group() -> None:
+    """Tear the process group down before exit: gloo's threads aborted the process otherwise."""
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized():
+        dist.destroy_process_group()
 
 
 if __name__ == "__main__":
