@@ -6,7 +6,8 @@ API:
   load_pickle(path)    a refer-toolkit pickle read by a restricted unpickler (plain data only)
   readable(name)       "dining_table" -> "dining table"
   chunk_names(count, size, prefix)  shard names of ``count`` items cut into chunks of ``size``
-  chunk_index(shard, prefix, where) the chunk number back from a shard name
+  chunk(items, shard, size, prefix, where)  the items of one shard made by ``chunk_names``
+  sorted_ids(ids)      image ids in a stable order even when int and str ids are mixed
   skip_reason(exc)     the short reason a skipped image is counted under
 
 A reader raises ``SourceError`` naming the file and the annotation on any broken record. With
@@ -18,12 +19,14 @@ from __future__ import annotations
 import json
 import pickle
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from perbench.errors import MaskError, PerBenchError, SourceError
 from perbench.sources import SourceImage, SourceReader
+
+T = TypeVar("T")
 
 
 class AnnotatedReader(SourceReader):
@@ -114,11 +117,17 @@ def chunk_names(count: int, size: int, prefix: str) -> list[str]:
     return [f"{prefix}/{start // size:05d}" for start in range(0, count, size)]
 
 
-def chunk_index(shard: str, prefix: str, where: str) -> int:
-    """The chunk number of a shard name made by ``chunk_names``."""
+def chunk(items: list[T], shard: str, size: int, prefix: str, where: str) -> list[T]:
+    """The items of ``shard``, a name made by ``chunk_names(len(items), size, prefix)``."""
     head, _, number = shard.rpartition("/")
     if head != prefix or not number.isdigit():
         raise SourceError(
             f"unknown shard {shard!r}", where=where, hint=f"shards look like {prefix}/00000"
         )
-    return int(number)
+    start = int(number) * size
+    return items[start : start + size]
+
+
+def sorted_ids(ids: Iterable[Any]) -> list[Any]:
+    """``ids`` sorted by type name, then value, so int and str ids never compare."""
+    return sorted(ids, key=lambda i: (str(type(i)), i))

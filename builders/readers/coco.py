@@ -20,7 +20,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from builders.readers.base import AnnotatedReader, chunk_index, chunk_names, load_json, readable
+from builders.readers.base import (
+    AnnotatedReader,
+    chunk,
+    chunk_names,
+    load_json,
+    readable,
+    sorted_ids,
+)
 from perbench.errors import SourceError
 from perbench.masks import to_rle
 from perbench.sources import Instance, SourceImage, read_file_bytes
@@ -83,7 +90,7 @@ class CocoIndex:
                     where=ann_where,
                 )
             self.annotations[ann["image_id"]].append(ann)
-        self.image_ids = sorted(self.images, key=lambda i: (str(type(i)), i))
+        self.image_ids = sorted_ids(self.images)
 
     def category_names(self) -> list[tuple[str, str | None]]:
         """Every ``(name, supercategory)`` of the file, readable, in id order."""
@@ -199,9 +206,11 @@ class CocoReader(AnnotatedReader):
 
     def read_shard(self, shard: str) -> Iterator[SourceImage]:
         index = self.index()
-        start = chunk_index(shard, self.prefix, str(self.instances_json)) * self.shard_size
+        image_ids = chunk(
+            index.image_ids, shard, self.shard_size, self.prefix, str(self.instances_json)
+        )
         captions = self.captions()
-        for image_id in index.image_ids[start : start + self.shard_size]:
+        for image_id in image_ids:
             yield from self._guarded(
                 lambda i=image_id: index.source_image(i, captions=captions.get(i, []))
             )

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from builders.readers.base import chunk_index, readable
+from builders.readers.base import chunk, readable
 from builders.readers.coco import CocoIndex, CocoReader
 from perbench.errors import SourceError
 from perbench.sources import SourceImage
@@ -43,8 +43,10 @@ class LvisReader(CocoReader):
 
     def read_shard(self, shard: str) -> Iterator[SourceImage]:
         index = self.index()
-        start = chunk_index(shard, self.prefix, str(self.instances_json)) * self.shard_size
-        for image_id in index.image_ids[start : start + self.shard_size]:
+        image_ids = chunk(
+            index.image_ids, shard, self.shard_size, self.prefix, str(self.instances_json)
+        )
+        for image_id in image_ids:
             yield from self._guarded(lambda i=image_id: self._image(index, i))
 
     def _image(self, index: CocoIndex, image_id: Any) -> SourceImage:

@@ -17,7 +17,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from builders.readers.base import AnnotatedReader, chunk_index, chunk_names, load_json, readable
+from builders.readers.base import (
+    AnnotatedReader,
+    chunk,
+    chunk_names,
+    load_json,
+    readable,
+    sorted_ids,
+)
 from builders.readers.coco import COCO_LICENSE, _require
 from perbench.errors import SourceError
 from perbench.masks import area, read_png_mask
@@ -76,7 +83,7 @@ class PanopticReader(AnnotatedReader):
                         f"unknown image id {ann['image_id']}", where=f"{where}, annotations[{i}]"
                     )
                 annotations[ann["image_id"]] = ann
-            image_ids = sorted(annotations, key=lambda i: (str(type(i)), i))
+            image_ids = sorted_ids(annotations)
             self._index = {
                 "categories": categories,
                 "images": images,
@@ -98,8 +105,8 @@ class PanopticReader(AnnotatedReader):
 
     def read_shard(self, shard: str) -> Iterator[SourceImage]:
         index = self.index()
-        start = chunk_index(shard, self.prefix, str(self.path)) * self.shard_size
-        for image_id in index["image_ids"][start : start + self.shard_size]:
+        image_ids = chunk(index["image_ids"], shard, self.shard_size, self.prefix, str(self.path))
+        for image_id in image_ids:
             yield from self._guarded(lambda i=image_id: self._image(index, i))
 
     def _image(self, index: dict[str, Any], image_id: Any) -> SourceImage:

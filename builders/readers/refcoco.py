@@ -20,7 +20,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from builders.readers.base import AnnotatedReader, chunk_index, chunk_names, load_pickle
+from builders.readers.base import (
+    AnnotatedReader,
+    chunk,
+    chunk_names,
+    load_pickle,
+    sorted_ids,
+)
 from builders.readers.coco import COCO_LICENSE, CocoIndex
 from perbench.errors import SourceError
 from perbench.sources import SourceImage
@@ -111,7 +117,7 @@ class RefCocoReader(AnnotatedReader):
                     expressions[image_id].append(
                         {"text": sentence, "instance_ids": instance_ids, "split": ref["split"]}
                     )
-            image_ids = sorted(expressions, key=lambda i: (str(type(i)), i))
+            image_ids = sorted_ids(expressions)
             self._index = {
                 "coco": coco,
                 "texts": texts,
@@ -128,8 +134,10 @@ class RefCocoReader(AnnotatedReader):
 
     def read_shard(self, shard: str) -> Iterator[SourceImage]:
         index = self.index()
-        start = chunk_index(shard, self.prefix, str(self.refs_path)) * self.shard_size
-        for image_id in index["image_ids"][start : start + self.shard_size]:
+        image_ids = chunk(
+            index["image_ids"], shard, self.shard_size, self.prefix, str(self.refs_path)
+        )
+        for image_id in image_ids:
             yield from self._guarded(
                 lambda i=image_id: index["coco"].source_image(
                     i,

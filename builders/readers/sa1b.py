@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from builders.readers.base import AnnotatedReader, chunk_index, chunk_names, load_json
+from builders.readers.base import AnnotatedReader, chunk, chunk_names, load_json
 from builders.readers.coco import _require
 from perbench.errors import SourceError
 from perbench.masks import to_rle
@@ -59,8 +59,7 @@ class Sa1bReader(AnnotatedReader):
         return chunk_names(len(self.index()), self.shard_size, self.prefix)
 
     def read_shard(self, shard: str) -> Iterator[SourceImage]:
-        start = chunk_index(shard, self.prefix, str(self.folder)) * self.shard_size
-        for path in self.index()[start : start + self.shard_size]:
+        for path in chunk(self.index(), shard, self.shard_size, self.prefix, str(self.folder)):
             yield from self._guarded(lambda p=path: self._image(p))
 
     def _image(self, path: Path) -> SourceImage:
