@@ -22,11 +22,11 @@ import re
 from pathlib import Path
 from typing import Any
 
+from evaluators.protocols import HEADLINE_COLUMNS as COLUMNS
 from evaluators.reported import PAPER, PAPER_CITATION, PAPER_ROWS
-from evaluators.results import read_results, recipe_summary
+from evaluators.results import in_table_units, read_results, recipe_summary, table_cell
 from perbench.errors import PerBenchError
 
-COLUMNS = ("meteor", "accuracy", "ciou", "giou", "overall")
 LABELS = {
     "meteor": "METEOR",
     "accuracy": "Acc",
@@ -36,12 +36,6 @@ LABELS = {
 }
 CHARTS = {"description": ("meteor",), "mcq": ("accuracy",), "vt_res": ("ciou", "giou")}
 REPRODUCED, REPORTED = "reproduced here", "reported"
-
-
-def _display(headline: dict[str, Any]) -> dict[str, float | None]:
-    """Fractions from a results file in Table 3 units."""
-    scale = {"meteor": 100, "accuracy": 1, "ciou": 100, "giou": 100, "overall": 1}
-    return {k: None if headline.get(k) is None else headline[k] * scale[k] for k in COLUMNS}
 
 
 def leaderboard_rows(result_paths: list[str | Path], reported: bool = True) -> list[dict]:
@@ -83,7 +77,7 @@ def leaderboard_rows(result_paths: list[str | Path], reported: bool = True) -> l
             "recipe": recipe_summary(model.get("recipe")),
             "timestamp": result.get("timestamp", ""),
             "source": path.name,
-            **_display(result["headline"]),
+            **in_table_units(result["headline"]),
         }
         previous = group["rows"].get((row["model"], row["revision"]))
         if previous is None or previous["timestamp"] <= row["timestamp"]:
@@ -118,12 +112,6 @@ def _ranked(rows: list[dict]) -> list[dict]:
     for number, row in enumerate(rows, start=1):
         row["rank"] = number if row["overall"] is not None else None
     return rows
-
-
-def _fmt(value: float | None, column: str) -> str:
-    if value is None:
-        return "-"
-    return f"{value:.2f}" if column == "accuracy" else f"{value:.1f}"
 
 
 def _slug(text: str) -> str:
@@ -205,7 +193,7 @@ def _markdown(groups: list[dict], charts: dict[int, list[Path]], out_dir: Path) 
             "| ---: | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | --- | --- | --- |",
         ]
         for row in group["rows"]:
-            cells = " | ".join(_fmt(row[c], c) for c in COLUMNS)
+            cells = " | ".join(table_cell(row[c], c) for c in COLUMNS)
             lines.append(
                 f"| {row['rank'] or '-'} | {_cell(row['model'])} | {_cell(row['revision'])} | "
                 f"{_cell(row['recipe'])} | {cells} | "
@@ -258,7 +246,7 @@ def _html(groups: list[dict], charts: dict[int, list[Path]], out_dir: Path) -> s
         parts.append("".join(f"<th>{LABELS[c]}</th>" for c in COLUMNS))
         parts.append("<th>Protocol</th><th>Release</th><th>Status</th></tr>")
         for row in group["rows"]:
-            cells = "".join(f"<td class='n'>{_fmt(row[c], c)}</td>" for c in COLUMNS)
+            cells = "".join(f"<td class='n'>{table_cell(row[c], c)}</td>" for c in COLUMNS)
             parts.append(
                 f"<tr class='{css}'><td class='n'>{row['rank'] or '-'}</td>"
                 f"<td>{e(row['model'])}</td><td>{e(row['revision'] or '-')}</td>"

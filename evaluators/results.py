@@ -7,6 +7,8 @@ API:
   build_results(...) -> dict                 the results document (see DESIGN.md "Results")
   write_results(results, out_dir, records) -> Path   results JSON (+ moves the per-sample rows)
   read_results(path) -> dict                 a results file, checked (PerBenchError if not one)
+  in_table_units(headline) -> dict           the headline fractions in Table 3 units
+  table_cell(value, column) -> str           one Table 3 number as printed ("-" when None)
   format_table(rows) -> str                  Model | METEOR | Acc | cIoU | gIoU | Overall
 
 Table 3 units: METEOR, cIoU, gIoU and Overall in percent (one decimal), Acc as a fraction.
@@ -22,7 +24,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from evaluators.protocols import headline
+from evaluators.protocols import HEADLINE_COLUMNS, headline
 from perbench import __version__
 from perbench.errors import PerBenchError
 from perbench.jsonfile import read_json
@@ -37,6 +39,7 @@ REQUIRED_OBJECTS = {
     "model": ("name",),
     "headline": (),
 }
+TABLE_SCALE = {"meteor": 100, "accuracy": 1, "ciou": 100, "giou": 100, "overall": 1}
 
 
 def git_commit() -> str | None:
@@ -155,8 +158,19 @@ def _incomplete(path: Path, message: str) -> None:
     raise PerBenchError(message, where=str(path), hint="rewrite it with `perbench evaluate`")
 
 
-def _cell(value: float | None, scale: float, digits: int) -> str:
-    return "-" if value is None else f"{value * scale:.{digits}f}"
+def in_table_units(headline: dict[str, Any]) -> dict[str, float | None]:
+    """A results headline (fractions; overall in [0, 100]) in Table 3 units."""
+    return {
+        column: None if headline.get(column) is None else headline[column] * TABLE_SCALE[column]
+        for column in HEADLINE_COLUMNS
+    }
+
+
+def table_cell(value: float | None, column: str) -> str:
+    """A number already in Table 3 units as the table prints it: Acc with two decimals."""
+    if value is None:
+        return "-"
+    return f"{value:.2f}" if column == "accuracy" else f"{value:.1f}"
 
 
 def format_table(rows: list[tuple[str, dict[str, float | None]]]) -> str:
@@ -166,9 +180,7 @@ def format_table(rows: list[tuple[str, dict[str, float | None]]]) -> str:
         "| --- | ---: | ---: | ---: | ---: | ---: |",
     ]
     for model, row in rows:
-        lines.append(
-            f"| {model} | {_cell(row['meteor'], 100, 1)} | {_cell(row['accuracy'], 1, 2)} | "
-            f"{_cell(row['ciou'], 100, 1)} | {_cell(row['giou'], 100, 1)} | "
-            f"{_cell(row['overall'], 1, 1)} |"
-        )
+        shown = in_table_units(row)
+        cells = " | ".join(table_cell(shown[c], c) for c in HEADLINE_COLUMNS)
+        lines.append(f"| {model} | {cells} |")
     return "\n".join(lines)
