@@ -210,12 +210,11 @@ def mcq_samples(scene: Scene, balancer: LetterBalancer) -> tuple[list[Sample], C
             slot = balancer.next()
             options.insert(slot, question.answer)
             prompts = [obj, *question.others]
-            base_id = make_sample_id(
-                "mcq", scene.image.key, [p.instance.id for p in prompts], family, 0
-            )
+            prompt_ids = [p.instance.id for p in prompts]
+            base_id = make_sample_id("mcq", scene.image.key, prompt_ids, family, 0)
             rotations = range(NUM_OPTIONS) if scene.config.mcq_rotations else range(1)
             for rotation in rotations:
-                rotated = options[-rotation:] + options[:-rotation] if rotation else list(options)
+                rotated = options[-rotation:] + options[:-rotation]
                 meta: dict[str, Any] = {
                     "category": obj.category,
                     "family": family,
@@ -224,17 +223,10 @@ def mcq_samples(scene: Scene, balancer: LetterBalancer) -> tuple[list[Sample], C
                 }
                 if scene.config.mcq_rotations:
                     meta["circular"] = {"group": base_id, "rotation": rotation, "size": NUM_OPTIONS}
-                sample_id = (
-                    base_id
-                    if rotation == 0
-                    else make_sample_id(
-                        "mcq", scene.image.key, [p.instance.id for p in prompts], family, rotation
-                    )
-                )
                 samples.append(
                     scene.base_sample(
                         "mcq",
-                        sample_id,
+                        make_sample_id("mcq", scene.image.key, prompt_ids, family, rotation),
                         question.text,
                         prompts,
                         meta,
