@@ -232,7 +232,12 @@ def release_from_store(store, out_dir: str | Path, name: str, version: str, **kw
         **kwargs.pop("extra_manifest", {}),
     }
     return write_release(
-        store.accepted_samples(), out_dir, name, version, extra_manifest=extra, **kwargs
+        store.accepted_samples(states=states),
+        out_dir,
+        name,
+        version,
+        extra_manifest=extra,
+        **kwargs,
     )
 
 

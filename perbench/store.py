@@ -361,9 +361,14 @@ class CandidateStore:
         return validate_sample(final)
 
     def accepted_samples(
-        self, task: str | None = None, with_image: bool = True
+        self,
+        task: str | None = None,
+        with_image: bool = True,
+        states: dict[str, SampleState] | None = None,
     ) -> Iterator[Sample]:
-        states = self.states(task)
+        """Accepted candidates as final samples; ``states`` reuses a ``states(task)`` already
+        derived by the caller instead of reading the log again."""
+        states = self.states(task) if states is None else states
         for sample in self.candidates(task, with_image=with_image):
             state = states[sample.id]
             if state.status == "accepted":
