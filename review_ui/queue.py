@@ -4,7 +4,7 @@ API:
   ALL, TO_REVIEW, STATUS_FILTERS      filter values
   Filters(task, status, category, reviewer)
   ReviewQueue(store)
-    .refresh()                          re-read the decision log (and the index if it grew)
+    .refresh()                          read the log's new entries (and the index if it grew)
     .ordered(filters, reviewer)         sample ids matching the filters, in review order
     .next_id(filters, reviewer, after=None) -> str | None
     .state(sample_id) -> SampleState
@@ -56,6 +56,7 @@ class ReviewQueue:
     def __init__(self, store: CandidateStore):
         self.store = store
         self._entries: list[_Entry] = []
+        self._log: list[Decision] = []  # the store's log so far (it is append-only)
         self._by_id: dict[str, _Entry] = {}
         self._states: dict[str, SampleState] = {}
         self._skips: dict[str, dict[str, int]] = {}
@@ -68,7 +69,8 @@ class ReviewQueue:
     def refresh(self) -> None:
         if self.store.count() != len(self._entries):
             self._rebuild_index()
-        log = self.store.decisions()
+        self._log.extend(self.store.decisions_since(self._log[-1].seq if self._log else 0))
+        log = self._log
         undone = {d.undoes for d in log if d.decision == "undo"}
         by_sample: dict[str, list[Decision]] = defaultdict(list)
         skips: dict[str, dict[str, int]] = defaultdict(dict)
