@@ -55,7 +55,7 @@ def build_release(out: Path, seed: int, progress: bool) -> Path:
 
     store_path = out / "demo.sqlite"
     summary = build_store([ImgvizReader()], store_path, seed=seed, progress=progress)
-    print("build:", json.dumps(summary.get("counts_per_task", summary), sort_keys=True))
+    print("build:", json.dumps(summary, sort_keys=True))
     store = CandidateStore(store_path)
     print(f"auto-accepted {auto_accept(store)} candidates as '{AUTO_REVIEWER}' (no manual check)")
     release_dir = out / "releases" / f"{DEMO_NAME}-{DEMO_VERSION}"

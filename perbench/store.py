@@ -231,10 +231,9 @@ class CandidateStore:
         app_version: str = __version__,
     ) -> Decision:
         """Append one decision. ``after`` holds edited fields (edit_accept / resolve_*)."""
-        if decision not in DECISIONS or decision == "undo":
-            raise StoreError(
-                f"unknown decision {decision!r}; use one of {DECISIONS[:4] + DECISIONS[5:]}"
-            )
+        recordable = tuple(d for d in DECISIONS if d != "undo")  # undo goes through undo_last
+        if decision not in recordable:
+            raise StoreError(f"unknown decision {decision!r}; use one of {recordable}")
         if not reviewer:
             raise StoreError("a decision needs a reviewer name")
         before = None
