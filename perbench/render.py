@@ -1,7 +1,8 @@
 """Draw visual prompts on an image: each prompt mask tinted, outlined and labelled with its tag.
 
 API:
-  PROMPT_COLORS, TARGET_COLOR    RGB colours (prompt K uses PROMPT_COLORS[K % len])
+  PROMPT_COLORS, TARGET_COLOR    RGB colours
+  prompt_color(index)            the colour of the index-th prompt (the palette repeats)
   draw_regions(rgb, prompts, targets=None, alpha=0.45)  -> (H, W, 3) uint8
   marked_image_bytes(image_bytes, prompts)             -> PNG bytes (for chat VLMs)
   load_rgb(image)                                      bytes or path -> (H, W, 3) uint8
@@ -22,6 +23,11 @@ from perbench.masks import RLE, bbox, decode
 
 PROMPT_COLORS = [(255, 40, 40), (40, 120, 255), (255, 200, 0), (200, 0, 255), (0, 220, 220)]
 TARGET_COLOR = (40, 220, 40)
+
+
+def prompt_color(index: int) -> tuple[int, int, int]:
+    """The colour of the ``index``-th prompt (0-based); the palette repeats."""
+    return PROMPT_COLORS[index % len(PROMPT_COLORS)]
 
 
 def load_rgb(image: bytes | str | Path) -> np.ndarray:
@@ -67,9 +73,7 @@ def draw_regions(
     height, width = rgb.shape[:2]
     thickness = max(2, round(min(height, width) / 200))
     layers = [(t, TARGET_COLOR, None) for t in targets or []]
-    layers += [
-        (p["mask"], PROMPT_COLORS[i % len(PROMPT_COLORS)], p["tag"]) for i, p in enumerate(prompts)
-    ]
+    layers += [(p["mask"], prompt_color(i), p["tag"]) for i, p in enumerate(prompts)]
     labels = []
     for rle, color, tag in layers:
         x, y, w, h = (int(v) for v in bbox(rle))

@@ -13,7 +13,7 @@ API:
   draft_markdown(sample)     the draft answer as Markdown (tags escaped)
 
 Edits are dicts of Sample fields (the store's ``after``). Prompts are drawn in
-``perbench.render.PROMPT_COLORS``, targets in ``TARGET_COLOR``.
+``perbench.render.prompt_color``, targets in ``TARGET_COLOR``.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from PIL import Image
 
 from perbench.errors import PerBenchError
 from perbench.masks import RLE, area, decode, encode
-from perbench.render import PROMPT_COLORS, TARGET_COLOR, draw_regions, load_rgb
+from perbench.render import TARGET_COLOR, draw_regions, load_rgb, prompt_color
 from perbench.schema import OPTION_LETTERS, Sample
 from perbench.store import CandidateStore
 
@@ -65,7 +65,7 @@ def draft_markdown(sample: Sample) -> str:
     """The question's draft answer, the prompt colours and the mask areas, as Markdown."""
     lines = []
     for index, prompt in enumerate(sample.prompts):
-        color = _hex(PROMPT_COLORS[index % len(PROMPT_COLORS)])
+        color = _hex(prompt_color(index))
         lines.append(
             f"<span style='color:{color}'>&#9632;</span> {escape(prompt['tag'])}: "
             f"{area(prompt['mask'])} px"
@@ -212,11 +212,7 @@ class ViewMaker:
         if mask is not None:
             inside = decode(mask).astype(bool)
             tags = [p["tag"] for p in sample.prompts]
-            color = (
-                PROMPT_COLORS[tags.index(slot) % len(PROMPT_COLORS)]
-                if slot in tags
-                else TARGET_COLOR
-            )
+            color = prompt_color(tags.index(slot)) if slot in tags else TARGET_COLOR
             layer[inside] = (*color, EDIT_LAYER_ALPHA)
         return {"background": self.rgb(sample.image_id), "layers": [layer], "composite": None}
 
