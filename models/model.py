@@ -38,16 +38,17 @@ from models.layers import (
 from models.tokenizer import TextCodec
 from perbench.errors import DependencyError
 
-LM_SHAPE_FIELDS = {
-    "hidden_size": "hidden_size",
-    "intermediate_size": "intermediate_size",
-    "num_hidden_layers": "num_hidden_layers",
-    "num_attention_heads": "num_attention_heads",
-    "num_key_value_heads": "num_key_value_heads",
-    "max_position_embeddings": "max_position_embeddings",
-    "rms_norm_eps": "rms_norm_eps",
-    "tie_word_embeddings": "tie_word_embeddings",
-}
+# fields that PixelSAILConfig and Qwen2Config name alike
+LM_SHAPE_FIELDS = (
+    "hidden_size",
+    "intermediate_size",
+    "num_hidden_layers",
+    "num_attention_heads",
+    "num_key_value_heads",
+    "max_position_embeddings",
+    "rms_norm_eps",
+    "tie_word_embeddings",
+)
 
 
 def build_language_model(config: PixelSAILConfig, vocab_size: int):
@@ -69,8 +70,8 @@ def build_language_model(config: PixelSAILConfig, vocab_size: int):
         model = AutoModelForCausalLM.from_pretrained(
             str(path), local_files_only=True, attn_implementation="sdpa", dtype=torch.float32
         )
-        for ours, theirs in LM_SHAPE_FIELDS.items():
-            setattr(config, ours, getattr(model.config, theirs))
+        for name in LM_SHAPE_FIELDS:
+            setattr(config, name, getattr(model.config, name))
         config.rope_theta = float(getattr(model.config, "rope_theta", config.rope_theta))
         model.resize_token_embeddings(vocab_size)
         config.vocab_size = vocab_size
@@ -79,7 +80,7 @@ def build_language_model(config: PixelSAILConfig, vocab_size: int):
     lm_config = Qwen2Config(
         vocab_size=vocab_size,
         rope_theta=config.rope_theta,
-        **{ours: getattr(config, ours) for ours in LM_SHAPE_FIELDS},
+        **{name: getattr(config, name) for name in LM_SHAPE_FIELDS},
     )
     lm_config._attn_implementation = "sdpa"
     return Qwen2ForCausalLM(lm_config)
