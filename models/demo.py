@@ -13,11 +13,11 @@ end to end, not what Pixel-SAIL reaches.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import torch
 
+from models.checkpoint import read_recipe
 from models.config import TrainConfig, make_config
 from models.data import examples_from_samples, load_examples
 from models.predict import PixelSAILPredictor, predict_release
@@ -64,5 +64,5 @@ def train_and_predict(
     predictions = predict_release(
         release, predictor, out_dir / "predictions.jsonl", batch_size=16, progress=progress
     )
-    recipe = json.loads((checkpoint / "recipe.json").read_text())
+    recipe = read_recipe(checkpoint)
     return {"checkpoint": checkpoint, "predictions": predictions, "recipe": recipe}
