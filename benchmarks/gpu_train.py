@@ -150,13 +150,13 @@ def main(argv: list[str] | None = None) -> int:
     peak = peak_tflops(device_name)
     mfu = f"{100 * achieved / peak:.1f}%" if peak else "n/a (unknown peak)"
     scores = []
-    for release in [*releases, synthetic_release]:
-        name = Release(release).name
+    for path in [*releases, synthetic_release]:
+        release = Release(path)
         predictions = predict_release(
-            Release(release), predictor, out / f"predictions-{name}.jsonl", batch_size=32
+            release, predictor, out / f"predictions-{release.name}.jsonl", batch_size=32
         )
-        table = score(release, predictions, f"Pixel-SAIL {args.size} gpu_train", out / "eval")
-        scores.append(f"release `{name}`:\n\n```\n{table}\n```")
+        table = score(path, predictions, f"Pixel-SAIL {args.size} gpu_train", out / "eval")
+        scores.append(f"release `{release.name}`:\n\n```\n{table}\n```")
     total_minutes = (time.perf_counter() - started) / 60
     lines = [
         f"## Pixel-SAIL {args.size} from scratch, bf16 ({'DRY RUN, ' if args.dry_run else ''}"
