@@ -20,7 +20,7 @@ from pathlib import Path
 
 def child(folder: Path) -> None:
     from builders.build import build_store
-    from builders.readers.coco import CocoReader
+    from perbench.sources.coco import CocoReader
     from perbench.store import CandidateStore
 
     reader = CocoReader(folder / "instances.json", folder / "images", folder / "captions.json")

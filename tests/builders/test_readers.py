@@ -8,16 +8,15 @@ import pickle
 
 import pytest
 
-from builders.readers import open_source
-from builders.readers.coco import CocoReader
-from builders.readers.grefcoco import GRefCocoReader
-from builders.readers.lvis import LvisReader
-from builders.readers.panoptic import PanopticReader
-from builders.readers.refcoco import RefCocoReader
-from builders.readers.sa1b import Sa1bReader
 from perbench.errors import MaskError, SourceError
 from perbench.masks import area, bbox, decode
-from perbench.sources import ImgvizReader
+from perbench.sources import ImgvizReader, open_source
+from perbench.sources.coco import CocoReader
+from perbench.sources.grefcoco import GRefCocoReader
+from perbench.sources.lvis import LvisReader
+from perbench.sources.panoptic import PanopticReader
+from perbench.sources.refcoco import RefCocoReader
+from perbench.sources.sa1b import Sa1bReader
 
 
 def test_coco_reads_polygons_crowd_rle_and_captions(coco_dir):

