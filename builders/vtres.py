@@ -17,6 +17,8 @@ relation and from the image's known-absent categories (LVIS ``neg_category_ids``
 ``vtres_per_image`` referrals are drawn: each draw is no-target with probability
 ``no_target_rate``, multi-target with ``multi_target_rate``, else single-target (falling back to
 another kind when the wanted one is exhausted; a kind whose rate is 0 is never drawn).
+Each sample's ``meta["image_instances"]`` lists every annotated instance of its image (id,
+category, crowd, exhaustive, mask RLE): the audit re-checks vacuity and ambiguity on them.
 """
 
 from __future__ import annotations
@@ -191,6 +193,17 @@ def vtres_samples(scene: Scene) -> tuple[list[Sample], Counter[str]]:
             "kind": referral.kind,
             "target_instance_ids": [t.instance.id for t in referral.targets],
             "attributes": {p.instance.id: p.to_meta() for p in referral.prompts},
+            # every annotated instance of the image, for the audit's vacuity and ambiguity checks
+            "image_instances": [
+                {
+                    "id": f.instance.id,
+                    "category": f.category,
+                    "crowd": bool(f.instance.iscrowd),
+                    "exhaustive": scene.count_known(f.category),
+                    "mask": f.instance.mask,
+                }
+                for f in scene.facts
+            ],
         }
         samples.append(
             scene.base_sample(

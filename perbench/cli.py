@@ -20,6 +20,7 @@ from perbench.errors import PerBenchError
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "build": ("builders.cli", "draft candidate samples from annotated sources into a store"),
+    "audit": ("evaluators.audit.cli", "measure how far a store or release can be trusted"),
     "review": ("review_ui.cli", "open the review app on a candidate store"),
     "release": ("perbench.release_cli", "write, verify, export or import a release"),
     "evaluate": ("evaluators.cli", "score a predictions file against a release"),
@@ -31,7 +32,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
 EXTRAS_HINT = {"review_ui": "review", "models": "model", "evaluators": "eval"}
 
 
-def _load(command: str):
+def load_command(command: str):
+    """The module of a subcommand (imported now); also how hub steps get an outer part."""
     module_name = COMMANDS[command][0]
     try:
         return importlib.import_module(module_name)
@@ -60,7 +62,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
             help="show tracebacks on errors",
         )
         if name == command:
-            _load(name).configure(sub)
+            load_command(name).configure(sub)
     return parser
 
 
@@ -74,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.command:
             parser.print_help()
             return 0
-        return int(_load(args.command).run(args) or 0)
+        return int(load_command(args.command).run(args) or 0)
     except PerBenchError as exc:
         if debug:
             raise

@@ -148,8 +148,10 @@ def write_release(
     shard_size: int = 500,
     extra_manifest: dict[str, Any] | None = None,
     progress: bool = True,
+    card_extra: str | None = None,
 ) -> Path:
-    """Write samples as a new release folder; raise ``ReleaseError`` if ``out_dir`` exists."""
+    """Write samples as a new release folder; raise ``ReleaseError`` if ``out_dir`` exists.
+    ``card_extra`` (Markdown) is appended to the dataset card (the audit's section)."""
     import pyarrow.parquet as pq
     from datasets import Dataset
 
@@ -181,7 +183,8 @@ def write_release(
         shutil.rmtree(staging / IMAGE_SPILL)
         counts = {task: len(by_task.get(task, [])) for task in TASKS}
         licenses = sorted({s.source.get("license", "") for v in by_task.values() for s in v} - {""})
-        (staging / CARD).write_text(_dataset_card(name, version, counts, licenses))
+        card = _dataset_card(name, version, counts, licenses)
+        (staging / CARD).write_text(card + (f"\n{card_extra}" if card_extra else ""))
         for path in sorted(staging.rglob("*")):
             if path.is_file():
                 files[path.relative_to(staging).as_posix()] = sha256_file(path)
