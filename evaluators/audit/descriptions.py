@@ -1,7 +1,7 @@
 """Description audit: duplicate references within an image, wording diversity, reference counts.
 
 API:
-  description_audit(samples, near=0.9, self_bleu_max=300, seed=0, progress=False) -> dict
+  description_audit(samples, near=0.9, self_bleu_max=20000, seed=0, progress=False) -> dict
     {"samples", "identical": {"samples": figure, "pairs": int, "examples"},
      "near_identical": {...same...}, "distinct_1", "distinct_2", "self_bleu": figure,
      "references_per_sample": figure, "words_per_reference": figure}
@@ -11,8 +11,9 @@ Two samples of one image are *identical* when some reference of one equals some 
 the other after ``normal``; *near-identical* when their character similarity (difflib ratio) is
 at least ``near`` but they are not identical. Figures count samples in at least one such pair.
 Distinct-n: distinct word n-grams over all n-grams of every reference. Self-BLEU: BLEU-4
-(NLTK, method-1 smoothing) of each of up to ``self_bleu_max`` references (seeded draw) against
-the others of that draw; high means the references share one template.
+(evaluators.audit.self_bleu: NLTK's method-1 BLEU, computed in linear time) of each of up to
+``self_bleu_max`` references (seeded draw) against the others of that draw; high means the
+references share one template.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
+from evaluators.audit.self_bleu import self_bleu
 from evaluators.audit.stats import mean_figure, proportion
 from perbench.schema import Sample
 
@@ -79,24 +81,14 @@ def _distinct(references: list[str], n: int) -> dict[str, Any]:
 
 
 def _self_bleu(references: list[str], limit: int, seed: int) -> dict[str, Any]:
-    from nltk.translate.bleu_score import SmoothingFunction, sentence_bleu
-
-    if len(references) < 2:
-        return mean_figure([])
     order = np.random.default_rng(seed).permutation(len(references))[:limit]
-    drawn = [normal(references[int(i)]).split() for i in order]
-    smoothing = SmoothingFunction().method1
-    scores = [
-        sentence_bleu(drawn[:i] + drawn[i + 1 :], hypothesis, smoothing_function=smoothing)
-        for i, hypothesis in enumerate(drawn)
-    ]
-    return mean_figure(scores)
+    return mean_figure(self_bleu([normal(references[int(i)]).split() for i in order]))
 
 
 def description_audit(
     samples: list[Sample],
     near: float = 0.9,
-    self_bleu_max: int = 300,
+    self_bleu_max: int = 20000,
     seed: int = 0,
     progress: bool = False,
 ) -> dict[str, Any]:

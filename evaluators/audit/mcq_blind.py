@@ -154,10 +154,13 @@ def _learned(items: list[McqItem], progress: bool) -> dict[int, int]:
                 texts.append(f"{item.question} || {option}")
                 labels.append(int(option_index == item.answer))
         model = text_model().fit(texts, labels)
-        for index in test:
-            item = items[index]
-            rows = [f"{item.question} || {option}" for option in item.options]
-            picks[int(index)] = int(np.argmax(model.predict_proba(rows)[:, 1]))
+        rows = [f"{items[i].question} || {option}" for i in test for option in items[i].options]
+        scores = model.predict_proba(rows)[:, 1]
+        start = 0
+        for index in test:  # one batched prediction per fold, split back per item
+            width = len(items[index].options)
+            picks[int(index)] = int(np.argmax(scores[start : start + width]))
+            start += width
     return picks
 
 

@@ -95,6 +95,10 @@ def _ambiguity(
     ]
     if not prompts or len(prompts) != len(sample.prompts):
         return "unchecked", ["a prompt matches no annotated instance"]
+    strays = sorted(targets - {i.index for i in pool})
+    if strays:
+        named = ", ".join(instances[i].id for i in strays)
+        return "flagged", [f"target {named} is not a {category!r} other than the prompts"]
     if relation == "nearest":
         return _nearest(pool, prompts[0], targets)
     reasons, borderline = [], False

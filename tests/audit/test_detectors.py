@@ -83,6 +83,15 @@ def test_ambiguity_recheck_flags_a_second_instance_that_satisfies_the_text(make)
     assert flagged["id"] == "vt-v-ambiguous" and "non-target c" in flagged["reasons"][0]
 
 
+def test_a_target_outside_the_named_category_is_flagged_not_a_crash(make):
+    sample = make.clean_vtres()
+    sample.meta["relation"]["name"] = "nearest"
+    sample.targets = [sample.prompts[0]["mask"]]  # the prompt (a person) as its own target
+    report = vtres_audit([sample])
+    assert report["ambiguity"]["flagged"]["k"] == 1
+    assert "not a 'chair'" in report["ambiguity"]["examples"][0]["reasons"][0]
+
+
 def test_samples_without_instance_lists_are_counted_not_judged(make):
     sample = make.clean_vtres()
     del sample.meta["image_instances"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -29,3 +30,26 @@ def test_wilson_interval_holds_the_value_and_narrows_with_n():
     assert wilson(50, 100)[1] - wilson(50, 100)[0] < high - low
     assert proportion(0, 0) == {"value": None, "k": 0, "n": 0, "ci95": None}
     assert proportion(10, 10)["ci95"][1] == 1.0
+
+
+def test_self_bleu_equals_nltk_sentence_bleu_against_the_others():
+    from nltk.translate.bleu_score import SmoothingFunction, sentence_bleu
+
+    from evaluators.audit.self_bleu import self_bleu
+
+    texts = [
+        "a wooden chair with a curved back near the wall",
+        "a wooden chair with a straight back near the table",
+        "a person in a red coat holding a cup of tea",
+        "a small green bottle on the dining table",
+        "the chair near the wall is wooden and old",
+        "two people sitting at a table with a cup",
+    ]
+    sentences = [t.split() for t in texts]
+    smoothing = SmoothingFunction().method1
+    expected = [
+        sentence_bleu(sentences[:i] + sentences[i + 1 :], s, smoothing_function=smoothing)
+        for i, s in enumerate(sentences)
+    ]
+    assert self_bleu(sentences) == pytest.approx(expected, abs=1e-12)
+    assert self_bleu([["alone"]]) == []
