@@ -11,6 +11,7 @@ Strategies (each picks one option from the question and option texts alone):
   longest / shortest   the longest / shortest option text
   word_overlap         the option sharing most words with the question
   centrality           among grid-cell options (top left ... bottom right), the most central
+  numeric_rank_K       among numeric options, the K-th smallest (K = 0..3)
   letter_prior         the answer position most frequent in the training folds
   family_prior         the answer text most frequent for the question's family (training folds)
   numeric_rank         among numeric options, the rank (smallest = 0) the answer most often
@@ -37,11 +38,13 @@ from evaluators.audit.folds import group_folds, text_model
 from evaluators.audit.mcq_items import McqItem
 from evaluators.audit.stats import proportion
 
+RANKS = 4
 STRATEGIES = (
     "longest",
     "shortest",
     "word_overlap",
     "centrality",
+    *(f"numeric_rank_{rank}" for rank in range(RANKS)),
     "letter_prior",
     "family_prior",
     "numeric_rank",
@@ -109,6 +112,14 @@ def _ranks(item: McqItem) -> list[int] | None:
 
 
 Picker = Callable[[McqItem], int | None]
+
+
+def _nth_smallest(rank: int) -> Picker:
+    def pick(item: McqItem) -> int | None:
+        ranks = _ranks(item)
+        return ranks.index(rank) if ranks is not None and rank in ranks else None
+
+    return pick
 
 
 def _trained_pickers(train: list[McqItem]) -> dict[str, Picker]:
@@ -182,6 +193,7 @@ def blind_baselines(
         "shortest": _shortest,
         "word_overlap": _word_overlap,
         "centrality": _centrality,
+        **{f"numeric_rank_{rank}": _nth_smallest(rank) for rank in range(RANKS)},
     }
     picks: dict[str, list[int | None]] = {name: [f(i) for i in items] for name, f in fixed.items()}
     for name in ("letter_prior", "family_prior", "numeric_rank"):
