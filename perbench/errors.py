@@ -38,6 +38,10 @@ class SourceError(PerBenchError):
     """An annotated source that cannot be read: missing image, broken annotation file."""
 
 
+class ImageError(SourceError):
+    """An image file that cannot be decoded: truncated, not an image, or over the pixel limit."""
+
+
 class SubmissionError(PerBenchError):
     """A predictions file with problems; ``problems`` lists every one found (up to a cap)."""
 
