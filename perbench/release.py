@@ -244,6 +244,13 @@ def write_release(
 
 def release_from_store(store, out_dir: str | Path, name: str, version: str, **kwargs: Any) -> Path:
     """Release the store's samples accepted under its review rule; reviewers go in the manifest."""
+    check = store.verify_log()
+    if not check.ok:
+        raise ReleaseError(
+            f"the decision log is broken at seq {check.broken_seq}: {check.reason}",
+            where=str(store.path),
+            hint="the log was edited outside perbench; restore the store from a backup",
+        )
     states = store.states()
     reviewers: Counter[str] = Counter()
     for entry in store.decisions():
@@ -257,6 +264,8 @@ def release_from_store(store, out_dir: str | Path, name: str, version: str, **kw
         "status_counts": dict(sorted(status_counts.items())),
         "decisions_by_reviewer": dict(sorted(reviewers.items())),
         "store": Path(store.path).name,
+        "log_entries": check.entries,
+        "log_chain_head": check.head,
     }
     extra = {
         "review": review,
