@@ -152,9 +152,10 @@ def signature_problems(root: Path, public_key: Path) -> list[str]:
     if not signature.is_file():
         return [f"{SIGNATURE}: missing (the release is not signed)"]
     try:
-        key.verify(
-            bytes.fromhex(signature.read_text().strip()), (root / "manifest.json").read_bytes()
-        )
-    except (ValueError, invalid):
+        text = signature.read_text()
+        if text != text.strip() + "\n":
+            raise ValueError("not one line of hex")
+        key.verify(bytes.fromhex(text.strip()), (root / "manifest.json").read_bytes())
+    except (ValueError, UnicodeDecodeError, invalid):
         return [f"{SIGNATURE}: not a valid signature of manifest.json by {public_key.name}"]
     return []
