@@ -63,9 +63,7 @@ def test_a_forged_append_without_chain_entry_is_found(store):
     assert check.broken_seq == store.count() + 1 and "no chain entry" in check.reason
 
 
-def test_a_release_from_a_broken_store_is_refused_and_a_good_one_records_the_head(
-    store, tmp_path
-):
+def test_a_release_from_a_broken_store_is_refused_and_a_good_one_records_the_head(store, tmp_path):
     head = store.verify_log().head
     assert head != GENESIS
     good = release_from_store(store, tmp_path / "good", "t", "1", progress=False)
