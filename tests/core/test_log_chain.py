@@ -1,4 +1,4 @@
-"""The decision log is tamper-evident: REPLACE refused, rewrites found, releases refused (issue 12)."""
+"""The decision log is tamper-evident: REPLACE refused, rewrites found, bad releases refused."""
 
 from __future__ import annotations
 
