@@ -35,7 +35,7 @@ from typing import Any
 from tqdm import tqdm
 
 from perbench import __version__
-from perbench.errors import ReleaseError, SchemaError
+from perbench.errors import ReleaseError, SchemaError, storage_error
 from perbench.jsonfile import read_json
 from perbench.provenance import (
     FINGERPRINT_LINE,
@@ -236,8 +236,11 @@ def write_release(
         if out_dir.exists():
             out_dir.rmdir()
         os.replace(staging, out_dir)
-    except BaseException:
+    except BaseException as exc:
         shutil.rmtree(staging, ignore_errors=True)
+        storage = storage_error(exc, str(out_dir))
+        if storage is not None:
+            raise storage from None
         raise
     return out_dir
 

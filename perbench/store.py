@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from perbench import __version__, log_chain
-from perbench.errors import StoreError
+from perbench.errors import StoreError, storage_error
 from perbench.review_log import DECISIONS, Decision, SampleState, derive_state
 from perbench.schema import Sample, validate_sample
 
@@ -106,13 +106,17 @@ class CandidateStore:
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         conn = self._conn()
-        conn.execute("BEGIN IMMEDIATE")
         try:
-            yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+        except (OSError, sqlite3.Error) as exc:
+            raise storage_error(exc, str(self.path)) or exc from None
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)
