@@ -34,6 +34,7 @@ from typing import Any
 from tqdm import tqdm
 
 from perbench import __version__
+from perbench.card import CardFacts, dataset_card
 from perbench.errors import ReleaseError, SchemaError
 from perbench.jsonfile import read_json
 from perbench.schema import SCHEMA_VERSION, TASKS, Sample, validate_sample
@@ -92,26 +93,6 @@ def sha256_file(path: Path) -> str:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def _dataset_card(name: str, version: str, counts: dict[str, int], licenses: list[str]) -> str:
-    configs = "".join(
-        f"- config_name: {task}\n  data_files:\n  - split: test\n    path: {task}/*.parquet\n"
-        for task in TASKS
-        if counts.get(task)
-    )
-    rows = "\n".join(f"| `{task}` | {counts.get(task, 0)} |" for task in TASKS)
-    return (
-        f"---\nconfigs:\n{configs}pretty_name: {name} {version}\n---\n\n"
-        f"# {name} {version}\n\nA PerBench release (pixel-grounded understanding: detailed object "
-        "description, visual-prompt multiple-choice questions, visual-text referring "
-        "segmentation), written by the perbench suite.\n\n| task | samples |\n| --- | --- |\n"
-        f"{rows}\n\nMasks are COCO compressed RLE (`size`, `counts`). `source` and `meta` are JSON "
-        "strings. Sources and licences: " + ", ".join(licenses or ["see manifest.json"]) + ".\n\n"
-        '```python\nimport datasets\nmcq = datasets.load_dataset("parquet", '
-        'data_files="mcq/*.parquet", split="train")\n```\n\n'
-        "`manifest.json` lists the sha256 of every file; `perbench release verify` checks them.\n"
-    )
 
 
 def _collect(samples: Iterable[Sample], spill: Path, progress: bool) -> dict[str, list[Sample]]:
@@ -181,7 +162,9 @@ def write_release(
         shutil.rmtree(staging / IMAGE_SPILL)
         counts = {task: len(by_task.get(task, [])) for task in TASKS}
         licenses = sorted({s.source.get("license", "") for v in by_task.values() for s in v} - {""})
-        (staging / CARD).write_text(_dataset_card(name, version, counts, licenses))
+        sources = sorted({s.source.get("dataset", "") for v in by_task.values() for s in v} - {""})
+        facts = CardFacts(name, version, counts, licenses, sources)
+        (staging / CARD).write_text(dataset_card(facts))
         for path in sorted(staging.rglob("*")):
             if path.is_file():
                 files[path.relative_to(staging).as_posix()] = sha256_file(path)
