@@ -6,6 +6,7 @@ API:
   Release(path)           .manifest .name .version .fingerprint .tasks
                           .samples(task, with_image) .sample(id) .ids(task) .count(task)
   verify_release(path)    -> list of problems (empty when every byte matches the manifest)
+  sample_from_row(row, with_image) -> Sample   one parquet / datasets row (the dict is consumed)
 
 Layout (one config per task, parquet shards + dataset card + manifest):
   R/README.md                      HF dataset card, ``configs:`` YAML, one config per task
@@ -274,7 +275,7 @@ class Release:
                         f"cannot read parquet shard: {exc}", where=str(shard)
                     ) from None
                 for row in table.to_pylist():
-                    yield _sample_from_row(row, with_image)
+                    yield sample_from_row(row, with_image)
 
     def ids(self, task: str | None = None) -> list[str]:
         return [s.id for s in self.samples(task)]
@@ -309,7 +310,7 @@ def _check_manifest(manifest: Any, where: Path) -> None:
             )
 
 
-def _sample_from_row(row: dict[str, Any], with_image: bool) -> Sample:
+def sample_from_row(row: dict[str, Any], with_image: bool) -> Sample:
     image = row.pop("image", None)
     row.pop("image_marked", None)
     row["source"] = json.loads(row["source"]) if row.get("source") else {}
