@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "review": ("review_ui.cli", "open the review app on a candidate store"),
     "release": ("perbench.release_cli", "write, verify, export or import a release"),
     "evaluate": ("evaluators.cli", "score a predictions file against a release"),
+    "export": ("evaluators.export_cli", "a release as an lmms-eval or VLMEvalKit task"),
     "leaderboard": ("evaluators.leaderboard_cli", "build the leaderboard from result files"),
     "setup-wordnet": ("evaluators.wordnet_cli", "prepare NLTK's WordNet offline from Debian files"),
     "model": ("models.cli", "train or run the reference Pixel-SAIL model"),
