@@ -109,7 +109,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--vocab-size", type=int, default=4000, help="size of a built tokenizer")
     parser.add_argument("--image-size", type=int, help="override the size's image side")
     parser.add_argument(
-        "--expert", metavar="KIND:PATH", help="sam2:PATH or mask2former:PATH (local checkpoint)"
+        "--expert",
+        action="append",
+        metavar="KIND:PATH",
+        help="sam2:PATH and/or mask2former:PATH (local checkpoints) to distil (--ablation full)",
     )
     parser.add_argument("--expert-features", help="folder of precomputed expert features")
     parser.add_argument("--expert-module", help="package.module:factory of a frozen expert")
