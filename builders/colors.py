@@ -40,7 +40,7 @@ EXTRA_REFERENCES: list[tuple[str, tuple[int, int, int]]] = [
     ("blue", (30, 150, 190)),
 ]
 MAX_PIXELS = 4096
-PRESENT_SHARE = 0.05
+PRESENT_SHARE = 0.02
 DOMINANCE_RATIO = 3.0  # the named colour(s) cover this many times the next one
 TWO_COLOR_SHARE = 0.3  # each of two named colours covers at least this share
 _NAMES = list(COLOR_NAMES)

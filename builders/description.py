@@ -63,7 +63,7 @@ def _salient(scene: Scene, obj: ObjectFacts) -> dict[str, Any] | None:
     if not others:
         return None
     largest = max(others, key=lambda f: f.area)
-    same = [f for f in others if f.category == largest.category]
+    same = [f for f in scene.facts if f.category == largest.category and not f.instance.iscrowd]
     return {
         "category": largest.category,
         "instance_id": largest.instance.id,

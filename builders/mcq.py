@@ -11,7 +11,7 @@ Families (``config.mcq_families``):
              instance inside the region's box, so exactly one option stays true), then any
   color      only when one colour clearly dominates the visible pixels (objects.named_colors);
              distractors are far in CIELAB (Delta E >= 30) and never a colour present in the
-             region (>= 5% of its pixels)
+             region (>= 2% of its pixels)
   position   3x3 grid cell, only when the centroid is clear of the grid lines; the options are the
              four cells of the answer's ring (four edges or four corners; the center cell is not
              asked), so how central an option is tells nothing; a cell that has been the answer

@@ -18,7 +18,8 @@ when one or two clearly dominate (builders.colors.dominant_colors) and the regio
 ``min_color_pixels`` pixels. A thin region (erosion keeps under ``THIN_SHARE`` of it: chair
 frames, where the background shows through) and a person (skin, hair and clothes) get none.
 ``elongation`` is the ratio of the principal axes' lengths (second moments); ``orientation``
-(horizontal / vertical / diagonal) is set only when it is >= 2 and the axis is clear.
+(horizontal / vertical / diagonal) is set only when it is >= 2, the axis is clear, and the mask
+fills ``SOLID`` of its box along its axes (one solid bar, not an L).
 ``cut_sides``: the image borders the mask touches. ``occluded_fraction`` comes from the source
 (known only where it has whole shapes, e.g. arc2017), else None.
 """
@@ -62,6 +63,7 @@ COLOR_ERODE = 2
 THIN_SHARE = 0.5
 NO_COLOR_CATEGORIES = {"person"}  # the mask mixes skin, hair and clothes: no one colour is true
 ELONGATED = 2.0
+SOLID = 0.7  # an orientation is named only when the mask fills its rotated box this much
 
 
 def ring(position: str) -> int:
@@ -130,12 +132,14 @@ def _shape(ys: np.ndarray, xs: np.ndarray) -> tuple[float, str | None]:
     """Elongation (principal axes ratio) and, when elongated, the major axis' orientation."""
     if len(xs) < 3:
         return 1.0, None
-    cov = np.cov(np.stack([xs, ys]).astype(float))
-    values, vectors = np.linalg.eigh(cov)
+    points = np.stack([xs, ys]).astype(float)
+    values, vectors = np.linalg.eigh(np.cov(points))
     minor, major = np.sqrt(np.maximum(values, 1e-9))
     elongation = float(major / max(minor, 1e-6))
-    if elongation < ELONGATED:
-        return elongation, None
+    along = vectors.T @ (points - points.mean(axis=1, keepdims=True))  # (2, N): minor, major
+    extent = float(np.prod(np.ptp(along, axis=1) + 1.0))
+    if elongation < ELONGATED or len(xs) < SOLID * extent:
+        return elongation, None  # not elongated, or not one solid bar (an L, a ring...)
     angle = abs(float(np.degrees(np.arctan2(vectors[1, 1], vectors[0, 1])))) % 180
     angle = min(angle, 180 - angle)
     orientation = "horizontal" if angle < 20 else "vertical" if angle > 70 else "diagonal"

@@ -40,9 +40,10 @@ def test_every_candidate_is_a_valid_draft(store):
     candidates, _ = store
     for sample in candidates.candidates(with_image=True):
         validate_sample(sample)
-        assert (
-            sample.meta["draft"] is True and sample.meta["builder"]["name"] == "perbench-builders"
-        )
+        assert sample.meta["draft"] is True and sample.meta["builder"] == {
+            "name": "perbench-builders",
+            "version": BUILDER_VERSION,
+        }
         assert (
             "category" in sample.meta and "relation" in sample.meta and "attributes" in sample.meta
         )
