@@ -56,7 +56,7 @@ class Scene:
         category_counts: Counter[str],
     ) -> tuple[Scene, Counter[str]]:
         image_bytes = image.load_bytes()
-        rgb = load_rgb(image_bytes)
+        rgb = load_rgb(image_bytes, where=f"{image.dataset} image {image.file_name} ({image.key})")
         if rgb.shape[:2] != (image.height, image.width):
             raise SourceError(
                 f"image is {rgb.shape[1]}x{rgb.shape[0]} but its annotation says "

