@@ -8,7 +8,6 @@ import os
 import numpy as np
 import pytest
 from PIL import Image
-from tests.builders.conftest import HEIGHT, WIDTH, coco_instances, write_jpeg
 
 from builders.build import build_store
 from perbench.cli import main
@@ -17,6 +16,7 @@ from perbench.images import set_max_pixels
 from perbench.mask_checks import runs_to_counts
 from perbench.sources.coco import CocoReader
 from perbench.stbench import import_stbench
+from tests.conftest import HEIGHT, WIDTH, coco_instances, write_jpeg
 
 
 def _coco(tmp_path, file_name=None, segmentation=None):
