@@ -5,18 +5,19 @@ command module defines ``configure(parser)`` (adds its arguments) and ``run(args
 Modules are imported only when their command runs, so ``perbench --help`` stays fast and a
 missing extra (gradio, torch) only matters to the command that needs it.
 
-Errors: any ``PerBenchError`` prints as one line and exits with status 2; ``--debug`` shows the
-traceback instead.
+Errors: any ``PerBenchError`` prints as one line and exits with status 2, and so does a full
+disk or a permission error (``perbench.errors.storage_error``); ``--debug`` shows the traceback.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import sqlite3
 import sys
 
 from perbench import __version__
-from perbench.errors import PerBenchError
+from perbench.errors import PerBenchError, storage_error
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "build": ("builders.cli", "draft candidate samples from annotated sources into a store"),
@@ -24,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "review": ("review_ui.cli", "open the review app on a candidate store"),
     "release": ("perbench.release_cli", "write, verify, export or import a release"),
     "evaluate": ("evaluators.cli", "score a predictions file against a release"),
+    "export": ("evaluators.export_cli", "a release as an lmms-eval or VLMEvalKit task"),
     "leaderboard": ("evaluators.leaderboard_cli", "build the leaderboard from result files"),
     "setup-wordnet": ("evaluators.wordnet_cli", "prepare NLTK's WordNet offline from Debian files"),
     "model": ("models.cli", "train or run the reference Pixel-SAIL model"),
@@ -81,6 +83,12 @@ def main(argv: list[str] | None = None) -> int:
         if debug:
             raise
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except (OSError, sqlite3.Error) as exc:
+        storage = storage_error(exc)
+        if debug or storage is None:
+            raise
+        print(f"error: {storage}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

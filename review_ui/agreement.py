@@ -25,7 +25,8 @@ def format_report(report: dict[str, Any]) -> str:
         f"**Samples with 2+ reviewers:** {report['samples_with_several_reviewers']}; "
         f"**conflicts open:** {report['conflicts']}",
         f"**Decision agreement:** {_number(overall['agreement'])} over {overall['pairs']} reviewer "
-        f"pairs; Cohen's kappa {_number(overall['kappa'])}",
+        f"pairs; Cohen's kappa {_number(overall['kappa'])}; pairs who accepted different "
+        f"versions: {report['versions_split']}",
         "",
         "| reviewers | pairs | agreement | kappa |",
         "| --- | --- | --- | --- |",
