@@ -6,7 +6,6 @@ API:
      "overall": {pairs, agreement, kappa},
      "pairs": {"alice|bob": {pairs, agreement, kappa}},
      "mask_iou": {count, mean, median, min, lowest: [{sample_id, reviewers, field, iou}]}}
-  format_report(report) -> str (Markdown)
 
 Decision agreement: for every sample and every pair of reviewers who both gave a verdict (their
 latest live accept / edit_accept / reject; resolutions left out), whether both rejected or both

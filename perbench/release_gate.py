@@ -5,7 +5,8 @@ API:
   AuditFunction = (samples, store, allow_unreviewed) -> AuditOutcome
   gated_release(store, out_dir, name, version, audit, *, accept_failures=None,
                 allow_unreviewed=False, **release_kwargs) -> Path
-  override_lines(manifest) -> list[str]     how a release's audit override is displayed
+  override_lines(manifest) -> list[str]     how a release's audit override is displayed, and
+                                            which gates could not decide (``uncertain``)
 
 The hub does not know how the audit measures (evaluators.audit does; the CLI passes it in). A
 failed gate refuses the release with ``AuditGateError`` naming every failed gate and figure,
@@ -41,11 +42,12 @@ AuditFunction = Callable[[list[Sample], Any, bool], AuditOutcome]
 
 
 def override_lines(manifest: dict[str, Any]) -> list[str]:
+    gates = (manifest.get("audit") or {}).get("gates") or {}
+    lines = [f"audit gate {name}: uncertain" for name, v in gates.items() if v == "uncertain"]
     override = manifest.get("audit_override")
-    if not override:
-        return []
-    lines = [f"AUDIT GATES OVERRIDDEN: {override['reason']}"]
-    lines += [f"  failed {f['gate']}: {f['text']}" for f in override["failed"]]
+    if override:
+        lines.append(f"AUDIT GATES OVERRIDDEN: {override['reason']}")
+        lines += [f"  failed {f['gate']}: {f['text']}" for f in override["failed"]]
     return lines
 
 

@@ -13,6 +13,7 @@ Gates (a task the audited set lacks is ``skipped``):
                        were measured: a small set cannot show it is clean.
   vtres_vacuous        share of vacuous V-T RES texts <= ``max_vacuous``
   mcq_repeats          share of repeated MCQ items <= ``max_repeats``
+                       (both ``uncertain`` too when at or below but the interval reaches above)
   identical_descriptions   descriptions sharing a reference within one image <= ``max_identical``
   unreviewed           samples no person accepted <= 0, unless ``allow_unreviewed``
 """
@@ -61,10 +62,15 @@ def _blind(report: dict[str, Any], config: GateConfig) -> dict[str, Any]:
 def _share_gate(name: str, figure: dict[str, Any] | None, limit: float, what: str) -> dict:
     if figure is None or figure["value"] is None:
         return _gate(name, "skipped", None, limit, f"no {what} measured")
-    status = "fail" if figure["value"] > limit else "pass"
-    return _gate(
-        name, status, figure["value"], limit, f"{what} {share_text(figure)}, limit {limit:.2f}"
-    )
+    text = f"{what} {share_text(figure)}, limit {limit:.2f}"
+    if figure["value"] > limit:
+        status = "fail"
+    elif figure["ci95"][1] > limit:
+        status = "uncertain"
+        text += f" (uncertain: n={figure['n']}, interval reaches above the limit)"
+    else:
+        status = "pass"
+    return _gate(name, status, figure["value"], limit, text)
 
 
 def evaluate_gates(

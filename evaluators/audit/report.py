@@ -3,8 +3,9 @@
 API:
   write_report(report, out_dir) -> {"json": Path, "markdown": Path, "plots": [Path]}
 
-Plots (PNG, matplotlib Agg): blind MCQ accuracy of every strategy with its 95% interval against
-chance; the best blind accuracy per question family against chance; answer-letter shares.
+Plots (PNG, matplotlib Agg), each figure with its 95% interval: blind MCQ accuracy of every
+strategy and the best per question family, against chance; answer-letter shares; vacuous V-T RES
+texts by kind and repeated MCQ items by family, against their gate limits.
 """
 
 from __future__ import annotations
@@ -17,7 +18,13 @@ from evaluators.audit.stats import share_text
 from evaluators.audit.summary import summary_lines
 
 
-def _bars(path: Path, title: str, rows: list[tuple[str, dict]], reference: float | None) -> bool:
+def _bars(
+    path: Path,
+    title: str,
+    rows: list[tuple[str, dict]],
+    reference: float | None,
+    reference_label: str = "chance",
+) -> bool:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -37,7 +44,8 @@ def _bars(path: Path, title: str, rows: list[tuple[str, dict]], reference: float
     ax.set_yticklabels([f"{name} (n={f['n']})" for name, f in rows], fontsize=8)
     ax.invert_yaxis()
     if reference is not None:
-        ax.axvline(reference, color="#c44e52", linestyle="--", label=f"chance {reference:.2f}")
+        label = f"{reference_label} {reference:.2f}"
+        ax.axvline(reference, color="#c44e52", linestyle="--", label=label)
         ax.legend(fontsize=8)
     ax.set_xlim(0, 1)
     ax.set_title(title, fontsize=9)
@@ -73,8 +81,26 @@ def _plots(report: dict[str, Any], out_dir: Path) -> list[Path]:
             report["mcq"]["letter_balance"]["expected"],
         ),
     ]
+    gate_limits = {g["gate"]: g["threshold"] for g in report["gates"]}
+    shares = [
+        (
+            "vtres_vacuous.png",
+            "Vacuous V-T RES texts by kind (the name alone finds the targets)",
+            list(report["vt_res"]["vacuous"]["by_kind"].items()),
+            gate_limits.get("vtres_vacuous"),
+        ),
+        (
+            "mcq_repeats.png",
+            "Repeated MCQ items by family",
+            list(report["mcq"]["repeats"]["by_family"].items()),
+            gate_limits.get("mcq_repeats"),
+        ),
+    ]
     for name, title, rows, reference in wanted:
         if _bars(out_dir / name, title, rows, reference):
+            plots.append(out_dir / name)
+    for name, title, rows, reference in shares:
+        if _bars(out_dir / name, title, rows, reference, "gate limit"):
             plots.append(out_dir / name)
     return plots
 

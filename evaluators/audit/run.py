@@ -103,7 +103,7 @@ def audit_release(release, options: AuditOptions) -> dict[str, Any]:
         "version": release.version,
         "fingerprint": release.fingerprint,
     }
-    return audit_samples(
+    report = audit_samples(
         samples,
         records_from_samples(samples),
         int(review.get("required_accepts", 1)),
@@ -111,6 +111,10 @@ def audit_release(release, options: AuditOptions) -> dict[str, Any]:
         options,
         subject,
     )
+    # the decision log stays with the store: agreement is what the release-time audit measured
+    at_release = (release.manifest.get("audit") or {}).get("review") or {}
+    report["review"]["kappa_at_release"] = at_release.get("kappa")
+    return report
 
 
 def audit_path(path: str | Path, options: AuditOptions) -> dict[str, Any]:

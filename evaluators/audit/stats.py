@@ -22,7 +22,8 @@ def wilson(k: int, n: int, z: float = Z95) -> tuple[float, float]:
     denominator = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denominator
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
-    return max(0.0, centre - half), min(1.0, centre + half)
+    # at k = 0 or k = n the bound equals p only up to rounding: keep p inside its interval
+    return min(p, max(0.0, centre - half)), max(p, min(1.0, centre + half))
 
 
 def proportion(k: int, n: int) -> dict[str, Any]:

@@ -41,3 +41,18 @@ def test_audit_of_a_release_reads_its_review_records(make, store_of, tmp_path, c
 def test_audit_of_a_missing_path_is_an_error(tmp_path, capsys):
     assert main(["audit", str(tmp_path / "nothing.sqlite")]) == 2
     assert "no candidate store or release here" in capsys.readouterr().err
+
+
+def test_builders_record_the_instances_the_vtres_checks_need(tmp_path):
+    from builders.build import build_store
+    from evaluators.audit.run import AuditOptions, audit_store
+    from perbench.sources import ImgvizReader
+    from perbench.store import CandidateStore
+
+    path = tmp_path / "drafts.sqlite"
+    build_store([ImgvizReader()], path, seed=0, progress=False)
+    report = audit_store(CandidateStore(path), AuditOptions(meteor="none", progress=False))
+    vtres = report["vt_res"]
+    assert vtres["samples"] > 0 and vtres["without_instances"] == 0
+    assert vtres["vacuous"]["overall"]["n"] == vtres["samples"]
+    assert vtres["ambiguity"]["unchecked"] < vtres["samples"]

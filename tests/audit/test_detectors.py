@@ -115,7 +115,7 @@ def test_identical_descriptions_in_one_image_are_flagged(make):
 def test_a_clean_set_passes_every_gate(make):
     samples = (
         make.clean_mcqs()
-        + [make.clean_vtres(f"v{i}") for i in range(12)]
+        + [make.clean_vtres(f"v{i}") for i in range(40)]
         + make.clean_descriptions()
     )
     report = _audit(samples)
@@ -132,6 +132,12 @@ def test_a_clean_set_passes_every_gate(make):
 def test_small_clean_mcq_set_is_uncertain_not_passed(make):
     report = _audit(make.clean_mcqs(count=12))
     assert _gates(report)["mcq_blind"]["status"] in ("uncertain", "fail")
+
+
+def test_a_share_measured_on_few_samples_is_uncertain_not_passed(make):
+    gates = _gates(_audit([make.clean_vtres()]))
+    assert gates["vtres_vacuous"]["status"] == "uncertain"
+    assert "n=1" in gates["vtres_vacuous"]["text"]
 
 
 def test_auto_accepted_samples_are_unreviewed(make):

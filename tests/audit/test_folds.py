@@ -30,6 +30,11 @@ def test_wilson_interval_holds_the_value_and_narrows_with_n():
     assert wilson(50, 100)[1] - wilson(50, 100)[0] < high - low
     assert proportion(0, 0) == {"value": None, "k": 0, "n": 0, "ci95": None}
     assert proportion(10, 10)["ci95"][1] == 1.0
+    # rounding once put 6/6's upper bound below 1.0, and a plot's error bar went negative
+    for n in range(1, 200):
+        for k in (0, n):
+            low, high = wilson(k, n)
+            assert low <= k / n <= high
 
 
 def test_self_bleu_equals_nltk_sentence_bleu_against_the_others():

@@ -67,3 +67,13 @@ def test_override_is_recorded_shown_on_card_and_marked_on_the_leaderboard(
     assert rows and all("audit gates overridden" in row for row in rows)
     assert "audit gates overridden" in written["csv"].read_text()
     assert REASON in written["html"].read_text()
+
+
+def test_uncertain_gates_and_overrides_are_displayed():
+    from perbench.release_gate import override_lines
+
+    manifest = {"audit": {"gates": {"mcq_blind": "uncertain", "mcq_repeats": "pass"}}}
+    assert override_lines(manifest) == ["audit gate mcq_blind: uncertain"]
+    manifest["audit_override"] = {"reason": "why", "failed": [{"gate": "g", "text": "t"}]}
+    assert override_lines(manifest)[1:] == ["AUDIT GATES OVERRIDDEN: why", "  failed g: t"]
+    assert override_lines({}) == []

@@ -119,12 +119,14 @@ def test_release_cli_create(tmp_path, samples, capsys):
     for sample_id in store.candidate_ids():
         store.record(sample_id, "alice", "accept")
     out = tmp_path / "r"
-    # The fixture repeats items on purpose; the audit gates are tested in tests/audit.
     create = ["release", "create", str(store.path), "--version", "2.0", "--out", str(out)]
-    create += ["--accept-audit-failures", "fixture samples repeat by design"]
-    assert main(create) == 0
-    assert Release(out).count() == len(samples)
+    # the fixture's samples repeat texts on purpose, which the audit gates refuse
     assert main(create) == 2
+    assert "identical_descriptions" in capsys.readouterr().err
+    override = ["--accept-audit-failures", "fixture samples repeat texts on purpose"]
+    assert main(create + override) == 0
+    assert Release(out).count() == len(samples)
+    assert main(create + override) == 2
     assert "immutable" in capsys.readouterr().err
 
 
