@@ -101,7 +101,11 @@ def scan_counts(counts: bytes, height: int, width: int, where: str | None) -> No
         except ValueError as exc:
             raise MaskError(f"corrupt RLE counts: {exc}", where=where) from None
         if np.abs(values).max() > pixels:
-            raise MaskError("corrupt RLE counts: a run is longer than the mask", where=where)
+            raise MaskError(
+                f"corrupt RLE counts: runs cover more than {pixels} pixels, the size "
+                f"{height}x{width} has {pixels}",
+                where=where,
+            )
         positions = index + np.arange(values.size)
         runs = values.copy()
         for parity in (0, 1):
