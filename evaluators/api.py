@@ -70,6 +70,11 @@ def _benchmark(release: Release) -> dict[str, Any]:
         "version": release.version,
         "fingerprint": release.fingerprint,
         "counts": {task: release.count(task) for task in release.tasks},
+        # the release's validity audit, so every result and leaderboard row shows it
+        "audit": {
+            "override": release.manifest.get("audit_override"),
+            "blind_floors": (release.manifest.get("audit") or {}).get("blind_floors"),
+        },
     }
 
 

@@ -7,6 +7,7 @@ API:
                           .samples(task, with_image) .sample(id) .ids(task) .count(task)
   verify_release(path, fingerprint=None, public_key=None) -> list of problems (empty when
                           every byte matches the manifest; see perbench.provenance)
+  sample_from_row(row, with_image) -> Sample   one parquet / datasets row (the dict is consumed)
 
 Layout (one config per task, parquet shards + dataset card + manifest):
   R/README.md                      HF dataset card, ``configs:`` YAML, one config per task
@@ -35,10 +36,10 @@ from typing import Any
 from tqdm import tqdm
 
 from perbench import __version__
+from perbench.card import CardFacts, dataset_card
 from perbench.errors import ReleaseError, SchemaError, storage_error
 from perbench.jsonfile import read_json
 from perbench.provenance import (
-    FINGERPRINT_LINE,
     SIGNATURE,
     card_fingerprint,
     card_for_hashing,
@@ -123,26 +124,6 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _dataset_card(name: str, version: str, counts: dict[str, int], licenses: list[str]) -> str:
-    configs = "".join(
-        f"- config_name: {task}\n  data_files:\n  - split: test\n    path: {task}/*.parquet\n"
-        for task in TASKS
-        if counts.get(task)
-    )
-    rows = "\n".join(f"| `{task}` | {counts.get(task, 0)} |" for task in TASKS)
-    return (
-        f"---\nconfigs:\n{configs}pretty_name: {name} {version}\n---\n\n"
-        f"# {name} {version}\n\nA PerBench release (pixel-grounded understanding: detailed object "
-        "description, visual-prompt multiple-choice questions, visual-text referring "
-        "segmentation), written by the perbench suite.\n\n| task | samples |\n| --- | --- |\n"
-        f"{rows}\n\nMasks are COCO compressed RLE (`size`, `counts`). `source` and `meta` are JSON "
-        "strings. Sources and licences: " + ", ".join(licenses or ["see manifest.json"]) + ".\n\n"
-        '```python\nimport datasets\nmcq = datasets.load_dataset("parquet", '
-        'data_files="mcq/*.parquet", split="train")\n```\n\n'
-        "`manifest.json` lists the sha256 of every file; `perbench release verify` checks them.\n"
-    )
-
-
 def _collect(samples: Iterable[Sample], spill: Path, progress: bool) -> dict[str, list[Sample]]:
     """Validate and group samples by task; image bytes go to ``spill`` (one file per distinct
     image) so memory holds only the samples' text and RLE, whatever the release's size."""
@@ -177,8 +158,10 @@ def write_release(
     shard_size: int = 500,
     extra_manifest: dict[str, Any] | None = None,
     progress: bool = True,
+    card_extra: str | None = None,
 ) -> Path:
-    """Write samples as a new release folder; raise ``ReleaseError`` if ``out_dir`` exists."""
+    """Write samples as a new release folder; raise ``ReleaseError`` if ``out_dir`` exists.
+    ``card_extra`` (Markdown) is appended to the dataset card (the audit's section)."""
     import pyarrow.parquet as pq
     from datasets import Dataset
 
@@ -209,8 +192,12 @@ def write_release(
         shutil.rmtree(staging / IMAGE_SPILL)
         counts = {task: len(by_task.get(task, [])) for task in TASKS}
         licenses = sorted({s.source.get("license", "") for v in by_task.values() for s in v} - {""})
-        card = _dataset_card(name, version, counts, licenses)
-        (staging / CARD).write_text(f"{card}\n{FINGERPRINT_LINE}`{'0' * 64}`\n")
+        sources = sorted({s.source.get("dataset", "") for v in by_task.values() for s in v} - {""})
+        # The fingerprint is the manifest's hash, known only once the manifest is written: the
+        # card is hashed with a blank one and stamped afterwards (perbench.provenance).
+        facts = CardFacts(name, version, counts, licenses, sources, fingerprint="0" * 64)
+        extra = f"\n{card_extra}" if card_extra else ""
+        (staging / CARD).write_text(dataset_card(facts) + extra)
         for path in sorted(staging.rglob("*")):
             if path.is_file():
                 files[path.relative_to(staging).as_posix()] = sha256_file(path)
@@ -335,7 +322,7 @@ class Release:
                         f"cannot read parquet shard: {exc}", where=str(shard)
                     ) from None
                 for row in table.to_pylist():
-                    yield _sample_from_row(row, with_image)
+                    yield sample_from_row(row, with_image)
 
     def ids(self, task: str | None = None) -> list[str]:
         return [s.id for s in self.samples(task)]
@@ -370,7 +357,7 @@ def _check_manifest(manifest: Any, where: Path) -> None:
             )
 
 
-def _sample_from_row(row: dict[str, Any], with_image: bool) -> Sample:
+def sample_from_row(row: dict[str, Any], with_image: bool) -> Sample:
     image = row.pop("image", None)
     row.pop("image_marked", None)
     row["source"] = json.loads(row["source"]) if row.get("source") else {}

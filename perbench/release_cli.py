@@ -1,12 +1,17 @@
 """``perbench release``: create a release from a reviewed store, verify, show, export, import.
 
 perbench release create STORE --name perbench --version 1.0.0 [--out DIR] [--marked-images]
+    [--allow-unreviewed] [--accept-audit-failures REASON]
 perbench release verify RELEASE [--fingerprint SHA] [--public-key KEY.pub]
 perbench release show RELEASE
 perbench release keygen KEY          (writes KEY, private, and KEY.pub)
 perbench release sign RELEASE --key KEY
 perbench release export-stbench RELEASE OUT_DIR
 perbench release import-stbench FOLDER --version V [--images DIR] [--out DIR]
+
+``create`` runs the validity audit (evaluators.audit, loaded through the CLI's command table) on
+the accepted samples and refuses (exit 2) when a gate fails, naming each gate and its figure;
+``--accept-audit-failures`` records the reason and the failed figures in the release instead.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import json
 from pathlib import Path
 
 from perbench.errors import ReleaseError
-from perbench.release import Release, release_from_store, verify_release, write_release
+from perbench.release import Release, verify_release, write_release
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -24,6 +29,16 @@ def configure(parser: argparse.ArgumentParser) -> None:
     create = actions.add_parser("create", help="release the accepted candidates of a store")
     create.add_argument("store", type=Path, help="candidate store (.sqlite) from perbench build")
     _naming(create)
+    create.add_argument(
+        "--allow-unreviewed",
+        action="store_true",
+        help="release samples no person accepted (the audit still counts them)",
+    )
+    create.add_argument(
+        "--accept-audit-failures",
+        metavar="REASON",
+        help="release despite failed audit gates; REASON is recorded and shown with the release",
+    )
     verify = actions.add_parser("verify", help="check every file against manifest.json")
     verify.add_argument("release", type=Path)
     verify.add_argument("--fingerprint", help="the published fingerprint the release must have")
@@ -86,9 +101,13 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if action == "show":
         release = Release(args.release)
+        from perbench.release_gate import override_lines
+
         summary = {k: v for k, v in release.manifest.items() if k != "files"}
         print(json.dumps({**summary, "fingerprint": release.fingerprint}, indent=2))
         print(f"fingerprint {release.fingerprint}")
+        for line in override_lines(release.manifest):
+            print(line)
         return 0
     if action == "export-stbench":
         from perbench.stbench import export_stbench
@@ -98,15 +117,22 @@ def run(args: argparse.Namespace) -> int:
         return 0
     out = args.out or Path("releases") / f"{args.name}-{args.version}"
     if action == "create":
+        from perbench.cli import load_command
+        from perbench.release_gate import gated_release, override_lines
         from perbench.store import CandidateStore
 
-        path = release_from_store(
+        path = gated_release(
             CandidateStore(args.store),
             out,
             args.name,
             args.version,
+            load_command("audit").release_gate,
+            accept_failures=args.accept_audit_failures,
+            allow_unreviewed=args.allow_unreviewed,
             marked_images=args.marked_images,
         )
+        for line in override_lines(Release(path).manifest):
+            print(line)
     else:
         from perbench.stbench import import_stbench
 

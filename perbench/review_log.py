@@ -3,9 +3,12 @@
 API:
   DECISIONS       accept, edit_accept, reject, skip, undo, resolve_accept, resolve_reject
   STATUSES        conflict, pending, in_review, accepted, rejected (the review queue order)
-  Decision        one append-only log entry (seq, sample, reviewer, decision, before/after...)
+  Decision        one append-only log entry (seq, sample, reviewer, decision, before/after...,
+                  version: the sha256 of the sample as the reviewer saw it, None on old entries)
   SampleState     the derived status, who accepted/rejected, the edits to apply
   derive_state(sample_id, log, required_accepts) -> SampleState
+  VERSION_FIELDS  the fields a version hash covers
+  payload_version(payload) -> str   sha256 of the canonical JSON of those fields of a sample dict
 
 The log lives in ``perbench.store.CandidateStore``; nothing here touches storage, so the review
 app can re-derive states incrementally from new entries alone.
@@ -13,12 +16,28 @@ app can re-derive states incrementally from new entries alone.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from typing import Any
 
 DECISIONS = ("accept", "edit_accept", "reject", "skip", "undo", "resolve_accept", "resolve_reject")
 STATUSES = ("conflict", "pending", "in_review", "accepted", "rejected")
+VERSION_FIELDS = (
+    "id", "task", "image_id", "width", "height", "question", "prompts", "references", "options",
+    "answer", "targets",
+)  # fmt: skip
+
+
+def payload_version(payload: dict[str, Any]) -> str:
+    """The version hash of a sample (``Sample.to_dict()``): what a decision is bound to."""
+    canonical = json.dumps(
+        {name: payload.get(name) for name in VERSION_FIELDS},
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -36,6 +55,7 @@ class Decision:
     undoes: int | None
     created_at: str
     app_version: str
+    version: str | None = None
 
 
 @dataclass
@@ -49,6 +69,7 @@ class SampleState:
     edits: dict[str, Any] = field(default_factory=dict)
     reasons: list[str] = field(default_factory=list)
     live_decisions: list[Decision] = field(default_factory=list)
+    versions: dict[str, list[str]] = field(default_factory=dict)
 
     def record(self) -> dict[str, Any]:
         """The review record a release keeps in ``meta["review"]``."""
@@ -67,9 +88,12 @@ def derive_state(sample_id: str, log: list[Decision], required_accepts: int = 1)
     """Status of one sample from its log (oldest first).
 
     Undo entries cancel the entry they name; skips never change the status. Each reviewer's
-    latest accept/edit_accept/reject counts once. Accepts and rejects together, or two
-    different edits, are a ``conflict``; a ``resolve_*`` decision settles the sample. Otherwise
-    ``required_accepts`` accepts make it ``accepted``, any reject makes it ``rejected``.
+    latest accept/edit_accept/reject counts once. Accepts and rejects together, accepts of
+    different versions (an accept of the draft after someone else's edit), or two different
+    edits, are a ``conflict``; a ``resolve_*`` decision settles the sample. Otherwise
+    ``required_accepts`` accepts (all of one version) make it ``accepted``, any reject makes it
+    ``rejected``. ``versions`` maps each accepted version to its reviewers (entries logged before
+    versions were recorded have none and agree with any version, as they always did).
     """
     undone = {d.undoes for d in log if d.decision == "undo"}
     live = [d for d in log if d.seq not in undone and d.decision not in ("undo", "skip")]
@@ -86,12 +110,16 @@ def derive_state(sample_id: str, log: list[Decision], required_accepts: int = 1)
     rejected_by = sorted(r for r, d in latest_by_reviewer.items() if d.decision == "reject")
     edit_entries = [d for d in latest_by_reviewer.values() if d.decision == "edit_accept"]
     distinct_edits = {json.dumps(d.after, sort_keys=True) for d in edit_entries}
+    versions: dict[str, list[str]] = {}
+    for name in accepted_by:
+        if latest_by_reviewer[name].version:
+            versions.setdefault(latest_by_reviewer[name].version, []).append(name)
     edits = max(edit_entries, key=lambda d: d.seq).after if edit_entries else {}
     reasons = [d.reason for d in latest_by_reviewer.values() if d.decision == "reject" and d.reason]
     if resolution is not None:
         status = "accepted" if resolution.decision == "resolve_accept" else "rejected"
         edits = resolution.after or edits
-    elif (accepted_by and rejected_by) or len(distinct_edits) > 1:
+    elif (accepted_by and rejected_by) or len(distinct_edits) > 1 or len(versions) > 1:
         status = "conflict"
     elif len(accepted_by) >= required_accepts:
         status = "accepted"
@@ -102,5 +130,5 @@ def derive_state(sample_id: str, log: list[Decision], required_accepts: int = 1)
     else:
         status = "pending"
     return SampleState(
-        sample_id, status, accepted_by, rejected_by, dict(edits or {}), reasons, live
+        sample_id, status, accepted_by, rejected_by, dict(edits or {}), reasons, live, versions
     )

@@ -5,7 +5,8 @@ API:
   .add_candidates(samples, shard=None)    insert draft samples + their images (one transaction)
   .finish_shard(shard, stats) / .shard_finished(shard)   idempotent, resumable builds
   .candidate(id) / .candidates(task) / .candidate_ids(task) / .count(task)
-  .record(sample_id, reviewer, decision, after=None, reason=None, note=None)   append a decision
+  .record(sample_id, reviewer, decision, after=None, reason=None, note=None, version=None)
+                                          append a decision bound to the version it was made on
   .undo_last(reviewer, sample_id=None)    append an undo of the reviewer's last live decision
   .decisions(sample_id=None)              the append-only log, oldest first
   .decisions_since(seq)                   entries appended after ``seq``
@@ -19,6 +20,8 @@ Every write is one ``BEGIN IMMEDIATE`` transaction, so concurrent writers from s
 queue on SQLite's lock and lose nothing, and a process killed mid-write leaves every committed
 decision and no half-written one. The ``decisions`` table refuses UPDATE and DELETE (triggers),
 and each decision is hash-chained to the one before (``perbench.log_chain``).
+Each decision carries ``version`` (``perbench.review_log.payload_version`` of the sample the
+reviewer saw); stores made before that column existed gain it on open (old rows: NULL).
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ from typing import Any
 
 from perbench import __version__, log_chain
 from perbench.errors import StoreError, storage_error
-from perbench.review_log import DECISIONS, Decision, SampleState, derive_state
+from perbench.review_log import DECISIONS, Decision, SampleState, derive_state, payload_version
 from perbench.schema import Sample, validate_sample
 
 EDITABLE_FIELDS = ("question", "references", "options", "answer", "targets", "prompts")
@@ -58,7 +61,8 @@ CREATE TABLE IF NOT EXISTS decisions (
   before TEXT, after TEXT,
   undoes INTEGER REFERENCES decisions(seq),
   created_at TEXT NOT NULL,
-  app_version TEXT NOT NULL);
+  app_version TEXT NOT NULL,
+  version TEXT);
 CREATE INDEX IF NOT EXISTS decisions_sample ON decisions(sample_id);
 CREATE INDEX IF NOT EXISTS decisions_reviewer ON decisions(reviewer);
 CREATE TRIGGER IF NOT EXISTS decisions_no_update BEFORE UPDATE ON decisions
@@ -66,6 +70,23 @@ CREATE TRIGGER IF NOT EXISTS decisions_no_update BEFORE UPDATE ON decisions
 CREATE TRIGGER IF NOT EXISTS decisions_no_delete BEFORE DELETE ON decisions
   BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END;
 """
+
+
+_DECISION_COLUMNS = (
+    "seq, sample_id, reviewer, decision, reason, note, before, after, undoes, created_at, "
+    "app_version, version"
+)
+
+
+def _add_version_column(conn: sqlite3.Connection) -> None:
+    """Migrate a store made before decisions carried the version they were made on."""
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(decisions)")}
+    if "version" not in columns:
+        try:
+            conn.execute("ALTER TABLE decisions ADD COLUMN version TEXT")
+        except sqlite3.OperationalError as exc:  # another process migrated it first
+            if "duplicate column" not in str(exc):
+                raise
 
 
 def _now() -> str:
@@ -86,6 +107,7 @@ class CandidateStore:
         self._local = threading.local()
         try:
             self._conn().executescript(_SCHEMA)
+            _add_version_column(self._conn())
             log_chain.install(self._conn())
         except sqlite3.DatabaseError as exc:
             raise StoreError(
@@ -236,8 +258,13 @@ class CandidateStore:
         reason: str | None = None,
         note: str | None = None,
         app_version: str = __version__,
+        version: str | None = None,
     ) -> Decision:
-        """Append one decision. ``after`` holds edited fields (edit_accept / resolve_*)."""
+        """Append one decision. ``after`` holds edited fields (edit_accept / resolve_*).
+
+        ``version``: the hash of the sample the reviewer saw (the review app passes it); None
+        means the draft with ``after`` applied.
+        """
         recordable = tuple(d for d in DECISIONS if d != "undo")  # undo goes through undo_last
         if decision not in recordable:
             raise StoreError(f"unknown decision {decision!r}; use one of {recordable}")
@@ -252,6 +279,10 @@ class CandidateStore:
             edited = validate_sample(original.copy_with(**after))
             before = {k: getattr(original, k) for k in after}
             after = {k: getattr(edited, k) for k in after}
+            if version is None:
+                version = payload_version(edited.to_dict())
+        elif version is None:
+            version = payload_version(self.candidate(sample_id, with_image=False).to_dict())
         with self._write() as conn:
             if (
                 conn.execute("SELECT 1 FROM candidates WHERE id = ?", (sample_id,)).fetchone()
@@ -259,8 +290,9 @@ class CandidateStore:
             ):
                 raise StoreError(f"no candidate with id {sample_id!r}", where=str(self.path))
             return self._append(
-                conn, sample_id, reviewer, decision, reason, note, before, after, None, app_version
-            )
+                conn, sample_id, reviewer, decision, reason, note, before, after, None, app_version,
+                version,
+            )  # fmt: skip
 
     def undo_last(
         self, reviewer: str, sample_id: str | None = None, app_version: str = __version__
@@ -268,7 +300,8 @@ class CandidateStore:
         """Cancel the reviewer's latest live decision (on ``sample_id`` if given); None if none."""
         with self._write() as conn:
             query = (
-                "SELECT * FROM decisions d WHERE reviewer = ? AND decision != 'undo' "
+                f"SELECT {_DECISION_COLUMNS} FROM decisions d "
+                "WHERE reviewer = ? AND decision != 'undo' "
                 "AND NOT EXISTS (SELECT 1 FROM decisions u WHERE u.undoes = d.seq)"
             )
             params: list[Any] = [reviewer]
@@ -290,16 +323,18 @@ class CandidateStore:
                 None,
                 target.seq,
                 app_version,
+                target.version,
             )
             return target
 
     def _append(
-        self, conn, sample_id, reviewer, decision, reason, note, before, after, undoes, app_version
-    ) -> Decision:
+        self, conn, sample_id, reviewer, decision, reason, note, before, after, undoes, app_version,
+        version,
+    ) -> Decision:  # fmt: skip
         created = _now()
         cursor = conn.execute(
             "INSERT INTO decisions(sample_id, reviewer, decision, reason, note, before, after, "
-            "undoes, created_at, app_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "undoes, created_at, app_version, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 sample_id,
                 reviewer,
@@ -311,6 +346,7 @@ class CandidateStore:
                 undoes,
                 created,
                 app_version,
+                version,
             ),
         )
         log_chain.append(conn, cursor.lastrowid)
@@ -326,15 +362,20 @@ class CandidateStore:
             undoes,
             created,
             app_version,
+            version,
         )
 
     def decisions(self, sample_id: str | None = None) -> list[Decision]:
         if sample_id is None:
-            rows = self._conn().execute("SELECT * FROM decisions ORDER BY seq").fetchall()
+            query = f"SELECT {_DECISION_COLUMNS} FROM decisions ORDER BY seq"
+            rows = self._conn().execute(query).fetchall()
         else:
             rows = (
                 self._conn()
-                .execute("SELECT * FROM decisions WHERE sample_id = ? ORDER BY seq", (sample_id,))
+                .execute(
+                    f"SELECT {_DECISION_COLUMNS} FROM decisions WHERE sample_id = ? ORDER BY seq",
+                    (sample_id,),
+                )
                 .fetchall()
             )
         return [_decision_from_row(r) for r in rows]
@@ -343,7 +384,9 @@ class CandidateStore:
         """Log entries with ``seq`` greater than the given one (for incremental refreshes)."""
         rows = (
             self._conn()
-            .execute("SELECT * FROM decisions WHERE seq > ? ORDER BY seq", (seq,))
+            .execute(
+                f"SELECT {_DECISION_COLUMNS} FROM decisions WHERE seq > ? ORDER BY seq", (seq,)
+            )
             .fetchall()
         )
         return [_decision_from_row(r) for r in rows]
@@ -404,7 +447,7 @@ def _enable_wal(conn: sqlite3.Connection, wait_s: float = 60.0) -> None:
 
 
 def _decision_from_row(row: tuple) -> Decision:
-    seq, sample_id, reviewer, decision, reason, note, before, after, undoes, created, version = row
+    seq, sample_id, reviewer, decision, reason, note, before, after, undoes, created, app, ver = row
     return Decision(
         seq,
         sample_id,
@@ -416,7 +459,8 @@ def _decision_from_row(row: tuple) -> Decision:
         json.loads(after) if after else None,
         undoes,
         created,
-        version,
+        app,
+        ver,
     )
 
 

@@ -128,7 +128,12 @@ def build_app(
         ]  # fmt: skip
 
         def render(screen: Screen, state: dict[str, Any]) -> tuple:
-            state = {**state, "sample_id": screen.sample_id, "mask_edits": screen.mask_edits}
+            state = {
+                **state,
+                "sample_id": screen.sample_id,
+                "mask_edits": screen.mask_edits,
+                "version": screen.version,
+            }
             filters = state["filters"]
             chosen = (gr.Dropdown(value=filters["task"]), gr.Dropdown(value=filters["status"]))
             categories = gr.Dropdown([ALL, *screen.categories], value=filters["category"])
@@ -187,6 +192,10 @@ def build_app(
         def own_edits(state: dict[str, Any], sample_id: str) -> dict[str, Any]:
             return state["mask_edits"] if state.get("sample_id") == sample_id else {}
 
+        def seen(state: dict[str, Any], sample_id: str) -> str | None:
+            """The version this page showed of ``sample_id`` (what an accept is bound to)."""
+            return state.get("version") if state.get("sample_id") == sample_id else None
+
         @guarded
         def show(state, request: gr.Request):
             reviewer = reviewer_of(request)
@@ -205,9 +214,11 @@ def build_app(
         @guarded
         def accept(sample_id, state, request: gr.Request):
             reviewer = reviewer_of(request)
-            return render(
-                controller.decide(reviewer, filters_of(state), sample_id, "accept"), state
-            )
+            screen = controller.decide(
+                reviewer, filters_of(state), sample_id, "accept",
+                seen_version=seen(state, sample_id),
+            )  # fmt: skip
+            return render(screen, state)
 
         @guarded
         def skip(sample_id, state, request: gr.Request):
@@ -244,8 +255,9 @@ def build_app(
             reviewer = reviewer_of(request)
             reason_name = (reason_text or "").split(". ", 1)[-1] or None
             screen = controller.decide(
-                reviewer, filters_of(state), sample_id, "reject", reason=reason_name, note=note_text
-            )
+                reviewer, filters_of(state), sample_id, "reject", reason=reason_name,
+                note=note_text, seen_version=seen(state, sample_id),
+            )  # fmt: skip
             return (*render(screen, state), None, "")
 
         def show_mask_edit(sample_id, state, reviewer, edits, message):

@@ -7,7 +7,9 @@ API:
     .saved_filters(reviewer) -> (Filters, message)   the reviewer's filters saved beside the store
     .remember_filters(reviewer, filters) -> (Filters, message)   check and save them
     .screen(reviewer, filters, sample_id=None, message="", mask_edits=None) -> Screen
-    .decide(reviewer, filters, sample_id, decision, after=None, reason=None, note=None) -> Screen
+    .decide(reviewer, filters, sample_id, decision, after=None, reason=None, note=None,
+            seen_version=None) -> Screen
+    .shown_version(sample_id, filters) -> str    the version a plain accept endorses now
     .undo(reviewer, filters) -> Screen
     .form_edits(sample_id, question, references, options, answer, mask_edits, filters,
                 reviewer=None) -> dict
@@ -20,6 +22,10 @@ become ``resolve_accept`` / ``resolve_reject``, which settle the sample; anyone 
 as that reviewer's own ordinary accept or reject (a vote the adjudicator sees; a reviewer who
 changes their own vote may end the conflict), and the message says so. ``adjudicators=None``
 means no roles (the app without login): every reviewer may settle conflicts.
+
+Every decision is bound to a version (``perbench.review_log.payload_version``): an accept or
+reject to the version the page showed (``seen_version``, carried by the page; else the one shown
+now), an edit to the version it produces. Accepts of different versions are a conflict.
 """
 
 from __future__ import annotations
@@ -33,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from perbench.masks import RLE
-from perbench.review_log import SampleState
+from perbench.review_log import SampleState, payload_version
 from perbench.schema import OPTION_LETTERS, TASKS, Sample
 from perbench.store import CandidateStore
 from review_ui.places import PlacesError, SavedFilters
@@ -72,6 +78,7 @@ class Screen:
     categories: list[str] = field(default_factory=list)
     reviewers: list[str] = field(default_factory=list)
     mask_edits: dict[str, Any] = field(default_factory=dict)
+    version: str | None = None
 
 
 def _bar_row(label: str, parts: list[tuple[str, str, int]], total: int, text: str = "") -> str:
@@ -196,8 +203,18 @@ class ReviewController:
         header = self._header(view.sample, state, filters, remaining, reviewer)
         return Screen(
             sample_id, view, header, message, progress, mask_slots(view.sample), instances,
-            mask_edits=dict(mask_edits or {}), **lists,
+            mask_edits=dict(mask_edits or {}), version=self._version(sample_id, filters, state),
+            **lists,
         )  # fmt: skip
+
+    def _version(self, sample_id: str, filters: Filters, state: SampleState) -> str:
+        draft = self.store.candidate(sample_id, with_image=False)
+        edits = self._base_edits(filters, state)
+        return payload_version((draft.copy_with(**edits) if edits else draft).to_dict())
+
+    def shown_version(self, sample_id: str, filters: Filters) -> str:
+        """The version a plain accept of ``sample_id`` endorses under ``filters`` right now."""
+        return self._version(sample_id, filters, self.store.state(sample_id))
 
     def _header(
         self, sample: Sample, state: SampleState, filters: Filters, remaining: int, reviewer: str
@@ -259,8 +276,12 @@ class ReviewController:
         after: dict[str, Any] | None = None,
         reason: str | None = None,
         note: str | None = None,
+        seen_version: str | None = None,
     ) -> Screen:
-        """Record ``decision`` (accept, edit_accept, reject, skip) and show the next sample."""
+        """Record ``decision`` (accept, edit_accept, reject, skip) and show the next sample.
+
+        ``seen_version``: the version the page showed (an accept or reject is bound to it).
+        """
         if decision not in CHOICES:
             raise ReviewEditError(f"unknown decision {decision!r}; use one of {CHOICES}")
         if not sample_id:
@@ -281,18 +302,27 @@ class ReviewController:
             if resolving and decision != "skip":
                 decision = "resolve_reject" if decision == "reject" else "resolve_accept"
             note = (note or "").strip() or None
+            version = None  # an edit: the store hashes the version it produces
+            if not after:
+                version = seen_version or self._version(sample_id, filters, state)
             latest = self._latest_own(sample_id, reviewer)
-            wanted = (decision, after or None, reason, note)
-            repeated = latest is not None and wanted == (
-                latest.decision,
-                latest.after,
-                latest.reason,
-                latest.note,
+            wanted = (decision, after or None, reason, note, version)
+            repeated = (
+                latest is not None
+                and wanted[:4]
+                == (
+                    latest.decision,
+                    latest.after,
+                    latest.reason,
+                    latest.note,
+                )
+                and version in (None, latest.version)
             )
             if not repeated:
                 self.store.record(
-                    sample_id, reviewer, decision, after=after or None, reason=reason, note=note
-                )
+                    sample_id, reviewer, decision, after=after or None, reason=reason, note=note,
+                    version=version,
+                )  # fmt: skip
             self.queue.refresh()
             message = (
                 f"{'Already recorded' if repeated else 'Recorded'}: {decision} of {sample_id}."
@@ -304,10 +334,12 @@ class ReviewController:
                     f"and the sample is now {new_state.status}."
                 )
             if new_state.status == "conflict":
+                several = len(new_state.versions) > 1
                 message += (
-                    f" **Conflict:** accepted by {', '.join(new_state.accepted_by) or 'nobody'}, "
-                    f"rejected by {', '.join(new_state.rejected_by) or 'nobody'}; it waits in the "
-                    "conflict queue."
+                    f" **Conflict:** accepted by {', '.join(new_state.accepted_by) or 'nobody'}"
+                    f"{' (different versions)' if several else ''}, rejected by "
+                    f"{', '.join(new_state.rejected_by) or 'nobody'}; it waits in the conflict "
+                    "queue."
                 )
             next_id = self.queue.next_id(filters, reviewer, after=sample_id)
         return self.screen(reviewer, filters, next_id, message, refresh=False)

@@ -4,7 +4,10 @@ API:
   Instance       one object: id, mask (RLE), category, supercategory, iscrowd, texts
   SourceImage    one image: key, file name, size, instances, captions, image bytes loader
   SourceReader   base class: ``shards()`` names independent units, ``read_shard(name)``
-                 yields SourceImage; ``__iter__`` reads every shard in order
+                 yields SourceImage; ``__iter__`` reads every shard in order; ``mask_kind``
+                 ("visible": the pixels one sees, or "amodal": whole shapes, hidden parts too)
+                 and ``exhaustive`` (every instance of an annotated category is annotated)
+                 declare what its annotations can support
   read_file_bytes(path)  a loader that raises SourceError naming a missing image file
   confined_path(folder, name, where) -> Path   ``folder/name``, refused unless it stays inside
 
@@ -52,6 +55,7 @@ class SourceImage:
     license: str
     captions: list[str] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
+    exhaustive: bool = True
 
     def rgb(self) -> np.ndarray:
         """The image as ``(H, W, 3) uint8``."""
@@ -68,6 +72,8 @@ class SourceReader:
 
     name = "source"
     license = "unknown"
+    mask_kind = "visible"
+    exhaustive = True
 
     def shards(self) -> list[str]:
         """Names of independent units of work (one per annotation file, image folder...)."""

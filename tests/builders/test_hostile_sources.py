@@ -16,7 +16,7 @@ from perbench.images import set_max_pixels
 from perbench.mask_checks import runs_to_counts
 from perbench.sources.coco import CocoReader
 from perbench.stbench import import_stbench
-from tests.builders.conftest import HEIGHT, WIDTH, coco_instances, write_jpeg
+from tests.conftest import HEIGHT, WIDTH, coco_instances, write_jpeg
 
 
 def _coco(tmp_path, file_name=None, segmentation=None):

@@ -216,3 +216,32 @@ def test_edits_with_bytes_counts_are_stored_as_json(store, samples):
     store.record(sample.id, "alice", "edit_accept", after={"targets": [edited]})
     assert store.state(sample.id).edits == {"targets": [mask]}
     assert next(store.accepted_samples("vt_res")).targets == [mask]
+
+
+def test_decisions_bind_to_versions_and_old_stores_gain_the_column(store):
+    from perbench.review_log import payload_version
+
+    path = store.path
+    sample = next(store.candidates("mcq"))
+    store.close()
+    conn = sqlite3.connect(path)  # a store from before versions: drop the column
+    conn.executescript(
+        "DROP TRIGGER decisions_no_update; DROP TRIGGER decisions_no_delete;"
+        "ALTER TABLE decisions DROP COLUMN version;"
+        "INSERT INTO decisions(sample_id, reviewer, decision, created_at, app_version) "
+        f"VALUES ('{sample.id}', 'old', 'accept', 't', 'v');"
+    )
+    conn.close()
+    store = CandidateStore(path)
+    other = (sample.answer + 1) % len(sample.options)
+    draft = payload_version(sample.to_dict())
+    edited = payload_version(sample.copy_with(answer=other).to_dict())
+    store.record(sample.id, "alice", "edit_accept", after={"answer": other})
+    store.record(sample.id, "bob", "accept")
+    assert [d.version for d in store.decisions()] == [None, edited, draft]
+    state = store.state(sample.id)
+    assert state.status == "conflict" and state.versions == {edited: ["alice"], draft: ["bob"]}
+    store.record(sample.id, "bob", "accept", version=edited)  # bob saw alice's edit
+    state = store.state(sample.id)
+    assert state.status == "accepted" and state.edits == {"answer": other}
+    assert state.versions == {edited: ["alice", "bob"]}

@@ -59,3 +59,19 @@ def test_empty_report(store):
     report = agreement_report(store)
     assert report["overall"] == {"pairs": 0, "agreement": None, "kappa": None}
     assert "n/a" in format_report(report)
+
+
+def test_an_accept_of_the_draft_disagrees_with_an_edit(store):
+    """Alice changes the answer, Bob accepts the draft: a disagreement, not an agreement."""
+    sample = next(store.candidates("mcq"))
+    other = {"answer": (sample.answer + 1) % len(sample.options)}
+    store.record(sample.id, "alice", "edit_accept", after=other)
+    store.record(sample.id, "bob", "accept")
+    report = agreement_report(store)
+    assert report["conflicts"] == 1 and report["versions_split"] == 1
+    assert report["pairs"]["alice|bob"]["agreement"] == 0.0
+    # the same edit by both is agreement on one version
+    store.record(sample.id, "bob", "edit_accept", after=other)
+    report = agreement_report(store)
+    assert report["conflicts"] == 0 and report["versions_split"] == 0
+    assert report["pairs"]["alice|bob"]["agreement"] == 1.0

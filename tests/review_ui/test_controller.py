@@ -206,3 +206,27 @@ def test_a_non_adjudicator_edit_in_the_conflict_queue_is_a_plain_edit(store, tmp
     form = (sample.id, sample.question, draft_text, "", None, {}, conflicts)
     assert controller.form_edits(*form, "dave") == {}  # back at the draft: nothing edited
     assert controller.form_edits(*form, "carol") == {"references": sample.references}
+
+
+def test_an_accept_binds_to_the_version_it_saw(store, tmp_path):
+    """Alice edits the answer; Bob accepts the draft: conflict. Seeing her edit, he agrees."""
+    controller = ReviewController(store, tmp_path / "display", adjudicators=["carol"])
+    mcq = Filters(task="mcq")
+    shown = controller.screen("alice", mcq)
+    sample = shown.view.sample
+    other = (sample.answer + 1) % len(sample.options)
+    after = {"answer": other}
+    controller.decide("alice", mcq, sample.id, "edit_accept", after=after)
+    bob = controller.screen("bob", mcq, sample.id)
+    assert bob.view.sample.answer == sample.answer  # the draft
+    result = controller.decide("bob", mcq, sample.id, "accept", seen_version=bob.version)
+    assert "different versions" in result.message
+    assert store.state(sample.id).status == "conflict"
+    # in the conflict queue Bob sees Alice's version; accepting it settles the disagreement
+    conflicts = Filters(task="mcq", status="conflict")
+    again = controller.screen("bob", conflicts, sample.id)
+    assert again.view.sample.answer == other and again.version != bob.version
+    controller.decide("bob", conflicts, sample.id, "accept", seen_version=again.version)
+    state = store.state(sample.id)
+    assert state.status == "accepted" and state.edits == after
+    assert list(state.versions.values()) == [["alice", "bob"]]
