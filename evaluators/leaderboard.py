@@ -10,7 +10,9 @@ inside their group: results of different release versions or protocols are never
 together. Every row says where it comes from: *reproduced here* (a results file) or *reported*
 (the Pixel-SAIL paper's Table 3, with its citation; a group of its own). Two results files of
 one release version must carry the same release fingerprint. Of several results for one
-model and revision in a group, the newest counts.
+model and revision in a group, identical numbers count once and different numbers are refused
+(a timestamp never picks the row). Every results file is checked first
+(``evaluators.leaderboard_checks``); markdown, CSV and chart cells are written as plain text.
 Units as in Table 3: METEOR, cIoU, gIoU, Overall in percent; Acc as a fraction.
 """
 
@@ -23,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from evaluators.leaderboard_audit import audit_notes, status_of
+from evaluators.leaderboard_checks import checked_result, csv_safe, markdown_safe, row_identity
 from evaluators.protocols import HEADLINE_COLUMNS as COLUMNS
 from evaluators.reported import PAPER, PAPER_CITATION, PAPER_ROWS
 from evaluators.results import in_table_units, read_results, recipe_summary, table_cell
@@ -45,7 +48,7 @@ def leaderboard_rows(result_paths: list[str | Path], reported: bool = True) -> l
     fingerprints: dict[tuple[str, str], tuple[str, Path]] = {}
     for raw_path in result_paths:
         path = Path(raw_path)
-        result = read_results(path)
+        result = checked_result(read_results(path), path)
         bench = result["benchmark"]
         release_key = (bench["name"], bench["version"])
         known = fingerprints.setdefault(release_key, (bench["fingerprint"], path))
@@ -81,9 +84,14 @@ def leaderboard_rows(result_paths: list[str | Path], reported: bool = True) -> l
             "source": path.name,
             **in_table_units(result["headline"]),
         }
-        previous = group["rows"].get((row["model"], row["revision"]))
-        if previous is None or previous["timestamp"] <= row["timestamp"]:
-            group["rows"][(row["model"], row["revision"])] = row
+        previous = group["rows"].setdefault(row_identity(result), row)
+        if previous is not row and any(previous[c] != row[c] for c in COLUMNS):
+            raise PerBenchError(
+                f"{previous['source']} and {path.name} score one model, revision, release and "
+                "protocol differently",
+                where=str(path),
+                hint="keep one of them (a timestamp never decides which row is real)",
+            )
     out = []
     for key in sorted(groups):
         group = groups[key]
@@ -136,12 +144,12 @@ def _chart(group: dict, task: str, path: Path) -> bool:
         ys = [i + offset * height for i in range(len(rows))]
         ax.barh(ys, [r[column] or 0 for r in rows], height=height, label=LABELS[column])
     ax.set_yticks([i + height * (len(columns) - 1) / 2 for i in range(len(rows))])
-    ax.set_yticklabels([r["model"] for r in rows])
+    ax.set_yticklabels([r["model"] for r in rows], parse_math=False)
     ax.invert_yaxis()
     ax.set_xlabel(
         " / ".join(LABELS[c] for c in columns) + (" (fraction)" if task == "mcq" else " (%)")
     )
-    ax.set_title(f"{task}: {group['title']}", fontsize=9)
+    ax.set_title(f"{task}: {group['title']}", fontsize=9, parse_math=False)
     if len(columns) > 1:
         ax.legend(fontsize=8)
     fig.tight_layout()
@@ -179,13 +187,13 @@ def build_leaderboard(
 
 def _cell(text: str | None) -> str:
     """A markdown table cell: '-' when empty, pipes escaped so they cannot split the row."""
-    return str(text).replace("|", "\\|") if text else "-"
+    return markdown_safe(text) if text else "-"
 
 
 def _markdown(groups: list[dict], charts: dict[int, list[Path]], out_dir: Path) -> str:
     lines = ["# PerBench leaderboard", ""]
     for number, group in enumerate(groups):
-        lines += [f"## {group['title']}", "", f"Rows: *{group['status']}*."]
+        lines += [f"## {markdown_safe(group['title'])}", "", f"Rows: *{group['status']}*."]
         if group["citation"]:
             lines += ["", f"Source: {group['citation']}."]
         lines += [f"\n**{note}**" for note in audit_notes(group.get("audit"))]
@@ -200,7 +208,7 @@ def _markdown(groups: list[dict], charts: dict[int, list[Path]], out_dir: Path) 
             lines.append(
                 f"| {row['rank'] or '-'} | {_cell(row['model'])} | {_cell(row['revision'])} | "
                 f"{_cell(row['recipe'])} | {cells} | "
-                f"{group['protocol']} | {group['release']} {group['version']} | "
+                f"{group['protocol']} | {_cell(group['release'] + ' ' + group['version'])} | "
                 f"{status_of(group['status'], group.get('audit'))} |"
             )
         lines.append("")
@@ -218,7 +226,8 @@ def _write_csv(groups: list[dict], path: Path) -> None:
         for group in groups:
             for row in group["rows"]:
                 writer.writerow(
-                    [
+                    csv_safe(cell)
+                    for cell in [
                         status_of(group["status"], group.get("audit")),
                         row["rank"] or "",
                         row["model"],

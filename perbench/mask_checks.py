@@ -65,8 +65,9 @@ def _numbers(chars: np.ndarray) -> np.ndarray:
         raise ValueError(f"a number longer than {MAX_DIGITS} characters")
     group = np.repeat(np.arange(ends.size), lengths)
     position = np.arange(chars.size) - starts[group]
-    values = np.zeros(ends.size, dtype=np.int64)
-    np.add.at(values, group, (chars & 0x1F) << (5 * position))
+    # float64 sums are exact here: every number is below 2**30
+    weights = ((chars & 0x1F) << (5 * position)).astype(np.float64)
+    values = np.bincount(group, weights=weights, minlength=ends.size).astype(np.int64)
     negative = (chars[ends] & 0x10) != 0
     values[negative] -= np.int64(1) << (5 * lengths[negative])
     return values
@@ -85,7 +86,7 @@ def scan_counts(counts: bytes, height: int, width: int, where: str | None) -> No
     carry = [0, 0]  # last run of the even and odd positions >= 1
     start = 0
     while start < data.size:
-        stop = min(start + CHUNK, data.size)
+        stop = min(start + max(CHUNK, MAX_DIGITS), data.size)
         chars = data[start:stop].astype(np.int64) - 48
         if chars.min() < 0 or chars.max() > 63:
             raise MaskError(
@@ -101,17 +102,22 @@ def scan_counts(counts: bytes, height: int, width: int, where: str | None) -> No
         except ValueError as exc:
             raise MaskError(f"corrupt RLE counts: {exc}", where=where) from None
         if np.abs(values).max() > pixels:
-            raise MaskError("corrupt RLE counts: a run is longer than the mask", where=where)
-        positions = index + np.arange(values.size)
+            raise MaskError(
+                f"corrupt RLE counts: runs cover more than {pixels} pixels, the size "
+                f"{height}x{width} has {pixels}",
+                where=where,
+            )
         runs = values.copy()
         for parity in (0, 1):
-            chosen = (positions % 2 == parity) & (positions >= 1)
-            if chosen.any():
-                runs[chosen] = np.cumsum(values[chosen]) + carry[parity]
-                carry[parity] = int(runs[chosen][-1])
+            first = (parity - index) % 2
+            if index == 0 and first == 0:
+                first = 2  # position 0 is a run of its own, not a delta
+            if values[first::2].size:
+                runs[first::2] = np.cumsum(values[first::2]) + carry[parity]
+                carry[parity] = int(runs[first::2][-1])
         if runs.min() < 0:
             raise MaskError("corrupt RLE counts: a run length is negative", where=where)
-        if (runs[positions >= 1] == 0).any():
+        if ((runs[1:] if index == 0 else runs) == 0).any():
             raise MaskError(
                 "corrupt RLE counts: a zero-length run after the first one", where=where
             )

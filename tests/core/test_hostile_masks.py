@@ -119,3 +119,20 @@ def test_polygons_far_outside_are_clipped():
 def test_empty_and_full_masks_of_large_images_need_no_dense_array():
     rle = masks.empty_rle(20_000, 20_000)
     assert masks.area(rle) == 0 and masks.area(masks.full_rle(20_000, 20_000)) == 4 * 10**8
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 7, 1 << 20])
+def test_chunked_parsing_agrees_with_pycocotools_at_every_chunk_size(monkeypatch, chunk):
+    import numpy as np
+
+    from perbench import mask_checks
+
+    monkeypatch.setattr(mask_checks, "CHUNK", chunk)
+    rng = np.random.default_rng(chunk)
+    for _ in range(20):
+        dense = rng.random((13, 17)) < rng.random()
+        rle = masks.encode(dense)
+        assert masks.area(rle) == int(dense.sum())
+        runs = [3, 0, 5, 13 * 17 - 8]
+        with pytest.raises(MaskError, match="zero-length"):
+            masks.check_rle({"size": [13, 17], "counts": runs_to_counts(runs)})
