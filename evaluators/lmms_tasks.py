@@ -18,13 +18,17 @@ API (what an exported task folder's ``utils.py`` re-exports; lmms-eval is never 
                                       mean of the three is Overall
   parse_prediction(task, text, height, width) -> prediction as ``perbench evaluate`` reads it
 
+lmms-eval 0.7.3 calls ``process_results`` from a thread pool: one lock serialises the shared
+metric (and its METEOR process), so concurrent calls cannot interleave on its pipe.
 A V-T RES answer is JSON text: an RLE, a list of RLE, or null. Text that is not JSON, or not
 a mask of the image's size, is scored as a missing prediction.
 """
 
 from __future__ import annotations
 
+import atexit
 import json
+import threading
 from typing import Any
 
 import numpy as np
@@ -48,13 +52,22 @@ METRIC_NAMES = {
 }
 _settings = {"protocol": "strict"}
 _metrics: dict[str, Metric] = {}
+_lock = threading.Lock()
 
 
-def configure(protocol: str) -> None:
+def _close() -> None:
     for metric in _metrics.values():
         metric.close()
     _metrics.clear()
-    _settings["protocol"] = protocol
+
+
+def configure(protocol: str) -> None:
+    with _lock:
+        _close()
+        _settings["protocol"] = protocol
+
+
+atexit.register(_close)  # the METEOR process ends with the interpreter
 
 
 def _metric(task: str) -> Metric:
@@ -101,21 +114,23 @@ def parse_prediction(task: str, text: str, height: int, width: int) -> Any:
 
 def process_results(doc: dict[str, Any], results: list[str]) -> dict[str, dict[str, Any]]:
     sample = _sample(doc)
-    metric = _metric(sample.task)
     text = results[0] if results else ""
-    metric.state = metric.initial_state()
-    metric.update(sample, parse_prediction(sample.task, text, sample.height, sample.width))
-    item = {"task": sample.task, "state": state_to_json(metric.state)}
+    prediction = parse_prediction(sample.task, text, sample.height, sample.width)
+    with _lock:
+        metric = _metric(sample.task)
+        metric.state = metric.initial_state()
+        metric.update(sample, prediction)
+        item = {"task": sample.task, "state": state_to_json(metric.state)}
     return {name: item for name in METRIC_NAMES[sample.task]}
 
 
 def _result(items: list[dict[str, Any]]) -> dict[str, Any]:
-    task = items[0]["task"]
-    metric = _metric(task)
-    metric.state = metric.initial_state()
-    for item in items:
-        metric.merge(state_from_json(item["state"]))
-    return metric.result()
+    with _lock:
+        metric = _metric(items[0]["task"])
+        metric.state = metric.initial_state()
+        for item in items:
+            metric.merge(state_from_json(item["state"]))
+        return metric.result()
 
 
 def aggregate_meteor(items: list[dict[str, Any]]) -> float:

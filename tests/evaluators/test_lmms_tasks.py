@@ -109,3 +109,18 @@ def test_unparseable_mask_text_is_a_missing_prediction():
     assert parse_prediction("vt_res", '{"size": [5, 5], "counts": "0"}', 4, 4) is None
     assert parse_prediction("vt_res", "null", 4, 4) == []
     assert parse_prediction("mcq", "B", 4, 4) == "B"
+
+
+def test_process_results_from_a_thread_pool(release_path, samples):
+    """lmms-eval 0.7.3 scores documents in threads; the shared METEOR process must not mix."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from evaluators import lmms_tasks
+
+    lmms_tasks.configure("strict")
+    docs = list(datasets.load_dataset(str(release_path), "description", split="test"))
+    answers = [f"{doc['references'][0]} seen {i}" for i, doc in enumerate(docs)]
+    sequential = [lmms_tasks.process_results(d, [a]) for d, a in zip(docs, answers, strict=True)]
+    with ThreadPoolExecutor(4) as pool:
+        threaded = list(pool.map(lmms_tasks.process_results, docs, [[a] for a in answers]))
+    assert threaded == sequential
