@@ -19,9 +19,9 @@ From a local HF Qwen2 checkpoint instead of from scratch: add --init /path/to/Qw
 (its tokenizer is used unless --tokenizer names another local one). Resume: add --resume.
 
 Data: a map-style dataset over the example index (images decoded in DataLoader workers, one
-batch at a time, pinned and copied non-blocking), batches of similar image grid and text
-length, each rank its own batches (models.batching.StepBatchSampler), --grad-accum N
-micro-batches per step. Writes into --out: step-NNNNNNN/ checkpoints (models.checkpoint: a
+batch at a time, pinned and copied non-blocking), batches of one image grid, each rank its
+own batches (models.batching.StepBatchSampler), --grad-accum N micro-batches per step.
+Writes into --out: step-NNNNNNN/ checkpoints (models.checkpoint: a
 consolidated export for predict, and DCP shards of weights and optimizer state that each rank
 writes and reads back on --resume), loss_log.jsonl (one line per --log-every steps: losses, lr,
 real (unpadded) tokens/s, s/step) and a tqdm bar. Ablations: --ablation
@@ -141,10 +141,11 @@ def cosine_with_warmup(warmup: int, total: int):
     return factor
 
 
-def _sort_key(example, encoder: Encoder) -> tuple[int, int, int]:
-    """Image grid, then text length in characters: what length-grouped batches sort by."""
-    height, width = encoder.frame(example)
-    return height, width, len(example.text) + len(example.answer or "")
+def _sort_key(example, encoder: Encoder) -> tuple[int, int]:
+    """The resized image's size: length-grouped batches share an image grid (no padded image
+    tokens, and the mask-free attention path). Text length is left out: it would sort the
+    tasks apart (short V-T RES texts, long MCQ prompts) into single-task batches."""
+    return encoder.frame(example)
 
 
 def _example_weights(examples: list, weights: dict[str, float] | None) -> list[float] | None:
