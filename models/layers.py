@@ -107,8 +107,11 @@ def sample_points(
     draw oversample_ratio * count random points, keep the importance_ratio * count whose
     logits are nearest 0, fill the rest with fresh random points; "uniform": all random."""
 
+    device = generator.device if generator is not None else logits.device
+
     def uniform(n: int) -> torch.Tensor:
-        unit = torch.rand(logits.shape[0], n, 2, generator=generator, device="cpu")
+        # drawn where the generator lives (the training device: no host round trip)
+        unit = torch.rand(logits.shape[0], n, 2, generator=generator, device=device)
         unit = unit.to(device=logits.device, dtype=logits.dtype)
         return unit * 2 * extent[:, None].to(logits.dtype) - 1
 

@@ -19,9 +19,9 @@ From a local HF Qwen2 checkpoint instead of from scratch: add --init /path/to/Qw
 (its tokenizer is used unless --tokenizer names another local one). Resume: add --resume.
 
 Data: a map-style dataset over the example index (images decoded in DataLoader workers, one
-batch at a time, pinned and copied non-blocking), batches of similar image grid and text
-length, each rank its own batches (models.batching.StepBatchSampler), --grad-accum N
-micro-batches per step. Writes into --out: step-NNNNNNN/ checkpoints (models.checkpoint: a
+batch at a time, pinned and copied non-blocking), batches of one image grid, each rank its
+own batches (models.batching.StepBatchSampler), --grad-accum N micro-batches per step.
+Writes into --out: step-NNNNNNN/ checkpoints (models.checkpoint: a
 consolidated export for predict, and DCP shards of weights and optimizer state that each rank
 writes and reads back on --resume), loss_log.jsonl (one line per --log-every steps: losses, lr,
 real (unpadded) tokens/s, s/step) and a tqdm bar. Ablations: --ablation
@@ -53,16 +53,10 @@ from models.batching import (
     make_loader,
     to_device,
 )
-from models.checkpoint import (
-    build_from_folder,
-    latest_checkpoint,
-    load_train_state,
-    publish,
-    save_train_state,
-    write_export,
-)
+from models.checkpoint import build_from_folder, latest_checkpoint, load_train_state
 from models.config import ABLATIONS, SIZES, PixelSAILConfig, TrainConfig, make_config
 from models.data import load_examples, training_texts
+from models.distributed import leave_process_group, save, setup, shard_model, sync_gradients
 from models.model import PixelSAIL
 from models.tokenizer import TextCodec
 from perbench.errors import PerBenchError
@@ -147,68 +141,11 @@ def cosine_with_warmup(warmup: int, total: int):
     return factor
 
 
-def _distributed(fsdp: bool) -> tuple[int, int, str]:
-    """(rank, world size, device); initialises the process group under torchrun (FSDP needs
-    one even for a single process)."""
-    world = int(os.environ.get("WORLD_SIZE", "1"))
-    rank = int(os.environ.get("RANK", "0"))
-    if fsdp and "MASTER_ADDR" not in os.environ:
-        raise PerBenchError(
-            "--fsdp shards the model across torchrun processes, and this is not under torchrun",
-            hint="run: torchrun --nproc-per-node=N -m models.train ... --fsdp",
-        )
-    if world > 1 or fsdp:
-        import torch.distributed as dist
-
-        backend = "nccl" if torch.cuda.is_available() else "gloo"
-        if not dist.is_initialized():
-            dist.init_process_group(backend)
-        if torch.cuda.is_available():
-            local = int(os.environ.get("LOCAL_RANK", "0"))
-            torch.cuda.set_device(local)
-            return rank, world, f"cuda:{local}"
-        return rank, world, "cpu"
-    return rank, world, "cuda" if torch.cuda.is_available() else "cpu"
-
-
-def _barrier(world: int) -> None:
-    if world > 1:
-        import torch.distributed as dist
-
-        dist.barrier()
-
-
-def shard_model(model: PixelSAIL, bf16: bool) -> PixelSAIL:
-    """FSDP2 in place: each decoder layer is one shard group, the root (embeddings, patch and
-    mask heads) another. bf16: bf16 parameters in forward/backward, float32 gradient reduction."""
-    from torch.distributed.fsdp import MixedPrecisionPolicy, fully_shard
-
-    policy = MixedPrecisionPolicy(
-        param_dtype=torch.bfloat16 if bf16 else None, reduce_dtype=torch.float32 if bf16 else None
-    )
-    for layer in model.lm.model.layers:
-        fully_shard(layer, mp_policy=policy)
-    fully_shard(model, mp_policy=policy)
-    # batches without masks leave the mask heads without gradients on some ranks only
-    model.set_reduce_scatter_unused_params(True)
-    return model
-
-
-def _export_weights(model: PixelSAIL, fsdp: bool) -> dict | None:
-    """The whole weights on rank 0 (CPU) of a sharded model, for the inference export; None
-    when ``model`` is not sharded. A collective under FSDP (every rank calls it)."""
-    if not fsdp:
-        return None
-    from torch.distributed.checkpoint.state_dict import StateDictOptions, get_model_state_dict
-
-    options = StateDictOptions(full_state_dict=True, cpu_offload=True)
-    return get_model_state_dict(model, options=options)
-
-
-def _sort_key(example, encoder: Encoder) -> tuple[int, int, int]:
-    """Image grid, then text length in characters: what length-grouped batches sort by."""
-    height, width = encoder.frame(example)
-    return height, width, len(example.text) + len(example.answer or "")
+def _sort_key(example, encoder: Encoder) -> tuple[int, int]:
+    """The resized image's size: length-grouped batches share an image grid (no padded image
+    tokens, and the mask-free attention path). Text length is left out: it would sort the
+    tasks apart (short V-T RES texts, long MCQ prompts) into single-task batches."""
+    return encoder.frame(example)
 
 
 def _example_weights(examples: list, weights: dict[str, float] | None) -> list[float] | None:
@@ -219,19 +156,6 @@ def _example_weights(examples: list, weights: dict[str, float] | None) -> list[f
     for example in examples:
         counts[example.source] = counts.get(example.source, 0) + 1
     return [weights.get(e.source, 1.0) / counts[e.source] for e in examples]
-
-
-def _sync_gradients(wrapped, model: PixelSAIL, fsdp: bool, sync: bool):
-    """A context in which backward all-reduces gradients only when ``sync`` (the last
-    micro-batch of a step): DDP's no_sync, FSDP2's set_requires_gradient_sync."""
-    import contextlib
-
-    if fsdp:
-        model.set_requires_gradient_sync(sync)
-        return contextlib.nullcontext()
-    if sync or not hasattr(wrapped, "no_sync"):
-        return contextlib.nullcontext()
-    return wrapped.no_sync()
 
 
 def train(
@@ -255,7 +179,7 @@ def train(
     ``source_weights`` maps an example's ``source`` to its share of the batches.
     """
     run_dir = Path(run_dir)
-    rank, world, device = _distributed(train_config.fsdp)
+    rank, world, device = setup(train_config.fsdp)
     if not examples:
         raise PerBenchError(
             "no training examples", hint="pass --source, --release, --store or --synthetic"
@@ -360,7 +284,7 @@ def train(
         total=train_config.steps, initial=start, desc="training", disable=not progress or rank > 0
     )
     window_tokens, window_steps, window_start = 0, 0, time.perf_counter()
-    points = torch.Generator()
+    points = torch.Generator(device=device)
     final = previous
     for step in range(start, end):
         for micro in range(accum):
@@ -373,7 +297,7 @@ def train(
                 with torch.no_grad(), torch.autocast("cuda", torch.bfloat16, enabled=use_bf16):
                     expert_features = expert.features(batch["pixel_values"], batch["image_ids"])
             sync = micro == accum - 1
-            with _sync_gradients(wrapped, model, train_config.fsdp, sync):
+            with sync_gradients(wrapped, model, train_config.fsdp, sync):
                 with torch.autocast("cuda", dtype=torch.bfloat16, enabled=use_bf16):
                     losses = wrapped(batch, expert_features, points)
                 (losses["loss"] / accum).backward()
@@ -396,7 +320,7 @@ def train(
                     handle.write(json.dumps(entry) + "\n")
             window_tokens, window_steps, window_start = 0, 0, time.perf_counter()
         if done % train_config.save_every == 0 or done == end:
-            final = _save(
+            final = save(
                 run_dir / f"step-{done:07d}",
                 model,
                 codec,
@@ -409,25 +333,6 @@ def train(
             )
     bar.close()
     return final
-
-
-def _save(folder: Path, model, codec, optimizer, extra, recipe, fsdp, rank, world) -> Path:
-    """A checkpoint, atomically: every rank writes its DCP shards into a staging folder, rank
-    0 adds the consolidated export and renames it."""
-    import shutil
-
-    staging = folder.parent / f".{folder.name}.partial"
-    if rank == 0:
-        shutil.rmtree(staging, ignore_errors=True)
-        staging.mkdir(parents=True)
-    _barrier(world)
-    weights = _export_weights(model, fsdp)
-    save_train_state(staging, model, optimizer, extra)
-    if rank == 0:
-        write_export(model, codec, staging, recipe, weights)
-        publish(staging, folder)
-    _barrier(world)
-    return folder
 
 
 def split_weight(spec: str) -> tuple[str, float | None]:
@@ -518,18 +423,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         final = run_from_args(parser.parse_args(argv))
     finally:
-        _leave_process_group()
+        leave_process_group()
     if int(os.environ.get("RANK", "0")) == 0:
         print(f"final checkpoint: {final}")
     return 0
-
-
-def _leave_process_group() -> None:
-    """Tear the process group down before exit: gloo's threads aborted the process otherwise."""
-    import torch.distributed as dist
-
-    if dist.is_available() and dist.is_initialized():
-        dist.destroy_process_group()
 
 
 if __name__ == "__main__":

@@ -51,17 +51,35 @@ def test_demo_trains_and_predicts_every_release_sample(tmp_path, samples):
 
 @pytest.mark.gpu
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
-def test_bf16_training_step_and_prediction_on_gpu(samples, codec, make_micro):
-    from models.data import Encoder, collate, examples_from_samples
+def test_bf16_training_step_and_prediction_on_gpu(samples, codec, make_micro, make_batch):
+    from models.batching import to_device
 
     config = make_micro()
     model = PixelSAIL(config, codec).cuda()
-    encoder = Encoder(config, codec)
-    batch = collate([encoder(e) for e in examples_from_samples(samples)], codec.pad_id, 8)
-    batch = {k: v.cuda() if torch.is_tensor(v) else v for k, v in batch.items()}
+    batch = to_device(make_batch(config, codec, samples), "cuda")
     with torch.autocast("cuda", dtype=torch.bfloat16):
-        losses = model(batch)
+        losses = model(batch, None, torch.Generator(device="cuda"))
     losses["loss"].backward()
     assert torch.isfinite(losses["loss"])
     predictions = PixelSAILPredictor(model, codec, device="cuda", bf16=True).predict_batch(samples)
     assert len(predictions) == len(samples)
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_flex_attention_equals_the_dense_mask_on_gpu_with_gradients(
+    samples, codec, make_micro, make_batch
+):
+    from models.batching import to_device
+
+    dense = PixelSAIL(make_micro(attention="dense"), codec).cuda()
+    flex = PixelSAIL(make_micro(attention="flex"), codec).cuda()
+    flex.load_state_dict(dense.state_dict())
+    batch = to_device(make_batch(dense.config, codec, samples), "cuda")
+    results = []
+    for model in (dense, flex):
+        losses = model(batch, None, torch.Generator(device="cuda").manual_seed(0))
+        losses["loss"].backward()
+        results.append((losses["loss"], model.patch_embedding.linear.weight.grad))
+    assert torch.allclose(results[0][0], results[1][0], atol=1e-4)
+    assert torch.allclose(results[0][1], results[1][1], atol=1e-4)
