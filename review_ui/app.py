@@ -11,7 +11,8 @@ Endpoints (``api_name``, usable from gradio_client; every one returns the whole 
   /edit_accept(sample_id, question, references, options, answer)
   /reject(sample_id, reason, note)
   /use_instance(sample_id, slot, instance)      put an instance of the image into a mask slot
-  /load_editor(sample_id, slot)  /apply_mask(sample_id, slot, editor)   brush / erase edits
+  /load_editor(sample_id, slot)  /apply_mask(sample_id, slot, png)   brush / eraser / polygon
+                                 edits (review_ui.mask_editor; ``png`` is the painted mask)
   /agreement()                   the agreement report (Markdown)
 The reviewer is the logged-in user (``default_reviewer`` when the app runs without login).
 Only ``adjudicators`` settle conflicts (None: no roles, anyone may; see review_ui.controller).
@@ -34,15 +35,19 @@ from perbench.store import CandidateStore
 from review_ui.agreement import agreement_report, format_report
 from review_ui.auth import check_password, require_auth_off_loopback
 from review_ui.controller import REJECT_REASONS, ReviewController, Screen
+from review_ui.mask_editor import EDITOR_CSS, EDITOR_ID, EDITOR_JS, READ_MASK_JS, mask_from_png
 from review_ui.queue import ALL, STATUS_FILTERS, Filters
 from review_ui.shortcuts import SHORTCUTS_JS, button_label
-from review_ui.view import mask_from_editor
+from review_ui.view import escape
 
-CSS = """
+CSS = (
+    """
 .pb-progress { font-size: 0.85em; }
 .pb-row { display: flex; gap: 0.6em; align-items: center; margin: 2px 0; }
 .pb-bar { display: flex; width: 240px; height: 10px; background: #eee; overflow: hidden; }
 """
+    + EDITOR_CSS
+)
 
 
 def _new_session() -> dict[str, Any]:
@@ -102,21 +107,14 @@ def build_app(
                 message = gr.Markdown(elem_id="message")
         with gr.Accordion("Edit masks", open=False):
             with gr.Row():
-                mask_slot = gr.Dropdown([], label="Mask to change")
+                mask_slot = gr.Dropdown([], label="Mask to change", elem_id="mask-slot")
                 instance = gr.Dropdown([], label="Instance of this image")
             with gr.Row():
                 use_instance_btn = gr.Button("Use this instance")
-                load_editor_btn = gr.Button("Load the mask into the editor")
-                apply_mask_btn = gr.Button("Use the edited mask")
-            editor = gr.ImageEditor(
-                label="Brush paints the mask, eraser removes it",
-                type="numpy",
-                sources=[],
-                brush=gr.Brush(colors=["#28dc28"], default_color="#28dc28", color_mode="fixed"),
-                eraser=gr.Eraser(),
-                transforms=[],
-                layers=False,
-            )
+                load_editor_btn = gr.Button("Load the mask into the editor", elem_id="load-editor")
+                apply_mask_btn = gr.Button("Use the edited mask", elem_id="apply-mask")
+            editor = gr.HTML("", elem_id=EDITOR_ID, js_on_load=EDITOR_JS)
+            painted = gr.Textbox(visible=False)
         with gr.Accordion("Agreement report", open=False):
             report_btn = gr.Button("Compute")
             report = gr.Markdown()
@@ -143,11 +141,14 @@ def build_app(
                 hidden = gr.Textbox(value="", visible=False)
                 return (
                     None, "", screen.header, "", gr.Textbox(value=""), hidden, hidden,
-                    gr.Radio(visible=False), screen.message, screen.progress_html,
+                    gr.Radio(visible=False), escape(screen.message), screen.progress_html,
                     gr.Dropdown([], value=None), gr.Dropdown([], value=None),
-                    *chosen, categories, reviewers, None, state,
+                    *chosen, categories, reviewers, "", state,
                 )  # fmt: skip
             sample = view.sample
+            slot = state.get("slot")
+            kept_slot = slot if slot in screen.slots else (screen.slots or [None])[0]
+            state["slot"] = kept_slot
             # room for two options added while editing; form_edits checks the letter
             letters = list(OPTION_LETTERS[: len(sample.options or []) + 2])
             return (
@@ -165,14 +166,14 @@ def build_app(
                     value=OPTION_LETTERS[sample.answer] if sample.answer is not None else None,
                     visible=sample.task == "mcq",
                 ),
-                screen.message,
+                escape(screen.message),
                 screen.progress_html,
-                gr.Dropdown(screen.slots, value=screen.slots[0] if screen.slots else None),
+                gr.Dropdown(screen.slots, value=kept_slot),
                 gr.Dropdown(screen.instances, value=None),
                 *chosen,
                 categories,
                 reviewers,
-                None,
+                "",
                 state,
             )
 
@@ -260,7 +261,8 @@ def build_app(
             )  # fmt: skip
             return (*render(screen, state), None, "")
 
-        def show_mask_edit(sample_id, state, reviewer, edits, message):
+        def show_mask_edit(sample_id, slot, state, reviewer, edits, message):
+            state = {**state, "slot": slot}
             screen = controller.screen(
                 reviewer, filters_of(state), sample_id, message, mask_edits=edits
             )
@@ -275,7 +277,7 @@ def build_app(
                 sample_id, slot, mask, own_edits(state, sample_id), filters
             )
             message = f"{slot} now uses {instance_label}; press Edit & accept to record it."
-            return show_mask_edit(sample_id, state, reviewer, edits, message)
+            return show_mask_edit(sample_id, slot, state, reviewer, edits, message)
 
         @guarded
         def load_editor(sample_id, slot, state):
@@ -284,14 +286,14 @@ def build_app(
             )
 
         @guarded
-        def apply_mask(sample_id, slot, editor_value, state, request: gr.Request):
+        def apply_mask(sample_id, slot, png, state, request: gr.Request):
             reviewer = reviewer_of(request)
             sample = controller.store.candidate(sample_id, with_image=False)
-            rle = mask_from_editor(editor_value, sample.height, sample.width)
+            rle = mask_from_png(png, sample.height, sample.width, sample_id)
             filters = filters_of(state)
             edits = controller.mask_edit(sample_id, slot, rle, own_edits(state, sample_id), filters)
             message = f"{slot} replaced by the edited mask; press Edit & accept to record it."
-            return show_mask_edit(sample_id, state, reviewer, edits, message)
+            return show_mask_edit(sample_id, slot, state, reviewer, edits, message)
 
         @guarded
         def agreement():
@@ -316,7 +318,11 @@ def build_app(
             load_editor, [sample_box, mask_slot, session], editor, api_name="load_editor"
         )
         apply_mask_btn.click(
-            apply_mask, [sample_box, mask_slot, editor, session], page, api_name="apply_mask"
+            apply_mask,
+            [sample_box, mask_slot, painted, session],
+            page,
+            api_name="apply_mask",
+            js=READ_MASK_JS,
         )
         report_btn.click(agreement, None, report, api_name="agreement")
     app.queue(default_concurrency_limit=8)

@@ -307,12 +307,17 @@ class ReviewController:
                 version = seen_version or self._version(sample_id, filters, state)
             latest = self._latest_own(sample_id, reviewer)
             wanted = (decision, after or None, reason, note, version)
-            repeated = latest is not None and wanted[:4] == (
-                latest.decision,
-                latest.after,
-                latest.reason,
-                latest.note,
-            ) and version in (None, latest.version)
+            repeated = (
+                latest is not None
+                and wanted[:4]
+                == (
+                    latest.decision,
+                    latest.after,
+                    latest.reason,
+                    latest.note,
+                )
+                and version in (None, latest.version)
+            )
             if not repeated:
                 self.store.record(
                     sample_id, reviewer, decision, after=after or None, reason=reason, note=note,
