@@ -35,6 +35,7 @@ from perbench.store import CandidateStore
 from review_ui.agreement import agreement_report, format_report
 from review_ui.auth import check_password, require_auth_off_loopback
 from review_ui.controller import REJECT_REASONS, ReviewController, Screen
+from review_ui.login_limit import LoginLimiter, limited_auth, login_middleware
 from review_ui.mask_editor import EDITOR_CSS, EDITOR_ID, EDITOR_JS, READ_MASK_JS, mask_from_png
 from review_ui.queue import ALL, STATUS_FILTERS, Filters
 from review_ui.shortcuts import SHORTCUTS_JS, button_label
@@ -338,10 +339,15 @@ def launch_app(
 ) -> str:
     """Serve ``app`` in the background; login required when ``users`` is given. Returns the URL.
 
-    Refuses a non-loopback ``host`` without users. Call ``app.block_thread()`` to wait on it.
+    Refuses a non-loopback ``host`` without users or with plain passwords. Logins are
+    rate-limited per user and address (review_ui.login_limit). Call ``app.block_thread()`` to
+    wait on it.
     """
     require_auth_off_loopback(host, users)
-    auth = (lambda name, password: check_password(users, name, password)) if users else None
+    limiter = LoginLimiter()
+    auth = None
+    if users:
+        auth = limited_auth(limiter, lambda name, password: check_password(users, name, password))
     _, url, _ = app.launch(
         server_name=host,
         server_port=port,
@@ -353,5 +359,6 @@ def launch_app(
         ssr_mode=False,
         js=SHORTCUTS_JS,
         css=CSS,
+        app_kwargs={"middleware": [login_middleware(limiter)]},
     )
     return url
