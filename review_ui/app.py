@@ -13,6 +13,7 @@ Endpoints (``api_name``, usable from gradio_client; every one returns the whole 
   /use_instance(sample_id, slot, instance)      put an instance of the image into a mask slot
   /load_editor(sample_id, slot)  /apply_mask(sample_id, slot, png)   brush / eraser / polygon
                                  edits (review_ui.mask_editor; ``png`` is the painted mask)
+  /settle(sample_id, version)    an adjudicator settles a conflict with a competing version
   /agreement()                   the agreement report (Markdown)
 The reviewer is the logged-in user (``default_reviewer`` when the app runs without login).
 Only ``adjudicators`` settle conflicts (None: no roles, anyone may; see review_ui.controller).
@@ -73,7 +74,10 @@ def build_app(
         with gr.Row():
             task_filter = gr.Dropdown([ALL, *TASKS], value=ALL, label="Task")
             status_filter = gr.Dropdown(
-                list(STATUS_FILTERS), value=STATUS_FILTERS[0], label="Status"
+                list(STATUS_FILTERS),
+                value=STATUS_FILTERS[0],
+                label="Status",
+                elem_id="status-filter",
             )
             category_filter = gr.Dropdown([ALL], value=ALL, label="Category")
             reviewer_filter = gr.Dropdown([ALL], value=ALL, label="Decided by")
@@ -90,7 +94,9 @@ def build_app(
                 question = gr.Textbox(label="Question", lines=2)
                 references = gr.Textbox(label="References (blank line between two)", lines=4)
                 options = gr.Textbox(label="Options (one per line)", lines=4)
-                answer = gr.Radio(list(OPTION_LETTERS[:2]), label="Correct option")
+                answer = gr.Radio(
+                    list(OPTION_LETTERS[:2]), label="Correct option", elem_id="answer"
+                )
                 with gr.Row():
                     accept_btn = gr.Button(
                         button_label("a"), variant="primary", elem_id="accept-btn"
@@ -106,6 +112,12 @@ def build_app(
                 note = gr.Textbox(label="Note (free text)", lines=1)
                 reject_btn = gr.Button(button_label("r"), variant="stop", elem_id="reject-btn")
                 message = gr.Markdown(elem_id="message")
+        versions_view = gr.HTML("", elem_id="versions")
+        with gr.Row():
+            version_pick = gr.Dropdown(
+                [], label="Settle with version (adjudicator)", elem_id="version-pick"
+            )
+            settle_btn = gr.Button("Settle with this version", elem_id="settle-btn")
         with gr.Accordion("Edit masks", open=False):
             with gr.Row():
                 mask_slot = gr.Dropdown([], label="Mask to change", elem_id="mask-slot")
@@ -123,7 +135,7 @@ def build_app(
         page = [
             image, sample_box, header, draft, question, references, options, answer, message,
             progress, mask_slot, instance, task_filter, status_filter, category_filter,
-            reviewer_filter, editor, session,
+            reviewer_filter, editor, versions_view, version_pick, session,
         ]  # fmt: skip
 
         def render(screen: Screen, state: dict[str, Any]) -> tuple:
@@ -144,14 +156,13 @@ def build_app(
                     None, "", screen.header, "", gr.Textbox(value=""), hidden, hidden,
                     gr.Radio(visible=False), escape(screen.message), screen.progress_html,
                     gr.Dropdown([], value=None), gr.Dropdown([], value=None),
-                    *chosen, categories, reviewers, "", state,
+                    *chosen, categories, reviewers, "", "", gr.Dropdown([], value=None), state,
                 )  # fmt: skip
             sample = view.sample
             slot = state.get("slot")
             kept_slot = slot if slot in screen.slots else (screen.slots or [None])[0]
             state["slot"] = kept_slot
-            # room for two options added while editing; form_edits checks the letter
-            letters = list(OPTION_LETTERS[: len(sample.options or []) + 2])
+            letters = list(OPTION_LETTERS[: len(sample.options or [])])
             return (
                 str(view.image_path),
                 sample.id,
@@ -175,6 +186,8 @@ def build_app(
                 categories,
                 reviewers,
                 "",
+                screen.versions_html,
+                gr.Dropdown(screen.version_choices, value=None),
                 state,
             )
 
@@ -297,6 +310,13 @@ def build_app(
             return show_mask_edit(sample_id, slot, state, reviewer, edits, message)
 
         @guarded
+        def settle(sample_id, version, state, request: gr.Request):
+            reviewer = reviewer_of(request)
+            if not version:
+                raise gr.Error("Pick the version that settles this sample first.")
+            return render(controller.settle(reviewer, filters_of(state), sample_id, version), state)
+
+        @guarded
         def agreement():
             return format_report(agreement_report(store))
 
@@ -325,6 +345,7 @@ def build_app(
             api_name="apply_mask",
             js=READ_MASK_JS,
         )
+        settle_btn.click(settle, [sample_box, version_pick, session], page, api_name="settle")
         report_btn.click(agreement, None, report, api_name="agreement")
     app.queue(default_concurrency_limit=8)
     return app
