@@ -46,6 +46,7 @@ CSS = (
     """
 .pb-progress { font-size: 0.85em; }
 .pb-row { display: flex; gap: 0.6em; align-items: center; margin: 2px 0; }
+#sample-image .image-container, #sample-image .image-frame { overflow: hidden; }
 .pb-bar { display: flex; width: 240px; height: 10px; background: #eee; overflow: hidden; }
 """
     + EDITOR_CSS
@@ -85,7 +86,11 @@ def build_app(
         with gr.Row():
             with gr.Column(scale=3):
                 image = gr.Image(
-                    label="Sample", type="filepath", interactive=False, buttons=["fullscreen"]
+                    label="Sample",
+                    type="filepath",
+                    interactive=False,
+                    buttons=["fullscreen"],
+                    elem_id="sample-image",
                 )
                 draft = gr.Markdown()
             with gr.Column(scale=2):
