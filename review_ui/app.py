@@ -23,6 +23,7 @@ Each reviewer's filters are kept beside the store (review_ui.places) and restore
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Collection
 from dataclasses import asdict
 from pathlib import Path
@@ -42,6 +43,7 @@ from review_ui.queue import ALL, STATUS_FILTERS, Filters
 from review_ui.shortcuts import SHORTCUTS_JS, button_label
 from review_ui.view import escape
 
+LOG = logging.getLogger(__name__)
 CSS = (
     """
 .pb-progress { font-size: 0.85em; }
@@ -51,6 +53,15 @@ CSS = (
 """
     + EDITOR_CSS
 )
+
+
+def public_message(error: PerBenchError) -> str:
+    """The error as a reviewer sees it: without the server's file paths (logged instead)."""
+    LOG.warning("review app: %s", error)
+    text = str(error)
+    if error.where:
+        text = text.replace(f"{error.where}: ", "", 1).replace(error.where, "the server's file")
+    return text
 
 
 def _new_session() -> dict[str, Any]:
@@ -202,7 +213,7 @@ def build_app(
                 try:
                     return handler(*args)
                 except PerBenchError as exc:
-                    raise gr.Error(str(exc)) from None
+                    raise gr.Error(public_message(exc)) from None
 
             return run
 

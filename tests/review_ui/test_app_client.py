@@ -89,6 +89,9 @@ def test_reject_without_reason_is_an_error_not_a_decision(served):
     with pytest.raises(Exception, match="pick a reject reason"):
         alice.predict(sample_id, None, "", api_name="/reject")
     assert store.decisions() == []
+    with pytest.raises(Exception, match="no candidate with id 'nope'") as error:
+        alice.predict("nope", api_name="/accept")
+    assert str(store.path) not in str(error.value) and store.path.name not in str(error.value)
 
 
 def test_mcq_edit_and_mask_edits_through_the_app(served, tmp_path):
