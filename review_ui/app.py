@@ -14,6 +14,7 @@ Endpoints (``api_name``, usable from gradio_client; every one returns the whole 
   /load_editor(sample_id, slot)  /apply_mask(sample_id, slot, png)   brush / eraser / polygon
                                  edits (review_ui.mask_editor; ``png`` is the painted mask)
   /settle(sample_id, version)    an adjudicator settles a conflict with a competing version
+  /open(sample_id)               open any sample by id (the jump box; table rows open the same way)
   /agreement()                   the agreement report (Markdown)
 The reviewer is the logged-in user (``default_reviewer`` when the app runs without login).
 Only ``adjudicators`` settle conflicts (None: no roles, anyone may; see review_ui.controller).
@@ -37,6 +38,7 @@ from perbench.store import CandidateStore
 from review_ui.agreement import agreement_report, format_report
 from review_ui.auth import check_password, require_auth_off_loopback
 from review_ui.controller import REJECT_REASONS, ReviewController, Screen
+from review_ui.finder import HISTORY_COLUMNS, TABLE_COLUMNS, history
 from review_ui.login_limit import LoginLimiter, limited_auth, login_middleware
 from review_ui.mask_editor import EDITOR_CSS, EDITOR_ID, EDITOR_JS, READ_MASK_JS, mask_from_png
 from review_ui.queue import ALL, STATUS_FILTERS, Filters
@@ -144,6 +146,18 @@ def build_app(
                 apply_mask_btn = gr.Button("Use the edited mask", elem_id="apply-mask")
             editor = gr.HTML("", elem_id=EDITOR_ID, js_on_load=EDITOR_JS)
             painted = gr.Textbox(visible=False)
+        with gr.Accordion("Find samples", open=False):
+            with gr.Row():
+                jump_box = gr.Textbox(label="Jump to id (Enter)", elem_id="jump-id", scale=3)
+                refresh_tables_btn = gr.Button("Show the table and my history", elem_id="tables")
+            sample_table_df = gr.Dataframe(
+                headers=TABLE_COLUMNS, label="Samples under the filters (click a row to open)",
+                interactive=False, show_search="filter", elem_id="sample-table",
+            )  # fmt: skip
+            history_df = gr.Dataframe(
+                headers=HISTORY_COLUMNS, label="My last decisions (click a row to reopen)",
+                interactive=False, elem_id="history",
+            )  # fmt: skip
         with gr.Accordion("Agreement report", open=False):
             report_btn = gr.Button("Compute")
             report = gr.Markdown()
@@ -333,6 +347,24 @@ def build_app(
             return render(controller.settle(reviewer, filters_of(state), sample_id, version), state)
 
         @guarded
+        def tables(state, request: gr.Request):
+            reviewer = reviewer_of(request)
+            return controller.table(reviewer, filters_of(state)), history(store, reviewer)
+
+        @guarded
+        def open_sample(sample_id, state, request: gr.Request):
+            reviewer = reviewer_of(request)
+            sample_id = (sample_id or "").strip()
+            store.candidate(sample_id, with_image=False)  # an unknown id is a clear error
+            screen = controller.screen(
+                reviewer, filters_of(state), sample_id, message=f"Opened {sample_id}."
+            )
+            return render(screen, state)
+
+        def open_row(state, event: gr.SelectData, request: gr.Request):
+            return open_sample(event.row_value[0], state, request)
+
+        @guarded
         def agreement():
             return format_report(agreement_report(store))
 
@@ -362,6 +394,10 @@ def build_app(
             js=READ_MASK_JS,
         )
         settle_btn.click(settle, [sample_box, version_pick, session], page, api_name="settle")
+        refresh_tables_btn.click(tables, [session], [sample_table_df, history_df])
+        jump_box.submit(open_sample, [jump_box, session], page, api_name="open")
+        sample_table_df.select(open_row, [session], page)
+        history_df.select(open_row, [session], page)
         report_btn.click(agreement, None, report, api_name="agreement")
     app.queue(default_concurrency_limit=8)
     return app

@@ -16,6 +16,7 @@ API:
     .mask_edit(sample_id, slot, rle, mask_edits, filters) -> dict     (new mask edits)
     .instance_mask(sample_id, label) -> RLE
     .settle(reviewer, filters, sample_id, version_hash) -> Screen   an adjudicator picks a version
+    .table(reviewer, filters) -> rows   the samples under the filters, for the finder table
 
 A decision equal to the reviewer's latest live one on the same sample is not written twice
 (a double key press records once). In the ``conflict`` filter, an adjudicator's accept and reject
@@ -44,6 +45,7 @@ from perbench.review_log import SampleState, payload_version
 from perbench.schema import OPTION_LETTERS, TASKS, Sample
 from perbench.store import CandidateStore
 from review_ui.adjudication import competing_versions, settle_after, versions_html
+from review_ui.finder import sample_table
 from review_ui.places import PlacesError, SavedFilters
 from review_ui.queue import ALL, STATUS_FILTERS, TO_REVIEW, Filters, ReviewQueue
 from review_ui.view import ReviewEditError, SampleView, ViewMaker, apply_mask, mask_slots
@@ -364,6 +366,12 @@ class ReviewController:
             return self.screen(reviewer, filters, message="Nothing to undo.")
         message = f"Undid your {target.decision} of {target.sample_id}."
         return self.screen(reviewer, filters, target.sample_id, message)
+
+    def table(self, reviewer: str, filters: Filters) -> list[list[str]]:
+        """The rows of the samples under ``filters`` (review_ui.finder.sample_table)."""
+        with self._lock:
+            self.queue.refresh()
+            return sample_table(self.queue, filters, reviewer)
 
     def settle(self, reviewer: str, filters: Filters, sample_id: str, version: str) -> Screen:
         """An adjudicator settles a conflict with one of its competing versions (by hash)."""

@@ -168,3 +168,29 @@ def test_keys_on_a_fresh_page_ctrl_enter_and_zoom(store, tmp_path, free_port):
             browser.close()
     finally:
         app.close()
+
+
+def test_jump_to_id_table_and_history_reopen_samples(store, tmp_path, free_port):
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    app = build_app(store, "alice", tmp_path / "display")
+    url = launch_app(app, "127.0.0.1", free_port, {}, tmp_path / "display")
+    wanted = store.candidate_ids("vt_res")[-1]
+    try:
+        with playwright_api.sync_playwright() as driver:
+            browser = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1400, "height": 1400})
+            page.goto(url)
+            first = _wait_for_new_sample(page, "")
+            page.keyboard.press("a")
+            _wait_for_new_sample(page, first)
+            page.get_by_text("Find samples").click()
+            page.locator("#jump-id textarea, #jump-id input").first.fill(wanted)
+            page.locator("#jump-id textarea, #jump-id input").first.press("Enter")
+            page.wait_for_function(f"{SAMPLE_ID_JS} === {wanted!r}", timeout=30000)
+            page.locator("#tables").click()
+            page.locator("#history").get_by_text(first).locator("visible=true").first.click()
+            page.wait_for_function(f"{SAMPLE_ID_JS} === {first!r}", timeout=30000)
+            assert page.locator("#sample-table").get_by_text(wanted).count() >= 1
+            browser.close()
+    finally:
+        app.close()
