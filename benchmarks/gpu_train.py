@@ -1,18 +1,20 @@
 """GPU check of the reference model: train the 0.5b-shaped Pixel-SAIL from scratch, score it.
 
-On one H100 or H200 (under 8 minutes in all):
+On one H100 or H200 (about 10 minutes in all; less with --minutes 2 --compile-modes off):
   python benchmarks/gpu_train.py --release DEMO_RELEASE
 Code path check on CPU (tiny model, a few steps, results to a scratch file):
   python benchmarks/gpu_train.py --dry-run --out /tmp/gpu-dry --results /tmp/gpu-dry/RESULTS.md
 
 What it does: SYNTHETIC shape scenes (models.synthetic) plus the release's samples are the
-training data; a short calibration measures the time per step, which sets the number of steps
-that fit --minutes; then one bf16 training run (AdamW, wd 0.05, warmup 5%, cosine, clip 1; the
-learning rate is raised to --lr because the weights start random); then predictions for the
-release and for a held-out SYNTHETIC release, each scored with ``perbench evaluate``.
-Printed and appended to --results (default benchmarks/RESULTS.md), with the device named:
-tokens/s, model FLOPs utilisation (MFU: 6 x non-embedding parameters + 12 x layers x hidden x
-sequence FLOPs per token, over the GPU's dense bf16 peak), peak GPU memory, scores.
+training data. Speed, for each of --compile-modes (torch.compile off / on): --speed-steps bf16
+steps, the first two left out as warm-up; median step time, real (unpadded) tokens/s, model
+FLOPs utilisation (MFU: 6 x non-embedding parameters + 12 x layers x hidden x mean real
+sequence FLOPs per real token, over the GPU's dense bf16 peak) and peak GPU memory. The
+uncompiled step time sets the number of steps that fit --minutes; then one bf16 training run
+(AdamW, wd 0.05, warmup 5%, cosine, clip 1; the learning rate is raised to --lr because the
+weights start random); then predictions for the release and for a held-out SYNTHETIC release,
+each scored with ``perbench evaluate``. Printed and appended to --results (default
+benchmarks/RESULTS.md), with the device named.
 The given release is also training data and the SYNTHETIC release (seed 1) is held out: this
 checks that the whole pipeline learns and runs at speed on a GPU; it is not a benchmark result.
 """
@@ -31,6 +33,7 @@ from pathlib import Path
 
 import torch
 
+from models.checkpoint import latest_checkpoint, load_checkpoint
 from models.config import TrainConfig, make_config
 from models.data import load_examples
 from models.predict import PixelSAILPredictor, predict_release
@@ -49,11 +52,40 @@ def peak_tflops(device_name: str) -> float | None:
     return None
 
 
-def flops_per_token(model, sequence: int) -> float:
+def flops_per_token(model, sequence: float) -> float:
+    """Training FLOPs per real token at mean real sequence length ``sequence``."""
     config = model.config
     embedding = model.lm.get_input_embeddings().weight.numel()
     params = sum(p.numel() for p in model.parameters()) - embedding
     return 6 * params + 12 * config.num_hidden_layers * config.hidden_size * sequence
+
+
+def measure_speed(examples, out: Path, size: str, args, compiled: bool) -> dict:
+    """Median s/step, real tokens/s, mean real tokens per row, peak memory of a short run."""
+    cuda = torch.cuda.is_available()
+    if cuda:
+        torch.cuda.reset_peak_memory_stats()
+    run = out / f"speed-compile-{'on' if compiled else 'off'}"
+    settings = TrainConfig(
+        steps=1000, batch_size=args.batch_size, lr=args.lr, log_every=1, compile=compiled
+    )
+    train(examples, run, make_config(size), settings, progress=False, stop_after=args.speed_steps)
+    entries = log_entries(run)[2:] or log_entries(run)
+    step = statistics.median(e["s_per_step"] for e in entries)
+    tokens = statistics.median(e["tokens_per_s"] for e in entries)
+    model, _ = load_checkpoint(latest_checkpoint(run))
+    sequence = tokens * step / args.batch_size
+    achieved = tokens * flops_per_token(model, sequence) / 1e12
+    peak = peak_tflops(torch.cuda.get_device_name() if cuda else "")
+    return {
+        "compile": compiled,
+        "s_per_step": step,
+        "tokens_per_s": tokens,
+        "sequence": sequence,
+        "tflops": achieved,
+        "mfu": f"{100 * achieved / peak:.1f}%" if peak else "n/a (no known peak)",
+        "peak_gib": torch.cuda.max_memory_allocated() / 2**30 if cuda else float("nan"),
+    }
 
 
 def score(release: Path, predictions: Path, name: str, out: Path) -> str:
@@ -85,10 +117,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scenes", type=int, default=256, help="SYNTHETIC training scenes")
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--lr", type=float, default=2e-4)
+    parser.add_argument("--speed-steps", type=int, default=12, help="steps per speed run")
+    parser.add_argument("--compile-modes", default="off,on", help="off, on, or off,on")
     parser.add_argument("--dry-run", action="store_true", help="tiny model, CPU, a few steps")
     args = parser.parse_args(argv)
     if args.dry_run:
         args.size, args.minutes, args.scenes, args.batch_size = "tiny", 0.05, 2, 4
+        args.speed_steps, args.compile_modes = 4, "off"
     started = time.perf_counter()
     out = Path(args.out or tempfile.mkdtemp(prefix="gpu-train-"))
     cuda = torch.cuda.is_available()
@@ -105,16 +140,19 @@ def main(argv: list[str] | None = None) -> int:
     examples = load_examples(releases, (), args.scenes, seed=0, image_size=config.image_size)
     print(f"device: {device_name}; {len(examples)} training examples; size {args.size}")
 
-    calibration = TrainConfig(steps=1000, batch_size=args.batch_size, lr=args.lr, log_every=1)
-    train(
-        examples,
-        out / "calibration",
-        make_config(args.size),
-        calibration,
-        progress=False,
-        stop_after=6,
-    )
-    step_time = statistics.median(e["s_per_step"] for e in log_entries(out / "calibration")[2:])
+    speeds = [
+        measure_speed(examples, out, args.size, args, mode == "on")
+        for mode in args.compile_modes.split(",")
+    ]
+    speed_lines = [
+        f"- compile {'on' if s['compile'] else 'off'}: {s['s_per_step']:.3f} s/step, "
+        f"{s['tokens_per_s']:,.0f} real tokens/s (mean {s['sequence']:.0f} per row), "
+        f"model FLOPs utilisation {s['mfu']} ({s['tflops']:.2f} TFLOP/s), "
+        f"peak GPU memory {s['peak_gib']:.1f} GiB"
+        for s in speeds
+    ]
+    print("\n".join(speed_lines))
+    step_time = speeds[0]["s_per_step"]
     steps = max(4, int(args.minutes * 60 / step_time))
     print(f"calibration: {step_time:.3f} s/step -> {steps} steps in {args.minutes} min")
 
@@ -145,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     predictor = PixelSAILPredictor.from_checkpoint(
         checkpoint, device="cuda" if cuda else "cpu", bf16=True, max_new_tokens=48
     )
-    sequence = predictor.model.n_image + 64
+    sequence = statistics.median(e["tokens_per_s"] * e["s_per_step"] for e in log) / args.batch_size
     achieved = tokens_per_s * flops_per_token(predictor.model, sequence) / 1e12
     peak = peak_tflops(device_name)
     mfu = f"{100 * achieved / peak:.1f}%" if peak else "n/a (unknown peak)"
@@ -167,6 +205,9 @@ def main(argv: list[str] | None = None) -> int:
         f"- tokens/s: {tokens_per_s:,.0f}; model FLOPs utilisation: {mfu} "
         f"({achieved:.1f} TFLOP/s achieved)",
         f"- peak GPU memory: {peak_gib:.1f} GiB; whole check: {total_minutes:.1f} min",
+        f"- speed runs ({args.speed_steps} steps each, batch {args.batch_size}, bf16, "
+        "the first two steps left out):",
+        *speed_lines,
         "- the given release is also training data; the SYNTHETIC release (seed 1) is held out "
         "(a learnability and speed check, not a benchmark result):",
         "",

@@ -11,7 +11,9 @@ API:
 Each shard's candidates are written as they come and the shard is then marked finished
 (``store.finish_shard``); a rerun skips finished shards, so an interrupted build resumes.
 A store remembers its seed and config; building into it with others is a BuildError.
-Summary: {"images", "tasks", "categories", "skipped", "shards": {"total", "built", "resumed"}}.
+Summary: {"images", "tasks", "categories", "skipped", "vt_res_kinds", "vt_res_rates",
+"shards": {"total", "built", "resumed"}}; ``vt_res_rates`` are the drawn shares of no-target and
+multi-target texts, beside the configured ``no_target_rate`` and ``multi_target_rate``.
 """
 
 from __future__ import annotations
@@ -177,11 +179,17 @@ def summarize(stats: list[dict[str, Any]]) -> dict[str, Any]:
         "tasks": Counter(),
         "categories": Counter(),
         "skipped": Counter(),
+        "vt_res_kinds": Counter(),
     }
     for entry in stats:
         totals["images"] += entry.get("images", 0)
-        for name in ("tasks", "categories", "skipped"):
+        for name in ("tasks", "categories", "skipped", "vt_res_kinds"):
             totals[name].update(entry.get(name, {}))
+    kinds = totals["vt_res_kinds"]
+    drawn = sum(kinds.values())
+    totals["vt_res_rates"] = {
+        kind: round(kinds[kind] / drawn, 4) if drawn else 0.0 for kind in ("none", "multi")
+    }
     return {k: dict(sorted(v.items())) if isinstance(v, Counter) else v for k, v in totals.items()}
 
 

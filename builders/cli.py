@@ -20,6 +20,7 @@ from pathlib import Path
 
 from builders.build import ENGINES, build_store
 from builders.config import MCQ_FAMILIES, BuildConfig, BuildError
+from perbench.images import set_max_pixels
 from perbench.schema import TASKS
 from perbench.sources import open_source
 
@@ -50,6 +51,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-target-rate", type=float, help=f"({defaults.no_target_rate})")
     parser.add_argument("--multi-target-rate", type=float, help=f"({defaults.multi_target_rate})")
     parser.add_argument("--skip-errors", action="store_true", help="skip and count broken images")
+    parser.add_argument(
+        "--max-image-pixels", type=int, help="largest image decoded (default 200 million)"
+    )
     parser.add_argument("--drafter", choices=("template", "local", "openai"), default="template")
     parser.add_argument("--drafter-path", help="local: folder of a transformers VLM")
     parser.add_argument("--drafter-url", help="openai: base URL, e.g. http://127.0.0.1:8000/v1")
@@ -105,6 +109,8 @@ def build_config(args: argparse.Namespace) -> BuildConfig:
 
 def run(args: argparse.Namespace) -> int:
     config = build_config(args)
+    if args.max_image_pixels:
+        set_max_pixels(args.max_image_pixels)
     readers = [open_source(s, args.shard_size, config.skip_errors) for s in args.sources]
     summary = build_store(
         readers,

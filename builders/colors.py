@@ -5,6 +5,8 @@ API:
   EXTRA_REFERENCES                   more sRGB prototypes of a name (navy and sky blue are blue)
   name_colors(pixels)                -> [(name, fraction), ...] most frequent first
   color_distance(name_a, name_b)     CIE76 distance (Delta E) between two named colours
+  dominant_colors(colors, share)     the one or two names that clearly dominate, else []
+  present_colors(colors)             every name covering at least PRESENT_SHARE of the pixels
 
 pixels: (N, 3) uint8 sRGB. Each pixel takes the name of the nearest reference colour or extra
 prototype in Lab (Delta E 1976); the fractions of the names are the confidence. At most
@@ -38,6 +40,9 @@ EXTRA_REFERENCES: list[tuple[str, tuple[int, int, int]]] = [
     ("blue", (30, 150, 190)),
 ]
 MAX_PIXELS = 4096
+PRESENT_SHARE = 0.02
+DOMINANCE_RATIO = 3.0  # the named colour(s) cover this many times the next one
+TWO_COLOR_SHARE = 0.3  # each of two named colours covers at least this share
 _NAMES = list(COLOR_NAMES)
 _REFERENCE_LAB = rgb2lab(np.array([list(COLOR_NAMES.values())], dtype=np.uint8))[0]
 _PROTOTYPE_NAMES = np.array(
@@ -66,3 +71,27 @@ def color_distance(name_a: str, name_b: str) -> float:
     return float(
         np.linalg.norm(_REFERENCE_LAB[_NAMES.index(name_a)] - _REFERENCE_LAB[_NAMES.index(name_b)])
     )
+
+
+def dominant_colors(colors: list[tuple[str, float]], share: float) -> list[str]:
+    """One name when it covers ``share`` of the pixels and DOMINANCE_RATIO x the runner-up; two
+    names when both cover TWO_COLOR_SHARE, together ``share``, and DOMINANCE_RATIO x the third;
+    otherwise no name (no colour is true of the region as a whole)."""
+    fractions = [f for _, f in colors] + [0.0, 0.0, 0.0]
+    if not colors:
+        return []
+    if fractions[0] >= share and fractions[0] >= DOMINANCE_RATIO * fractions[1]:
+        return [colors[0][0]]
+    if (
+        len(colors) >= 2
+        and fractions[1] >= TWO_COLOR_SHARE
+        and fractions[0] + fractions[1] >= share
+        and fractions[1] >= DOMINANCE_RATIO * fractions[2]
+    ):
+        return [colors[0][0], colors[1][0]]
+    return []
+
+
+def present_colors(colors: list[tuple[str, float]]) -> set[str]:
+    """Names covering at least PRESENT_SHARE of the region: never offered as a wrong option."""
+    return {name for name, fraction in colors if fraction >= PRESENT_SHARE}

@@ -17,7 +17,7 @@ from perbench.errors import PerBenchError
 from perbench.schema import TASKS
 
 BUILDER_NAME = "perbench-builders"
-BUILDER_VERSION = "1.1.0"
+BUILDER_VERSION = "2.0.0"
 MCQ_FAMILIES = ("category", "color", "position", "relation", "count")
 
 
@@ -27,7 +27,12 @@ class BuildError(PerBenchError):
 
 @dataclass
 class BuildConfig:
-    """Selection and drafting settings. Areas in pixels; rates are fractions of samples."""
+    """Selection and drafting settings. Areas in pixels; rates are fractions of samples.
+
+    ``exhaustive_sources`` overrides a source's own declaration ({dataset name: bool}) of
+    whether every instance of its categories is annotated; ``display_names`` adds or overrides
+    display names per source ({dataset name: {source label: display name}}).
+    """
 
     tasks: tuple[str, ...] = TASKS
     min_area: int = 200
@@ -37,7 +42,8 @@ class BuildConfig:
     mcq_per_instance: int = 2
     mcq_families: tuple[str, ...] = MCQ_FAMILIES
     mcq_rotations: bool = False
-    min_color_confidence: float = 0.45
+    min_color_confidence: float = 0.6
+    min_color_pixels: int = 400
     min_position_margin: float = 0.03
     vtres_per_image: int = 12
     multi_target_rate: float = 0.2
@@ -45,6 +51,9 @@ class BuildConfig:
     relation_margin: float = 0.02
     nearest_ratio: float = 1.3
     skip_errors: bool = False
+    references_per_sample: int = 3
+    exhaustive_sources: dict[str, bool] = field(default_factory=dict)
+    display_names: dict[str, dict[str, str]] = field(default_factory=dict)
     drafter: dict[str, Any] = field(default_factory=lambda: {"name": "template"})
 
     def __post_init__(self) -> None:
@@ -65,6 +74,12 @@ class BuildConfig:
             raise BuildError(
                 "min_area and max_instances_per_image must be >= 1, nearest_ratio >= 1"
             )
+        if not 1 <= self.references_per_sample <= 3:
+            raise BuildError("references_per_sample must be 1, 2 or 3")
+        if not all(isinstance(v, bool) for v in self.exhaustive_sources.values()):
+            raise BuildError("exhaustive_sources maps a dataset name to true or false")
+        if not 0.5 <= self.min_color_confidence <= 1.0:
+            raise BuildError("min_color_confidence must be within [0.5, 1]: one colour dominates")
         if not isinstance(self.drafter, dict) or "name" not in self.drafter:
             raise BuildError("drafter must be a dict with a 'name' (template, local, openai)")
 

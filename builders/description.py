@@ -1,13 +1,19 @@
-"""Description candidates: one detailed draft description per selected object.
+"""Description candidates: two or three detailed draft descriptions per selected object.
 
 API:
   description_facts(scene, obj) -> dict     the facts a drafter writes from (drafters.base)
   description_samples(scene, drafter) -> list[Sample]
   DESCRIPTION_QUESTIONS                     question wordings (one picked per sample by seed)
 
-The reference is the drafter's text, marked ``meta["draft"] = True`` until a reviewer accepts
-it. Source texts (RefCOCO expressions of the object, COCO captions that mention its category)
-go into the facts and into ``meta["source_texts"]``.
+References are the drafter's texts (``config.references_per_sample``, each from a different
+sentence plan of the template drafter; a model drafter's own text comes first), marked
+``meta["draft"] = True`` until a reviewer accepts them. No two references of one image are
+identical: while two are, distinguishing sentences are added to both (the objects they touch,
+the direction to the largest other object, then where the centre lies in percent of the image).
+``meta["flags"]`` lists what a model's draft says against the measurement (drafters.base
+.check_draft); ``meta["claims"]`` holds the facts the texts were written from. Source texts
+(RefCOCO expressions of the object, COCO captions that mention its category) go into the facts
+and into ``meta["source_texts"]``.
 """
 
 from __future__ import annotations
@@ -15,11 +21,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from builders.drafters.base import Drafter, DraftRequest
-from builders.drafters.template import write_template
-from builders.grammar import plural
+from builders.drafters.base import Drafter, DraftRequest, check_draft
+from builders.drafters.template import DIRECTION_PHRASES, write_references
+from builders.grammar import indefinite, plural
 from builders.objects import ObjectFacts, noun
-from builders.relations import PAIR_RELATIONS, distance
+from builders.relations import clear_direction, touching
 from builders.scene import Scene
 from perbench.schema import Sample, make_sample_id
 
@@ -29,6 +35,22 @@ DESCRIPTION_QUESTIONS = (
     "Describe the object in <region1> in detail.",
     "What does <region1> show? Give a detailed description.",
 )
+CLAIM_KEYS = (
+    "category",
+    "named_colors",
+    "size",
+    "position",
+    "elongation",
+    "orientation",
+    "cut_sides",
+    "occluded_fraction",
+    "touching",
+    "touching_ids",
+    "salient",
+    "count_in_image",
+    "size_rank",
+    "extra",
+)
 
 
 def _mentions(caption: str, category: str) -> bool:
@@ -36,26 +58,42 @@ def _mentions(caption: str, category: str) -> bool:
     return re.search(rf"\b({words})\b", caption, flags=re.IGNORECASE) is not None
 
 
+def _salient(scene: Scene, obj: ObjectFacts) -> dict[str, Any] | None:
+    others = [f for f in scene.facts if f.index != obj.index and not f.instance.iscrowd]
+    if not others:
+        return None
+    largest = max(others, key=lambda f: f.area)
+    same = [f for f in scene.facts if f.category == largest.category and not f.instance.iscrowd]
+    return {
+        "category": largest.category,
+        "instance_id": largest.instance.id,
+        "direction": clear_direction(obj, largest),
+        "unique": scene.count_known(largest.category) and len(same) == 1,
+    }
+
+
 def description_facts(scene: Scene, obj: ObjectFacts) -> dict[str, Any]:
     others = [f for f in scene.facts if f.index != obj.index and not f.instance.iscrowd]
-    neighbours, neighbour_ids = {}, {}
-    for name, test in PAIR_RELATIONS.items():
-        holding = [f for f in others if test(f, obj, scene.margin)]
-        if holding:
-            closest = min(holding, key=lambda f: distance(f, obj))
-            neighbours[name], neighbour_ids[name] = noun(closest), closest.instance.id
+    near = sorted((f for f in others if touching(f, obj, scene.margin)), key=lambda f: -f.area)
     facts: dict[str, Any] = {
         "category": obj.category,
         "supercategory": obj.instance.supercategory,
         "colors": [[name, fraction] for name, fraction in obj.colors[:3]],
+        "named_colors": list(obj.named_colors),
         "size": obj.size,
         "position": obj.position,
-        "neighbours": neighbours,
-        "neighbour_ids": neighbour_ids,
+        "elongation": round(obj.elongation, 2),
+        "orientation": obj.orientation,
+        "cut_sides": list(obj.cut_sides),
+        "occluded_fraction": obj.occluded_fraction,
+        "touching": [noun(f) for f in near],
+        "touching_ids": [f.instance.id for f in near],
+        "salient": _salient(scene, obj),
         "texts": list(obj.instance.texts),
         "captions": [
             c for c in scene.image.captions if obj.category and _mentions(c, obj.category)
         ],
+        "extra": [],
     }
     if scene.count_known(obj.category):
         peers = sorted(scene.peers(obj), key=lambda f: -f.area)
@@ -64,32 +102,69 @@ def description_facts(scene: Scene, obj: ObjectFacts) -> dict[str, Any]:
     return facts
 
 
+def _distinguishers(scene: Scene, obj: ObjectFacts, facts: dict[str, Any]) -> list[str]:
+    """Sentences that tell this object from another with the same text, most natural first."""
+    out = []
+    salient = facts.get("salient")
+    if salient and salient.get("direction"):
+        other = salient["category"] or "object"
+        phrase = DIRECTION_PHRASES[salient["direction"]]
+        out.append(f"It is {phrase} {indefinite(other, other)}.")
+    x = round(100 * obj.centroid[0] / scene.image.width)
+    y = round(100 * obj.centroid[1] / scene.image.height)
+    out.append(f"Its centre is about {x}% of the way from the left and {y}% from the top.")
+    return out
+
+
+def _unique(scene: Scene, drafted: list[tuple[ObjectFacts, dict[str, Any], list[str]]]) -> None:
+    """Add distinguishing sentences until no reference text appears twice in the image."""
+    for step in range(2):
+        seen: dict[str, list[int]] = {}
+        for i, (_, _, refs) in enumerate(drafted):
+            for ref in set(refs):
+                seen.setdefault(ref, []).append(i)
+        clashing = sorted({i for owners in seen.values() if len(owners) > 1 for i in owners})
+        if not clashing:
+            return
+        for i in clashing:
+            obj, facts, refs = drafted[i]
+            extra = _distinguishers(scene, obj, facts)
+            addition = extra[min(step, len(extra) - 1)]
+            if addition in facts["extra"]:
+                continue
+            facts["extra"].append(addition)
+            refs[:] = [f"{ref} {addition}" for ref in refs]
+
+
 def description_samples(scene: Scene, drafter: Drafter) -> list[Sample]:
-    samples = []
+    count = scene.config.references_per_sample
+    drafted = []
     for obj in scene.selected:
         sample_id = make_sample_id("description", scene.image.key, obj.instance.id)
         facts = description_facts(scene, obj)
+        plans = write_references(facts, count)
         request = DraftRequest(
-            sample_id, scene.image_bytes, obj.instance.mask, facts, write_template(facts)
+            sample_id, scene.image_bytes, obj.instance.mask, facts, plans[0], {"plans": plans}
         )
+        drafted.append((obj, facts, drafter.draft_all(request, count)))
+    _unique(scene, drafted)
+    samples = []
+    for obj, facts, refs in drafted:
+        sample_id = make_sample_id("description", scene.image.key, obj.instance.id)
         question = DESCRIPTION_QUESTIONS[
             int(scene.rng("description", obj.instance.id).integers(len(DESCRIPTION_QUESTIONS)))
         ]
+        flags = [] if drafter.name == "template" else check_draft(refs[0], facts)
         meta = {
             "category": obj.category,
-            "attributes": {
-                **obj.to_meta(),
-                **{
-                    k: facts[k] for k in ("neighbours", "count_in_image", "size_rank") if k in facts
-                },
-            },
+            "attributes": obj.to_meta(),
+            "claims": {k: facts[k] for k in CLAIM_KEYS if k in facts},
             "relation": None,
             "drafter": drafter.describe(),
+            "flags": flags,
             "source_texts": facts["texts"] + facts["captions"],
         }
         samples.append(
-            scene.base_sample(
-                "description", sample_id, question, [obj], meta, references=[drafter.draft(request)]
-            )
+            scene.base_sample("description", sample_id, question, [obj], meta, references=refs)
         )
     return samples

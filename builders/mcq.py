@@ -1,26 +1,33 @@
-"""Multiple-choice candidates: four options, hard distractors, balanced correct letters.
+"""Multiple-choice candidates: four options, plausible distractors, no text-only shortcut.
 
 API:
-  LetterBalancer(seed, shard).next() -> slot     0..3, each slot once per block of four questions
-  FAMILIES        name -> family(scene, obj, rng) -> Question | None (None = not askable here)
-  mcq_samples(scene, balancer) -> (samples, skipped Counter)
+  FAMILIES        name -> family(scene, obj, rng, balance) -> Question | None (None = not askable)
+  mcq_samples(scene, balance) -> (samples, skipped Counter)     balance: builders.balance
 
 Families (``config.mcq_families``):
-  category   "What is shown in <region1>?"; distractors of the same supercategory present
-             in the image first, then same supercategory in the source, then present, then any
-  color      only when the dominant colour covers >= min_color_confidence of the object;
-             distractors far in CIELAB (Delta E >= 30), colours of other objects first
-  position   3x3 grid cell ("top center", "middle left"...), only when the centroid is clear of
-             the grid lines; neighbouring cells first
+  category   "What is shown in <region1>?"; distractors from plausible confusions: the same
+             supercategory (in the image, then in the source), categories that co-occur with the
+             answer in the shard, categories present elsewhere in the image (only those with no
+             instance inside the region's box, so exactly one option stays true), then any
+  color      only when one colour clearly dominates the visible pixels (objects.named_colors);
+             distractors are far in CIELAB (Delta E >= 30) and never a colour present in the
+             region (>= 2% of its pixels)
+  position   3x3 grid cell, only when the centroid is clear of the grid lines; the options are the
+             four cells of the answer's ring (four edges or four corners; the center cell is not
+             asked), so how central an option is tells nothing; a cell that has been the answer
+             more often than the others of its ring is not asked (ShardBalance.even_answer)
   relation   "In the image, where is <region1> relative to <region2>?" when exactly one
-             direction holds (the viewer's left and right)
+             direction holds on the masks (the viewer's left and right)
   count      "How many chairs are in the image...", only when that category is exhaustively
-             annotated and every instance of it is at least ``min_area`` pixels
-Each object gets up to ``mcq_per_instance`` questions from its askable families (seeded order).
-The correct option's slot comes from the shard's LetterBalancer, so letters are uniform over a
-build up to one partial block per shard. With ``mcq_rotations`` each question also yields its
-other three circular rotations as linked samples: ``meta["circular"] = {"group": id of rotation
-0, "rotation": r, "size": 4}``.
+             annotated and every instance of it is at least ``min_area`` pixels; the four options
+             are consecutive numbers and the answer's rank among them is balanced per shard; a
+             number that has been the answer more often than the other options is not asked
+Each object gets up to ``mcq_per_instance`` questions from its askable families (seeded order);
+a question whose (image, question, answer) another object already got is not asked again.
+Distractors of the category and colour families are chosen so every option text is about as
+often right as wrong (ShardBalance.flattest), and the answer's letter is balanced per family.
+With ``mcq_rotations`` each question also yields its other three circular rotations as linked
+samples: ``meta["circular"] = {"group": id of rotation 0, "rotation": r, "size": 4}``.
 """
 
 from __future__ import annotations
@@ -32,15 +39,14 @@ from typing import Any
 
 import numpy as np
 
-from builders.colors import COLOR_NAMES, color_distance
+from builders.balance import NUM_OPTIONS, ShardBalance
+from builders.colors import COLOR_NAMES, color_distance, present_colors
 from builders.grammar import is_mass, is_plural, plural
-from builders.objects import POSITIONS, ObjectFacts
+from builders.objects import POSITIONS, ObjectFacts, ring
 from builders.relations import clear_direction
 from builders.scene import Scene
-from builders.selection import image_rng
 from perbench.schema import Sample, make_sample_id
 
-NUM_OPTIONS = 4
 MIN_COLOR_DISTANCE = 30.0
 POSITION_OPTIONS = {
     "top": "top center",
@@ -67,20 +73,6 @@ class Question:
     relation: dict[str, Any] | None = None
 
 
-class LetterBalancer:
-    """Hands out answer slots in blocks of four, each block a seeded permutation of 0..3."""
-
-    def __init__(self, seed: int, shard: str):
-        self.seed, self.shard, self.issued = seed, shard, 0
-
-    def next(self) -> int:
-        block, offset = divmod(self.issued, NUM_OPTIONS)
-        self.issued += 1
-        return int(
-            image_rng(self.seed, self.shard, "letters", block).permutation(NUM_OPTIONS)[offset]
-        )
-
-
 def _tiers(rng: np.random.Generator, *tiers: list[str]) -> list[str]:
     """Distinct names, tier by tier, each tier in a seeded order."""
     chosen: list[str] = []
@@ -91,61 +83,83 @@ def _tiers(rng: np.random.Generator, *tiers: list[str]) -> list[str]:
     return chosen
 
 
-def _category(scene: Scene, obj: ObjectFacts, rng: np.random.Generator) -> Question | None:
+def _inside(other: ObjectFacts, obj: ObjectFacts) -> bool:
+    """Does ``other``'s box lie mostly (> 30%) inside ``obj``'s box?"""
+    width = min(other.box[2], obj.box[2]) - max(other.box[0], obj.box[0])
+    height = min(other.box[3], obj.box[3]) - max(other.box[1], obj.box[1])
+    own = max((other.box[2] - other.box[0]) * (other.box[3] - other.box[1]), 1)
+    return width > 0 and height > 0 and width * height > 0.3 * own
+
+
+def _category(
+    scene: Scene, obj: ObjectFacts, rng: np.random.Generator, balance: ShardBalance
+) -> Question | None:
     if obj.category is None:
         return None
     supers = dict(scene.vocabulary)
     supers.update({f.category: f.instance.supercategory for f in scene.facts if f.category})
     answer, sup = obj.category, obj.instance.supercategory
-    present = {f.category for f in scene.facts if f.category and f.category != answer}
+    present = {f.category for f in scene.facts if f.category}
+    inside = {f.category for f in scene.facts if f.index != obj.index and _inside(f, obj)}
+    elsewhere = present - inside - {answer}
     related = {n for n, s in supers.items() if sup and s == sup and n != answer}
+    together = [n for n in balance.cooccurring(answer) if n not in present]
     pool = _tiers(
         rng,
-        list(present & related),
-        list(related),
-        list(present),
-        [n for n in supers if n != answer],
+        list(elsewhere & related),
+        list(related - present),
+        together,
+        list(elsewhere),
+        [n for n in supers if n not in present],
     )
     if len(pool) < NUM_OPTIONS - 1:
         return None
-    return Question("What is shown in <region1>?", answer, pool[: NUM_OPTIONS - 1])
+    distractors = balance.flattest("category", pool, NUM_OPTIONS - 1)
+    return Question("What is shown in <region1>?", answer, distractors)
 
 
-def _color(scene: Scene, obj: ObjectFacts, rng: np.random.Generator) -> Question | None:
-    if not obj.colors or obj.colors[0][1] < scene.config.min_color_confidence:
+def _color(
+    scene: Scene, obj: ObjectFacts, rng: np.random.Generator, balance: ShardBalance
+) -> Question | None:
+    if len(obj.named_colors) != 1:
         return None
-    answer = obj.colors[0][0]
-    on_object = {name for name, fraction in obj.colors if fraction >= 0.1}
+    answer = obj.named_colors[0]
+    on_object = present_colors(obj.colors)
     allowed = [
         n
         for n in COLOR_NAMES
         if n not in on_object and color_distance(n, answer) >= MIN_COLOR_DISTANCE
     ]
-    elsewhere = [f.colors[0][0] for f in scene.facts if f.colors and f.index != obj.index]
-    pool = _tiers(rng, [n for n in elsewhere if n in allowed], allowed)
+    pool = _tiers(rng, allowed)
     if len(pool) < NUM_OPTIONS - 1:
         return None
-    return Question("What is the main colour of <region1>?", answer, pool[: NUM_OPTIONS - 1])
+    distractors = balance.flattest("color", pool, NUM_OPTIONS - 1)
+    return Question("What is the main colour of <region1>?", answer, distractors)
 
 
-def _position(scene: Scene, obj: ObjectFacts, rng: np.random.Generator) -> Question | None:
-    if obj.position_margin < scene.config.min_position_margin:
+def _position(
+    scene: Scene, obj: ObjectFacts, rng: np.random.Generator, balance: ShardBalance
+) -> Question | None:
+    if obj.position_margin < scene.config.min_position_margin or ring(obj.position) == 0:
         return None
-    row, column = divmod(POSITIONS.index(obj.position), 3)
-    adjacent = [p for i, p in enumerate(POSITIONS) if abs(i // 3 - row) + abs(i % 3 - column) == 1]
-    pool = _tiers(rng, adjacent, [p for p in POSITIONS if p != obj.position])
-    named = [POSITION_OPTIONS.get(p, p) for p in [obj.position, *pool[: NUM_OPTIONS - 1]]]
+    same_ring = [p for p in POSITIONS if ring(p) == ring(obj.position) and p != obj.position]
+    named = [POSITION_OPTIONS.get(p, p) for p in [obj.position, *same_ring]]
+    if not balance.even_answer("position", named[0], named):
+        return None  # this cell has been the answer more often than the rest of its ring
     return Question("In which part of the image is <region1>?", named[0], named[1:])
 
 
-def _relation(scene: Scene, obj: ObjectFacts, rng: np.random.Generator) -> Question | None:
-    partners = [
-        (f, clear_direction(obj, f, scene.margin)) for f in scene.selected if f.index != obj.index
-    ]
+def _relation(
+    scene: Scene, obj: ObjectFacts, rng: np.random.Generator, balance: ShardBalance
+) -> Question | None:
+    partners = [(f, clear_direction(obj, f)) for f in scene.selected if f.index != obj.index]
     partners = [(f, d) for f, d in partners if d is not None]
     if not partners:
         return None
-    other, direction = partners[int(rng.integers(len(partners)))]
+    # the direction that has been the answer least often in the shard, so none is a prior
+    used = balance.rights["relation"]
+    order = rng.permutation(len(partners)).tolist()
+    other, direction = partners[min(order, key=lambda i: used[DIRECTION_OPTIONS[partners[i][1]]])]
     answer = DIRECTION_OPTIONS[direction]
     distractors = [text for name, text in DIRECTION_OPTIONS.items() if name != direction]
     relation = {"name": direction, "subject": obj.instance.id, "object": other.instance.id}
@@ -158,14 +172,19 @@ def _relation(scene: Scene, obj: ObjectFacts, rng: np.random.Generator) -> Quest
     )
 
 
-def _count(scene: Scene, obj: ObjectFacts, rng: np.random.Generator) -> Question | None:
+def _count(
+    scene: Scene, obj: ObjectFacts, rng: np.random.Generator, balance: ShardBalance
+) -> Question | None:
     if not scene.count_known(obj.category):
         return None
     peers = scene.peers(obj)
     if any(f.area < scene.config.min_area for f in peers):
         return None  # a reviewer cannot count what is too small to see
     count = len(peers)
-    near = [count + d for d in (-1, 1, 2, -2, 3, 4) if count + d > 0][: NUM_OPTIONS - 1]
+    rank = balance.count_rank(count)
+    options = [count - rank + k for k in range(NUM_OPTIONS)]
+    if not balance.even_answer("count", str(count), [str(n) for n in options]):
+        return None  # this number has been the answer more often than the other options
     noun = obj.category or "object"
     if is_plural(noun) or is_mass(noun):
         text = (
@@ -173,10 +192,11 @@ def _count(scene: Scene, obj: ObjectFacts, rng: np.random.Generator) -> Question
         )
     else:
         text = f"How many {plural(noun)} are in the image, including the one in <region1>?"
-    return Question(text, str(count), [str(n) for n in near])
+    return Question(text, str(count), [str(n) for n in options if n != count])
 
 
-FAMILIES: dict[str, Callable[[Scene, ObjectFacts, np.random.Generator], Question | None]] = {
+Family = Callable[[Scene, ObjectFacts, np.random.Generator, ShardBalance], Question | None]
+FAMILIES: dict[str, Family] = {
     "category": _category,
     "color": _color,
     "position": _position,
@@ -185,29 +205,42 @@ FAMILIES: dict[str, Callable[[Scene, ObjectFacts, np.random.Generator], Question
 }
 
 
-def _questions(scene: Scene, obj: ObjectFacts, skipped: Counter[str]) -> list[tuple[str, Question]]:
+def _questions(
+    scene: Scene,
+    obj: ObjectFacts,
+    balance: ShardBalance,
+    asked: set[tuple[str, str]],
+    skipped: Counter[str],
+) -> list[tuple[str, Question]]:
     rng = scene.rng("mcq", obj.instance.id)
     order = rng.permutation(list(scene.config.mcq_families)).tolist()
     found = []
     for family in order:
-        question = FAMILIES[family](scene, obj, rng)
+        question = FAMILIES[family](scene, obj, rng, balance)
         if question is None:
             skipped[f"mcq {family} not askable"] += 1
             continue
+        if (question.text, question.answer) in asked:
+            skipped[f"mcq {family} already asked in this image"] += 1
+            continue
+        asked.add((question.text, question.answer))
+        balance.offered(family, question.answer, question.distractors)
         found.append((family, question))
         if len(found) == scene.config.mcq_per_instance:
             break
     return found
 
 
-def mcq_samples(scene: Scene, balancer: LetterBalancer) -> tuple[list[Sample], Counter[str]]:
+def mcq_samples(scene: Scene, balance: ShardBalance) -> tuple[list[Sample], Counter[str]]:
     samples: list[Sample] = []
     skipped: Counter[str] = Counter()
+    asked: set[tuple[str, str]] = set()
+    balance.see_image({f.category for f in scene.facts if f.category})
     for obj in scene.selected:
-        for family, question in _questions(scene, obj, skipped):
+        for family, question in _questions(scene, obj, balance, asked, skipped):
             rng = scene.rng("mcq-order", obj.instance.id, family)
             options = rng.permutation(question.distractors).tolist()
-            slot = balancer.next()
+            slot = balance.slot(family)
             options.insert(slot, question.answer)
             prompts = [obj, *question.others]
             prompt_ids = [p.instance.id for p in prompts]

@@ -1,15 +1,27 @@
-"""Per-object facts from pixels and geometry: area, box, centroid, truncation, colours, size, place.
+"""Per-object facts from visible pixels: area, box, centroid, truncation, colours, size, place,
+shape.
 
 API:
   ObjectFacts                   one instance's derived attributes (JSON-ready via ``to_meta()``)
-  object_facts(image, rgb)      -> list[ObjectFacts], one per instance, in instance order
-  size_word(fraction), position_name(column, row), noun(facts)
+  object_facts(image, rgb, color_share=0.6, min_color_pixels=400)
+                                -> list[ObjectFacts], one per instance, in instance order
+  size_word(fraction), position_name(column, row), noun(facts), ring(position)
 
 image: a SourceImage; rgb: (H, W, 3) uint8. Boxes are ``(x0, y0, x1, y1)`` in pixels with
 x1, y1 exclusive; the centroid is the mean pixel position. ``truncation`` is the length of the
 mask's contact with the image frame over its box perimeter (0 = inside, ~0.5 = cut on 2 sides).
 Position is the cell of a 3x3 grid holding the centroid; ``position_margin`` is the centroid's
 distance to the nearest grid line as a fraction of the image side (small = borderline).
+``crop``: (y1 - y0, x1 - x0) bool, the mask inside its box. Colours are measured on the mask
+eroded by ``COLOR_ERODE`` pixels (edges mix in the background) and named (``named_colors``) only
+when one or two clearly dominate (builders.colors.dominant_colors) and the region has at least
+``min_color_pixels`` pixels. A thin region (erosion keeps under ``THIN_SHARE`` of it: chair
+frames, where the background shows through) and a person (skin, hair and clothes) get none.
+``elongation`` is the ratio of the principal axes' lengths (second moments); ``orientation``
+(horizontal / vertical / diagonal) is set only when it is >= 2, the axis is clear, and the mask
+fills ``SOLID`` of its box along its axes (one solid bar, not an L).
+``cut_sides``: the image borders the mask touches. ``occluded_fraction`` comes from the source
+(known only where it has whole shapes, e.g. arc2017), else None.
 """
 
 from __future__ import annotations
@@ -18,8 +30,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from scipy.ndimage import binary_erosion
 
-from builders.colors import name_colors
+from builders.colors import dominant_colors, name_colors
 from perbench.masks import area, bbox, decode
 from perbench.sources import Instance, SourceImage
 
@@ -45,6 +58,19 @@ def position_name(column: int, row: int) -> str:
 POSITIONS = [position_name(c, r) for r in range(3) for c in range(3)]
 
 
+RINGS = (("center",), ("top", "left", "right", "bottom"))
+COLOR_ERODE = 2
+THIN_SHARE = 0.5
+NO_COLOR_CATEGORIES = {"person"}  # the mask mixes skin, hair and clothes: no one colour is true
+ELONGATED = 2.0
+SOLID = 0.7  # an orientation is named only when the mask fills its rotated box this much
+
+
+def ring(position: str) -> int:
+    """0 for the center cell, 1 for the four edge cells, 2 for the four corners."""
+    return next((i for i, cells in enumerate(RINGS) if position in cells), 2)
+
+
 def size_word(fraction: float) -> str:
     """A size word for an object covering ``fraction`` of the image."""
     return next(word for limit, word in SIZE_WORDS if fraction < limit)
@@ -64,6 +90,12 @@ class ObjectFacts:
     position: str
     position_margin: float
     colors: list[tuple[str, float]] = field(default_factory=list)
+    named_colors: list[str] = field(default_factory=list)
+    crop: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=bool), repr=False)
+    elongation: float = 1.0
+    orientation: str | None = None
+    cut_sides: list[str] = field(default_factory=list)
+    occluded_fraction: float | None = None
 
     @property
     def category(self) -> str | None:
@@ -83,6 +115,11 @@ class ObjectFacts:
             "position": self.position,
             "truncation": round(self.truncation, 3),
             "colors": [[name, fraction] for name, fraction in self.colors[:3]],
+            "named_colors": list(self.named_colors),
+            "elongation": round(self.elongation, 2),
+            "orientation": self.orientation,
+            "cut_sides": list(self.cut_sides),
+            "occluded_fraction": self.occluded_fraction,
         }
 
 
@@ -91,7 +128,40 @@ def noun(facts: ObjectFacts) -> str:
     return facts.category or "object"
 
 
-def object_facts(image: SourceImage, rgb: np.ndarray) -> list[ObjectFacts]:
+def _shape(ys: np.ndarray, xs: np.ndarray) -> tuple[float, str | None]:
+    """Elongation (principal axes ratio) and, when elongated, the major axis' orientation."""
+    if len(xs) < 3:
+        return 1.0, None
+    points = np.stack([xs, ys]).astype(float)
+    values, vectors = np.linalg.eigh(np.cov(points))
+    minor, major = np.sqrt(np.maximum(values, 1e-9))
+    elongation = float(major / max(minor, 1e-6))
+    along = vectors.T @ (points - points.mean(axis=1, keepdims=True))  # (2, N): minor, major
+    extent = float(np.prod(np.ptp(along, axis=1) + 1.0))
+    if elongation < ELONGATED or len(xs) < SOLID * extent:
+        return elongation, None  # not elongated, or not one solid bar (an L, a ring...)
+    angle = abs(float(np.degrees(np.arctan2(vectors[1, 1], vectors[0, 1])))) % 180
+    angle = min(angle, 180 - angle)
+    orientation = "horizontal" if angle < 20 else "vertical" if angle > 70 else "diagonal"
+    if 35 <= angle <= 55 or angle < 20 or angle > 70:
+        return elongation, orientation
+    return elongation, None  # between a clear diagonal and a clear axis: say nothing
+
+
+def _colors(
+    rgb: np.ndarray, mask: np.ndarray, box: tuple[int, int, int, int]
+) -> list[tuple[str, float]]:
+    x0, y0, x1, y1 = box
+    crop = mask[y0:y1, x0:x1]
+    inner = binary_erosion(crop, iterations=COLOR_ERODE)
+    if inner.sum() < crop.sum() * THIN_SHARE:
+        return []  # a thin or wiry region: its pixels mix in what lies behind it
+    return name_colors(rgb[y0:y1, x0:x1][inner])
+
+
+def object_facts(
+    image: SourceImage, rgb: np.ndarray, color_share: float = 0.6, min_color_pixels: int = 400
+) -> list[ObjectFacts]:
     """Facts of every instance of ``image``; rgb: (H, W, 3) uint8 of the same size."""
     height, width = image.height, image.width
     facts = []
@@ -103,14 +173,24 @@ def object_facts(image: SourceImage, rgb: np.ndarray) -> list[ObjectFacts]:
         if pixels:
             ys, xs = np.nonzero(mask)
             centroid = (float(xs.mean()) + 0.5, float(ys.mean()) + 0.5)
+            elongation, orientation = _shape(ys, xs)
+            colors = [] if instance.category in NO_COLOR_CATEGORIES else _colors(rgb, mask, box)
         else:
             centroid = (width / 2, height / 2)
-        contact = int(mask[0].sum() + mask[-1].sum() + mask[:, 0].sum() + mask[:, -1].sum())
+            elongation, orientation, colors = 1.0, None, []
+        borders = {
+            "top": mask[0].sum(),
+            "bottom": mask[-1].sum(),
+            "left": mask[:, 0].sum(),
+            "right": mask[:, -1].sum(),
+        }
+        contact = int(sum(borders.values()))
         perimeter = max(2 * (w + h), 1.0)
         fx, fy = centroid[0] / width, centroid[1] / height
         column, row = min(int(fx * 3), 2), min(int(fy * 3), 2)
         margin = min(abs(fx - line) for line in (1 / 3, 2 / 3))
         margin = min(margin, min(abs(fy - line) for line in (1 / 3, 2 / 3)))
+        occluded = instance.extra.get("occluded_fraction")
         facts.append(
             ObjectFacts(
                 index=index,
@@ -122,7 +202,15 @@ def object_facts(image: SourceImage, rgb: np.ndarray) -> list[ObjectFacts]:
                 truncation=contact / perimeter,
                 position=position_name(column, row),
                 position_margin=margin,
-                colors=name_colors(rgb[mask]) if pixels else [],
+                colors=colors,
+                named_colors=dominant_colors(colors, color_share)
+                if pixels >= min_color_pixels
+                else [],
+                crop=mask[box[1] : box[3], box[0] : box[2]].copy(),
+                elongation=elongation,
+                orientation=orientation,
+                cut_sides=[side for side, n in borders.items() if n > 0],
+                occluded_fraction=None if occluded is None else float(occluded),
             )
         )
     return facts

@@ -1,75 +1,113 @@
-"""Relations between instances, each a three-valued test: True, False, or None (too close to call).
+"""Relations between instances from their visible masks, each a three-valued test: True, False,
+or None (too close to call).
 
 API:
   PAIR_RELATIONS          name -> test(candidate, prompt, margin) for one prompt region
-  between(candidate, first, second, margin)       horizontally between two prompt regions
-  nearest(candidates, prompt, ratio)              the one candidate nearest to the prompt, or None
-  overlap_fraction(a, b)  box intersection over the smaller box
-  clear_direction(a, b, margin)   the one of left/right/above/below that holds, or None
+  DIRECTIONS              the four image directions (the viewer's left and right)
+  between(candidate, first, second, margin)       between two prompt regions, in x and in height
+  nearest(candidates, prompt, ratio, margin)      the one candidate nearest to the prompt, or None
+  pixels_near(a, b, radius)   how many of a's pixels lie within ``radius`` px of b's pixels
+  mask_gap(a, b)          the smallest distance in pixels between the two masks (0 = touching)
+  clear_direction(a, b)   the one of left/right/above/below that holds, or None
 
-Definitions (all on ObjectFacts; margin in pixels, ~2% of the image's longer side):
-  left_of(c, p)      c's centroid x  < p's box x0 - margin   (False if > x0 + margin)
-  right_of(c, p)     c's centroid x  > p's box x1 + margin   (False if < x1 - margin)
-  above(c, p)        c's centroid y  < p's box y0 - margin   (False if > y0 + margin)
-  below(c, p)        c's centroid y  > p's box y1 + margin   (False if < y1 - margin)
-  overlapping(c, p)  overlap_fraction >= 0.25                (False if <= 0.05)
-  between(c, p, q)   c's centroid x strictly inside the x-span of p's and q's centroids, by margin
-  nearest            smallest centroid distance, kept only if the runner-up is ``ratio`` x farther
+Definitions (all on ObjectFacts; ``margin`` in pixels, ~2% of the image's longer side). The
+direction tests use a margin scaled by the two objects' sizes, ``m = SIZE_MARGIN x`` the smaller
+width (left/right) or height (above/below), never the image:
+  left_of(c, p)   True when c's box ends before p's starts (overlap of at most m); False when
+                  c's centroid is not left of p's centroid, or the boxes' x-spans overlap by
+                  half the smaller width or more; else None
+  right_of, above, below   the same on the other sides
+  touching(c, p)  True when at least TOUCH_PIXELS of c's pixels lie within TOUCH_RADIUS px of
+                  p's mask; False when none lies within ``margin``; else None
+  between(c, p, q)  True when c's box lies within the x-span of the two centroids (by margin)
+                  and c's centroid height lies within both prompts' heights; False when c's
+                  centroid is outside the x-span or outside both heights; else None
+  nearest         smallest mask gap, kept only if the runner-up's gap is ``ratio`` x larger plus
+                  ``margin``
+Nothing here depends on depth: a 2D mask cannot tell in front from behind, so there is no
+"in front of", "behind" or "on top of"; contact is what the image shows.
 A referring text is kept only when no instance of the named category gets None (see vtres).
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
+
+import numpy as np
+from scipy.ndimage import binary_dilation, binary_erosion
 
 from builders.objects import ObjectFacts
 
-OVERLAP_YES, OVERLAP_NO = 0.25, 0.05
+SIZE_MARGIN = 0.1
+OVERLAP_FALSE = 0.5
+TOUCH_RADIUS = 2
+TOUCH_PIXELS = 4
 
 
-def _threshold(value: float, limit: float, margin: float) -> bool | None:
-    """True if value < limit - margin, False if value > limit + margin, else None."""
-    if value < limit - margin:
+def _size(a: ObjectFacts, axis: int) -> float:
+    return float(a.box[2 + axis] - a.box[axis])
+
+
+def _before(c: ObjectFacts, p: ObjectFacts, axis: int) -> bool | None:
+    """c before p along ``axis`` (0: x, left of; 1: y, above)."""
+    smaller = min(_size(c, axis), _size(p, axis))
+    if c.box[2 + axis] - p.box[axis] <= SIZE_MARGIN * smaller:
         return True
-    if value > limit + margin:
+    overlap = min(c.box[2 + axis], p.box[2 + axis]) - max(c.box[axis], p.box[axis])
+    if c.centroid[axis] >= p.centroid[axis] or overlap >= OVERLAP_FALSE * smaller:
         return False
     return None
 
 
-def left_of(c: ObjectFacts, p: ObjectFacts, margin: float) -> bool | None:
-    return _threshold(c.centroid[0], p.box[0], margin)
+def left_of(c: ObjectFacts, p: ObjectFacts, margin: float = 0.0) -> bool | None:
+    return _before(c, p, 0)
 
 
-def right_of(c: ObjectFacts, p: ObjectFacts, margin: float) -> bool | None:
-    return _threshold(-c.centroid[0], -p.box[2], margin)
+def right_of(c: ObjectFacts, p: ObjectFacts, margin: float = 0.0) -> bool | None:
+    return _before(p, c, 0)
 
 
-def above(c: ObjectFacts, p: ObjectFacts, margin: float) -> bool | None:
-    return _threshold(c.centroid[1], p.box[1], margin)
+def above(c: ObjectFacts, p: ObjectFacts, margin: float = 0.0) -> bool | None:
+    return _before(c, p, 1)
 
 
-def below(c: ObjectFacts, p: ObjectFacts, margin: float) -> bool | None:
-    return _threshold(-c.centroid[1], -p.box[3], margin)
+def below(c: ObjectFacts, p: ObjectFacts, margin: float = 0.0) -> bool | None:
+    return _before(p, c, 1)
 
 
-def overlap_fraction(a: ObjectFacts, b: ObjectFacts) -> float:
-    """Area of the two boxes' intersection over the smaller box's area."""
-    width = min(a.box[2], b.box[2]) - max(a.box[0], b.box[0])
-    height = min(a.box[3], b.box[3]) - max(a.box[1], b.box[1])
-    smaller = min(
-        (a.box[2] - a.box[0]) * (a.box[3] - a.box[1]), (b.box[2] - b.box[0]) * (b.box[3] - b.box[1])
-    )
-    if width <= 0 or height <= 0 or smaller <= 0:
-        return 0.0
-    return width * height / smaller
+def _window(a: ObjectFacts, b: ObjectFacts, radius: int) -> tuple[int, int, int, int] | None:
+    x0, y0 = max(a.box[0], b.box[0] - radius), max(a.box[1], b.box[1] - radius)
+    x1, y1 = min(a.box[2], b.box[2] + radius), min(a.box[3], b.box[3] + radius)
+    return (x0, y0, x1, y1) if x0 < x1 and y0 < y1 else None
 
 
-def overlapping(c: ObjectFacts, p: ObjectFacts, margin: float) -> bool | None:
-    fraction = overlap_fraction(c, p)
-    if fraction >= OVERLAP_YES:
+def _paste(f: ObjectFacts, window: tuple[int, int, int, int], pad: int) -> np.ndarray:
+    """f's mask over ``window`` grown by ``pad`` on every side: (h + 2 pad, w + 2 pad) bool."""
+    x0, y0, x1, y1 = window[0] - pad, window[1] - pad, window[2] + pad, window[3] + pad
+    out = np.zeros((y1 - y0, x1 - x0), dtype=bool)
+    fx0, fy0, fx1, fy1 = max(f.box[0], x0), max(f.box[1], y0), min(f.box[2], x1), min(f.box[3], y1)
+    if fx0 < fx1 and fy0 < fy1:
+        out[fy0 - y0 : fy1 - y0, fx0 - x0 : fx1 - x0] = f.crop[
+            fy0 - f.box[1] : fy1 - f.box[1], fx0 - f.box[0] : fx1 - f.box[0]
+        ]
+    return out
+
+
+def pixels_near(a: ObjectFacts, b: ObjectFacts, radius: int) -> int:
+    """The number of a's pixels within ``radius`` pixels (chessboard) of b's mask."""
+    radius = max(int(radius), 1)
+    window = _window(a, b, radius)
+    if window is None:
+        return 0
+    grown = binary_dilation(_paste(b, window, radius), iterations=radius)
+    inner = grown[radius:-radius, radius:-radius]
+    return int((_paste(a, window, 0) & inner).sum())
+
+
+def touching(c: ObjectFacts, p: ObjectFacts, margin: float) -> bool | None:
+    if pixels_near(c, p, TOUCH_RADIUS) >= TOUCH_PIXELS:
         return True
-    if fraction <= OVERLAP_NO:
+    if pixels_near(c, p, max(int(margin), TOUCH_RADIUS + 1)) == 0:
         return False
     return None
 
@@ -79,39 +117,57 @@ PAIR_RELATIONS: dict[str, Callable[[ObjectFacts, ObjectFacts, float], bool | Non
     "right_of": right_of,
     "above": above,
     "below": below,
-    "overlapping": overlapping,
+    "touching": touching,
 }
 DIRECTIONS = ("left_of", "right_of", "above", "below")
 
 
 def between(c: ObjectFacts, first: ObjectFacts, second: ObjectFacts, margin: float) -> bool | None:
-    """Is c's centroid x inside the x-span of the two prompts' centroids (with margin)?"""
+    """Is c between the two prompts both across (x) and in height (y)? (module doc)"""
     low, high = sorted((first.centroid[0], second.centroid[0]))
-    x = c.centroid[0]
-    if low + margin < x < high - margin:
-        return True
-    if x < low - margin or x > high + margin:
+    y = c.centroid[1]
+    in_height = [p.box[1] <= y <= p.box[3] for p in (first, second)]
+    if c.centroid[0] <= low or c.centroid[0] >= high or not any(in_height):
         return False
+    if low + margin <= c.box[0] and c.box[2] <= high - margin and all(in_height):
+        return True
     return None
 
 
-def distance(a: ObjectFacts, b: ObjectFacts) -> float:
-    return math.dist(a.centroid, b.centroid)
+def mask_gap(a: ObjectFacts, b: ObjectFacts) -> float:
+    """The smallest Euclidean distance between a pixel of a and a pixel of b (0 if adjacent)."""
+    pa, pb = _outline(a), _outline(b)
+    if not len(pa) or not len(pb):
+        return float("inf")
+    best = float("inf")
+    for start in range(0, len(pa), 1024):  # (1024, len(pb)) distances at a time
+        chunk = pa[start : start + 1024]
+        best = min(best, float(((chunk[:, None, :] - pb[None, :, :]) ** 2).sum(axis=2).min()))
+    return max(float(np.sqrt(best)) - 1.0, 0.0)
 
 
-def nearest(candidates: list[ObjectFacts], prompt: ObjectFacts, ratio: float) -> ObjectFacts | None:
-    """The candidate nearest to ``prompt`` if the runner-up is at least ``ratio`` times farther."""
-    ranked = sorted(candidates, key=lambda c: distance(c, prompt))
+def _outline(f: ObjectFacts) -> np.ndarray:
+    """(N, 2) int x, y image coordinates of the mask's boundary pixels."""
+    edge = f.crop & ~binary_erosion(f.crop)
+    ys, xs = np.nonzero(edge)
+    return np.stack([xs + f.box[0], ys + f.box[1]], axis=1)
+
+
+def nearest(
+    candidates: list[ObjectFacts], prompt: ObjectFacts, ratio: float, margin: float
+) -> ObjectFacts | None:
+    """The candidate whose mask is nearest to ``prompt``'s, if the runner-up is clearly farther."""
+    ranked = sorted((mask_gap(c, prompt), i) for i, c in enumerate(candidates))
     if not ranked:
         return None
-    if len(ranked) > 1 and distance(ranked[1], prompt) < ratio * distance(ranked[0], prompt):
+    if len(ranked) > 1 and ranked[1][0] < ratio * ranked[0][0] + margin:
         return None
-    return ranked[0]
+    return candidates[ranked[0][1]]
 
 
-def clear_direction(a: ObjectFacts, b: ObjectFacts, margin: float) -> str | None:
+def clear_direction(a: ObjectFacts, b: ObjectFacts) -> str | None:
     """The one direction of ``a`` relative to ``b`` that holds, when none is borderline."""
-    values = {name: PAIR_RELATIONS[name](a, b, margin) for name in DIRECTIONS}
+    values = {name: PAIR_RELATIONS[name](a, b, 0.0) for name in DIRECTIONS}
     if any(v is None for v in values.values()):
         return None
     holding = [name for name, v in values.items() if v]

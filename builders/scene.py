@@ -4,7 +4,11 @@ API:
   Scene.prepare(image, config, seed, vocabulary, category_counts) -> (Scene, skipped Counter)
   scene.base_sample(task, sample_id, question, prompts, objects, meta) -> Sample (draft)
   scene.peers(obj)            every non-crowd instance with obj's category (obj included)
-  scene.count_known(category) whether instances of ``category`` are exhaustively annotated
+  scene.count_known(category) whether instances of ``category`` are exhaustively annotated:
+                              the source is (its declaration, or the build config's
+                              ``exhaustive_sources`` override) and the image has no crowd region
+                              or not-exhaustive mark for it. Counts, "the only", "nearest",
+                              "all" and no-target texts are drafted only when this holds.
 
 ``vocabulary`` is the source's ``[(category, supercategory)]`` (reader.categories() when the
 reader has it, else the categories seen in the shard so far); MCQ distractors come from it.
@@ -40,6 +44,7 @@ class Scene:
     incomplete: set[str]
     vocabulary: list[tuple[str, str | None]]
     margin: float
+    exhaustive: bool = True
 
     @classmethod
     def prepare(
@@ -51,14 +56,14 @@ class Scene:
         category_counts: Counter[str],
     ) -> tuple[Scene, Counter[str]]:
         image_bytes = image.load_bytes()
-        rgb = load_rgb(image_bytes)
+        rgb = load_rgb(image_bytes, where=f"{image.dataset} image {image.file_name} ({image.key})")
         if rgb.shape[:2] != (image.height, image.width):
             raise SourceError(
                 f"image is {rgb.shape[1]}x{rgb.shape[0]} but its annotation says "
                 f"{image.width}x{image.height}",
                 where=f"{image.dataset} image {image.file_name}",
             )
-        facts = object_facts(image, rgb)
+        facts = object_facts(image, rgb, config.min_color_confidence, config.min_color_pixels)
         selected, skipped = select_objects(
             facts, config, image_rng(seed, image.key, "select"), category_counts
         )
@@ -72,6 +77,7 @@ class Scene:
             incomplete=incomplete_categories(image),
             vocabulary=vocabulary,
             margin=config.relation_margin * max(image.width, image.height),
+            exhaustive=config.exhaustive_sources.get(image.dataset, image.exhaustive),
         )
         return scene, skipped
 
@@ -82,7 +88,7 @@ class Scene:
         return [f for f in self.facts if f.category == obj.category and not f.instance.iscrowd]
 
     def count_known(self, category: str | None) -> bool:
-        return category is not None and category not in self.incomplete
+        return self.exhaustive and category is not None and category not in self.incomplete
 
     def base_sample(
         self,

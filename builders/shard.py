@@ -4,7 +4,8 @@ API:
   shard_key(reader, shard)                 the store's name for a reader's shard
   draft_shard(reader, shard, config, seed) -> Iterator[list[Sample] | dict]
       yields lists of candidate samples (``WRITE_EVERY`` images at a time), then one stats dict:
-      {"images", "tasks": {task: n}, "categories": {name: n}, "skipped": {reason: n}}
+      {"images", "tasks": {task: n}, "categories": {name: n}, "skipped": {reason: n},
+       "vt_res_kinds": {single|multi|none: n}}
   drafter_for(spec)                        one drafter per process per spec (models load once)
 
 The output of a shard depends only on (source shard, config, seed): sample ids are stable and a
@@ -18,11 +19,12 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
+from builders.balance import ShardBalance
 from builders.config import BuildConfig
 from builders.description import description_samples
 from builders.drafters import make_drafter
 from builders.drafters.base import Drafter
-from builders.mcq import LetterBalancer, mcq_samples
+from builders.mcq import mcq_samples
 from builders.scene import Scene
 from builders.vtres import vtres_samples
 from perbench.errors import PerBenchError
@@ -55,17 +57,22 @@ def draft_shard(
 ) -> Iterator[list[Sample] | dict[str, Any]]:
     drafter = drafter_for(config.drafter) if "description" in config.tasks else None
     vocabulary = _vocabulary(reader)
-    seen_categories = {name for name, _ in vocabulary}
-    balancer = LetterBalancer(seed, shard_key(reader, shard))
+    balance = ShardBalance(seed, shard_key(reader, shard))
     tasks: Counter[str] = Counter()
     categories: Counter[str] = Counter()
     skipped: Counter[str] = Counter()
+    kinds: Counter[str] = Counter()
     category_counts: Counter[str] = Counter()
     skips_before = Counter(getattr(reader, "skips", Counter()))
     images = 0
     batch: list[Sample] = []
+    aliases = config.display_names.get(getattr(reader, "name", ""), {})
+    vocabulary = [(aliases.get(name, name), sup) for name, sup in vocabulary]
+    seen_categories = {name for name, _ in vocabulary}
     for image in reader.read_shard(shard):
         for instance in image.instances:
+            if instance.category in aliases:
+                instance.category = aliases[instance.category]
             if instance.category and instance.category not in seen_categories:
                 seen_categories.add(instance.category)
                 vocabulary.append((instance.category, instance.supercategory))
@@ -82,7 +89,7 @@ def draft_shard(
         if "description" in config.tasks:
             samples += description_samples(scene, drafter)
         if "mcq" in config.tasks:
-            found, why = mcq_samples(scene, balancer)
+            found, why = mcq_samples(scene, balance)
             samples += found
             skipped.update(why)
         if "vt_res" in config.tasks:
@@ -92,6 +99,8 @@ def draft_shard(
         for sample in samples:
             tasks[sample.task] += 1
             categories[sample.meta.get("category") or "(none)"] += 1
+            if sample.task == "vt_res":
+                kinds[sample.meta["kind"]] += 1
         batch += samples
         if images % WRITE_EVERY == 0 and batch:
             yield batch
@@ -106,4 +115,5 @@ def draft_shard(
         "tasks": dict(tasks),
         "categories": dict(categories),
         "skipped": dict(skipped),
+        "vt_res_kinds": dict(kinds),
     }

@@ -5,18 +5,27 @@ API:
   referrals(scene) -> (list[Referral], skipped Counter)    every unambiguous referral
   vtres_samples(scene) -> (samples, skipped Counter)        a seeded, rate-controlled choice
 
-Relations (builders.relations): left_of, right_of, above, below, overlapping, nearest (one
-prompt, a named category), between (two prompts), same_category (no category named).
-Ambiguity check: a referral is kept only when every instance of the named category in the image
-(the prompts excluded; crowd regions never; categories with crowd regions or not exhaustively
-annotated never named) gets a clear True/False from the relation test, so exactly the target set
-satisfies the text; and every target is a selected object (big and whole enough to segment).
-Texts whose category has several instances (so the relation, not the name, decides) are drawn
-before the others. No-target texts come from present categories where nothing satisfies the
-relation and from the image's known-absent categories (LVIS ``neg_category_ids``). Per image, up to
-``vtres_per_image`` referrals are drawn: each draw is no-target with probability
-``no_target_rate``, multi-target with ``multi_target_rate``, else single-target (falling back to
-another kind when the wanted one is exhausted; a kind whose rate is 0 is never drawn).
+Relations (builders.relations, all on visible masks): left_of, right_of, above, below, touching,
+nearest (one prompt, a named category), between (two prompts), same_category (no category named).
+Every text says "every <category> ..." (or "all the <category> ..." for plural and mass names)
+whatever the number of targets, so the wording never gives the count away.
+A referral is kept only when
+- its category is exhaustively annotated (scene.count_known): a text's target set is every
+  instance that satisfies it, which an unannotated instance would make false;
+- every instance of the named category in the image (prompts excluded; crowd regions never) gets
+  a clear True/False from the relation test, so exactly the target set satisfies the text;
+- it needs its prompts: the category name alone does not pick out exactly the targets among the
+  image's annotated instances (a text whose targets are every instance of its category is
+  vacuous), and every target is a selected object (big and whole enough to segment).
+No-target texts come from present categories where nothing satisfies the relation (a known-absent
+category would be found by its name alone). Per image, up to ``vtres_per_image`` referrals are
+drawn: each draw is no-target with probability ``no_target_rate``, multi-target with
+``multi_target_rate``, else single-target (a wanted single or multi kind that is exhausted falls
+back to the other of the two and drawing stops when both are; no-target is never a fallback, so
+its share stays at or under its rate; a kind whose rate is 0 is never drawn); the kinds drawn
+are counted in the build summary (``vt_res_kinds``, ``vt_res_rates``).
+Each sample's ``meta["image_instances"]`` lists every annotated instance of its image (id,
+category, crowd, exhaustive, mask RLE): the audit re-checks vacuity and ambiguity on them.
 """
 
 from __future__ import annotations
@@ -26,7 +35,7 @@ from dataclasses import dataclass
 from itertools import combinations
 from typing import Any
 
-from builders.grammar import plural
+from builders.grammar import is_mass, is_plural
 from builders.objects import ObjectFacts
 from builders.relations import PAIR_RELATIONS, between, nearest
 from builders.scene import Scene
@@ -37,15 +46,12 @@ PHRASES = {
     "right_of": "to the right of <region1>",
     "above": "above <region1>",
     "below": "below <region1>",
-    "overlapping": "overlapping <region1>",
+    "touching": "touching <region1>",
     "nearest": "nearest to <region1>",
-    "between": "horizontally between <region1> and <region2>",
+    "between": "between <region1> and <region2>",
 }
-SAME_CATEGORY_TEXTS = {
-    "single": "the other object of the same category as <region1>",
-    "multi": "all other objects of the same category as <region1>",
-    "none": "any other object of the same category as <region1>",
-}
+FALLBACK = {"single": ["multi"], "multi": ["single"], "none": ["single", "multi"]}
+SAME_CATEGORY_TEXT = "every other object of the same category as <region1>"
 
 
 @dataclass
@@ -65,15 +71,23 @@ class Referral:
     @property
     def text(self) -> str:
         if self.relation == "same_category":
-            return SAME_CATEGORY_TEXTS[self.kind]
+            return SAME_CATEGORY_TEXT
         noun = self.category or "object"
-        head = f"all the {plural(noun)}" if self.kind == "multi" else f"the {noun}"
+        head = f"all the {noun}" if is_plural(noun) or is_mass(noun) else f"every {noun}"
         return f"{head} {PHRASES[self.relation]}"
 
 
-def _named_categories(scene: Scene) -> set[str | None]:
-    present = {f.category for f in scene.facts if not f.instance.iscrowd}
-    return {c for c in present if c not in scene.incomplete}
+def _named_categories(scene: Scene) -> set[str]:
+    present = {f.category for f in scene.facts if not f.instance.iscrowd and f.category}
+    return {c for c in present if scene.count_known(c)}
+
+
+def _vacuous(scene: Scene, referral: Referral) -> bool:
+    """The category name alone finds the targets: they are every instance of it."""
+    if referral.category is None or not referral.targets:
+        return False
+    every = {f.index for f in scene.facts if f.category == referral.category}
+    return every == {t.index for t in referral.targets}
 
 
 def _judge(
@@ -93,8 +107,7 @@ def _judge(
 def referrals(scene: Scene) -> tuple[list[Referral], Counter[str]]:
     skipped: Counter[str] = Counter()
     found: list[Referral] = []
-    categories = sorted(_named_categories(scene), key=str)
-    absent = sorted(scene.image.extra.get("negative_categories", []))
+    categories = sorted(_named_categories(scene))
     margin = scene.margin
 
     def pool(category: str | None, exclude: list[ObjectFacts]) -> list[ObjectFacts]:
@@ -110,11 +123,10 @@ def referrals(scene: Scene) -> tuple[list[Referral], Counter[str]]:
             for category in categories:
                 verdicts = [(f, test(f, prompt, margin)) for f in pool(category, [prompt])]
                 found.append(_judge(name, category, [prompt], verdicts, skipped))
-            found.extend(Referral(name, category, [prompt], [], 0) for category in absent)
         for category in categories:
             candidates = pool(category, [prompt])
             if candidates:
-                winner = nearest(candidates, prompt, scene.config.nearest_ratio)
+                winner = nearest(candidates, prompt, scene.config.nearest_ratio, margin)
                 if winner is None:
                     skipped["vt_res ambiguous (nearest not clear)"] += 1
                 referral = Referral("nearest", category, [prompt], [winner], len(candidates))
@@ -135,8 +147,10 @@ def referrals(scene: Scene) -> tuple[list[Referral], Counter[str]]:
             continue
         if any(t.index not in selected for t in referral.targets):
             skipped["vt_res target too small or truncated"] += 1
-            continue
-        kept.append(referral)
+        elif _vacuous(scene, referral):
+            skipped["vt_res vacuous (the category name alone finds the targets)"] += 1
+        else:
+            kept.append(referral)
     return kept, skipped
 
 
@@ -164,8 +178,11 @@ def _draw(scene: Scene, found: list[Referral]) -> list[Referral]:
             if draw < config.no_target_rate + config.multi_target_rate
             else "single"
         )
-        kind = next(k for k in [wanted, *allowed] if k in allowed and by_kind[k])
-        chosen.append(by_kind[kind].pop())
+        # a no-target text is never the fallback, so its share stays at most the configured one
+        kinds = [k for k in [wanted, *FALLBACK[wanted]] if k in allowed and by_kind[k]]
+        if not kinds:
+            break
+        chosen.append(by_kind[kinds[0]].pop())
     return chosen
 
 
@@ -191,6 +208,17 @@ def vtres_samples(scene: Scene) -> tuple[list[Sample], Counter[str]]:
             "kind": referral.kind,
             "target_instance_ids": [t.instance.id for t in referral.targets],
             "attributes": {p.instance.id: p.to_meta() for p in referral.prompts},
+            # every annotated instance of the image, for the audit's vacuity and ambiguity checks
+            "image_instances": [
+                {
+                    "id": f.instance.id,
+                    "category": f.category,
+                    "crowd": bool(f.instance.iscrowd),
+                    "exhaustive": scene.count_known(f.category),
+                    "mask": f.instance.mask,
+                }
+                for f in scene.facts
+            ],
         }
         samples.append(
             scene.base_sample(

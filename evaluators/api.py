@@ -22,7 +22,13 @@ from typing import Any
 
 from evaluators.metric import state_from_json, state_to_json
 from evaluators.protocols import make_metrics
-from evaluators.results import SAMPLES_SUFFIX, build_results, results_stem, write_results
+from evaluators.results import (
+    SAMPLES_SUFFIX,
+    build_results,
+    check_out_dir,
+    results_stem,
+    write_results,
+)
 from evaluators.scoring import score_shard, shard_ids
 from evaluators.submission import expected_from_release, index_submission
 from perbench.errors import PerBenchError, ReleaseError
@@ -64,6 +70,11 @@ def _benchmark(release: Release) -> dict[str, Any]:
         "version": release.version,
         "fingerprint": release.fingerprint,
         "counts": {task: release.count(task) for task in release.tasks},
+        # the release's validity audit, so every result and leaderboard row shows it
+        "audit": {
+            "override": release.manifest.get("audit_override"),
+            "blind_floors": (release.manifest.get("audit") or {}).get("blind_floors"),
+        },
     }
 
 
@@ -83,6 +94,8 @@ def evaluate(
 ) -> dict[str, Any]:
     """Score ``predictions_path`` against ``release``; ``recipe`` (how the model was trained)
     is kept in the results and summarised on the leaderboard."""
+    if out_dir is not None:
+        check_out_dir(out_dir)
     release = open_release(release, verify)
     tasks = list(dict.fromkeys(tasks or release.tasks))  # a task named twice is scored once
     unknown = [t for t in tasks if t not in release.tasks]

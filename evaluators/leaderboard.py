@@ -22,6 +22,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from evaluators.leaderboard_audit import audit_notes, status_of
 from evaluators.protocols import HEADLINE_COLUMNS as COLUMNS
 from evaluators.reported import PAPER, PAPER_CITATION, PAPER_ROWS
 from evaluators.results import in_table_units, read_results, recipe_summary, table_cell
@@ -68,6 +69,7 @@ def leaderboard_rows(result_paths: list[str | Path], reported: bool = True) -> l
                 "protocol": result["protocol"],
                 "citation": None,
                 "rows": {},
+                "audit": bench.get("audit"),
             },
         )
         model = result["model"]
@@ -186,6 +188,7 @@ def _markdown(groups: list[dict], charts: dict[int, list[Path]], out_dir: Path) 
         lines += [f"## {group['title']}", "", f"Rows: *{group['status']}*."]
         if group["citation"]:
             lines += ["", f"Source: {group['citation']}."]
+        lines += [f"\n**{note}**" for note in audit_notes(group.get("audit"))]
         lines += [
             "",
             "| Rank | Model | Revision | Recipe | METEOR | Acc | cIoU | gIoU | Overall | "
@@ -197,7 +200,8 @@ def _markdown(groups: list[dict], charts: dict[int, list[Path]], out_dir: Path) 
             lines.append(
                 f"| {row['rank'] or '-'} | {_cell(row['model'])} | {_cell(row['revision'])} | "
                 f"{_cell(row['recipe'])} | {cells} | "
-                f"{group['protocol']} | {group['release']} {group['version']} | {group['status']} |"
+                f"{group['protocol']} | {group['release']} {group['version']} | "
+                f"{status_of(group['status'], group.get('audit'))} |"
             )
         lines.append("")
         lines += [f"![{p.stem}]({p.relative_to(out_dir).as_posix()})" for p in charts[number]]
@@ -215,7 +219,7 @@ def _write_csv(groups: list[dict], path: Path) -> None:
             for row in group["rows"]:
                 writer.writerow(
                     [
-                        group["status"],
+                        status_of(group["status"], group.get("audit")),
                         row["rank"] or "",
                         row["model"],
                         row["revision"],
@@ -242,7 +246,9 @@ def _html(groups: list[dict], charts: dict[int, list[Path]], out_dir: Path) -> s
         parts.append(f"<h2>{e(group['title'])}</h2><p class='{css}'>Rows: {e(group['status'])}")
         if group["citation"]:
             parts.append(f"; source: {e(group['citation'])}")
-        parts.append(".</p><table><tr><th>Rank</th><th>Model</th><th>Revision</th><th>Recipe</th>")
+        parts.append(".</p>")
+        parts += [f"<p><strong>{e(note)}</strong></p>" for note in audit_notes(group.get("audit"))]
+        parts.append("<table><tr><th>Rank</th><th>Model</th><th>Revision</th><th>Recipe</th>")
         parts.append("".join(f"<th>{LABELS[c]}</th>" for c in COLUMNS))
         parts.append("<th>Protocol</th><th>Release</th><th>Status</th></tr>")
         for row in group["rows"]:
@@ -252,7 +258,8 @@ def _html(groups: list[dict], charts: dict[int, list[Path]], out_dir: Path) -> s
                 f"<td>{e(row['model'])}</td><td>{e(row['revision'] or '-')}</td>"
                 f"<td>{e(row['recipe'] or '-')}</td>{cells}"
                 f"<td>{e(group['protocol'])}</td><td>{e(group['release'])} "
-                f"{e(group['version'])}</td><td>{e(group['status'])}</td></tr>"
+                f"{e(group['version'])}</td>"
+                f"<td>{e(status_of(group['status'], group.get('audit')))}</td></tr>"
             )
         parts.append("</table>")
         parts += [

@@ -19,6 +19,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--no-reported", action="store_true", help="leave out the paper's reported rows"
     )
+    parser.add_argument(
+        "--eval-results",
+        metavar="HUB_DATASET_ID",
+        help="also write one Hugging Face .eval_results YAML per row into OUT/eval_results/",
+    )
 
 
 def collect(paths: list[str]) -> list[Path]:
@@ -37,10 +42,16 @@ def collect(paths: list[str]) -> list[Path]:
 
 
 def run(args: argparse.Namespace) -> int:
-    written = build_leaderboard(collect(args.results), args.out, reported=not args.no_reported)
+    paths = collect(args.results)
+    written = build_leaderboard(paths, args.out, reported=not args.no_reported)
     print(written["markdown"].read_text(encoding="utf-8"))
     print(
         f"written: {written['markdown']}, {written['csv']}, {written['html']}, "
         f"{len(written['charts'])} charts"
     )
+    if args.eval_results:
+        from evaluators.hub_results import write_eval_results
+
+        files = write_eval_results(paths, Path(args.out) / "eval_results", args.eval_results)
+        print(f"{len(files)} .eval_results files in {Path(args.out) / 'eval_results'}")
     return 0

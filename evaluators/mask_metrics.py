@@ -4,16 +4,20 @@ API:
   official_pair(prediction, target) -> (I, U, pair IoU)   pair IoU = I/(U+1e-5) (+1 if U = 0)
   strict_sample(prediction, targets, h, w) -> (I, U, predicted area, target area)  (unions)
   OfficialVTRes  first predicted mask vs first target; gIoU = sum pair IoU / number of target
-                 masks, cIoU = sum I / (sum U + 1e-10)
+                 masks, cIoU = sum I / (sum U + 1e-10) (``STBench.evaluate`` of the authors'
+                 ``stbench_vres_eval.py``)
   StrictVTRes    union vs union; empty vs empty = IoU 1; gIoU = mean IoU, cIoU = sum I / sum U;
                  precision at IoU 0.5/0.7/0.9; N-acc / T-acc when the release has no-target
                  samples (gRefCOCO: N-acc = no-target samples predicted empty / no-target
                  samples, T-acc = target samples predicted non-empty / target samples)
 
 Predictions arrive as a list of RLE (possibly empty) or ``None`` when the sample is missing.
-A missing prediction is the empty mask; under strict it never earns the empty-vs-empty point
-(a missing answer is wrong even where the right answer is "nothing"). Under official a sample
-without targets has no pair and adds nothing (the authors' data always has a target).
+Under strict a missing prediction is the empty mask and never earns the empty-vs-empty point
+(a missing answer is wrong even where the right answer is "nothing"). Under official a None
+prediction (missing, null or no mask) is *skipped* as ``STBench.evaluate`` skips it: nothing is
+added to sum I or sum U, but its targets still count in the gIoU denominator. A sample without
+targets crashes the authors' code; official leaves it out and reports how many
+(``no_target_excluded``).
 Abbreviations: I intersection area, U union area (pixels).
 """
 
@@ -23,7 +27,7 @@ from fractions import Fraction
 from typing import Any
 
 from evaluators.metric import Metric, State
-from perbench.masks import RLE, area, empty_rle, intersection_and_union, union_rle
+from perbench.masks import RLE, area, intersection_and_union, union_rle
 from perbench.schema import Sample
 
 THRESHOLDS = (0.5, 0.7, 0.9)
@@ -51,26 +55,41 @@ class OfficialVTRes(Metric):
     name = "vtres_first_mask"
 
     def initial_state(self) -> State:
-        return {"intersection": 0, "union": 0, "pair_iou_sum": Fraction(0), "target_masks": 0}
+        return {
+            "intersection": 0,
+            "union": 0,
+            "pair_iou_sum": Fraction(0),
+            "target_masks": 0,
+            "skipped": 0,
+            "no_target": 0,
+        }
 
     def update(self, sample: Sample, prediction: list[RLE] | None) -> dict[str, Any]:
         if not sample.targets:
-            return {"iou": None, "intersection": 0, "union": 0}
-        first = prediction[0] if prediction else empty_rle(sample.height, sample.width)
-        inter, union, pair_iou = official_pair(first, sample.targets[0])
+            self.state["no_target"] += 1
+            return {"iou": None, "intersection": 0, "union": 0, "excluded": True}
+        self.state["target_masks"] += len(sample.targets)
+        if not prediction:
+            self.state["skipped"] += 1
+            return {"iou": 0.0, "intersection": 0, "union": 0, "skipped": True}
+        inter, union, pair_iou = official_pair(prediction[0], sample.targets[0])
         self.state["intersection"] += inter
         self.state["union"] += union
         self.state["pair_iou_sum"] += Fraction(pair_iou)
-        self.state["target_masks"] += len(sample.targets)
-        return {"iou": pair_iou, "intersection": inter, "union": union}
+        return {"iou": pair_iou, "intersection": inter, "union": union, "skipped": False}
 
     def result(self) -> dict[str, Any]:
         masks = self.state["target_masks"]
+        counts = {
+            "skipped_none": self.state["skipped"],
+            "no_target_excluded": self.state["no_target"],
+        }
         if not masks:
-            return {"ciou": None, "giou": None}
+            return {"ciou": None, "giou": None, **counts}
         return {
             "ciou": self.state["intersection"] / (self.state["union"] + 1e-10),
             "giou": float(self.state["pair_iou_sum"] / masks),
+            **counts,
         }
 
 

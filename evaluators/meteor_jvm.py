@@ -2,7 +2,7 @@
 
 API:
   MeteorJVM()                   starts ``java -jar meteor-1.5.jar - - -stdio -l en -norm``
-    .stats(hypothesis, references) -> list[float]   sufficient statistics of one segment
+    .stats(hypothesis, references) -> str   one segment's statistics line, as the scorer wrote it
     .scores(stats_lines)           -> (per-segment scores, aggregate score)
     .close()                       (also a context manager)
   sanitize(text) -> str         one line, no '|||': what the scorer's pipe protocol can carry
@@ -10,8 +10,9 @@ API:
 
 The scorer is driven exactly as pycocoevalcap's ``Meteor`` drives it (same jar, arguments and
 "SCORE ||| ref ||| ... ||| hyp" / "EVAL ||| stats ||| ..." lines), so scores agree with it. The
-statistics are integer counts: summing them is exact, and the aggregate of summed statistics
-equals the corpus score of the segments, which is how shards are combined.
+corpus score is the scorer's own aggregate of every segment's statistics line, sent back to it
+verbatim in one EVAL request, as ``Meteor().compute_score`` does (summing the lines in Python
+and sending one line gives a different figure).
 """
 
 from __future__ import annotations
@@ -82,17 +83,16 @@ class MeteorJVM:
             raise PerBenchError(f"the METEOR 1.5 process stopped answering: {tail or 'no output'}")
         return replies
 
-    def stats(self, hypothesis: str, references: Sequence[str]) -> list[float]:
-        """Statistics of ``hypothesis`` against its best reference (texts are sanitized)."""
+    def stats(self, hypothesis: str, references: Sequence[str]) -> str:
+        """The statistics line of ``hypothesis`` against its references (texts are sanitized)."""
         refs = " ||| ".join(sanitize(r) for r in references)
-        reply = self._ask(f"SCORE ||| {refs} ||| {sanitize(hypothesis)}", 1)[0]
-        return [float(v) for v in reply.split()]
+        return self._ask(f"SCORE ||| {refs} ||| {sanitize(hypothesis)}", 1)[0]
 
-    def scores(self, stats_lines: Sequence[Sequence[float]]) -> tuple[list[float], float]:
-        """Per-line scores and the aggregate score of all lines together."""
+    def scores(self, stats_lines: Sequence[str]) -> tuple[list[float], float]:
+        """Per-line scores and the scorer's aggregate over all lines together."""
         if not stats_lines:
             raise ValueError("no statistics to score")
-        body = " ||| ".join(" ".join(repr(float(v)) for v in s) for s in stats_lines)
+        body = " ||| ".join(stats_lines)
         replies = self._ask(f"EVAL ||| {body}", len(stats_lines) + 1)
         return [float(r) for r in replies[:-1]], float(replies[-1])
 

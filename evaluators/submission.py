@@ -30,7 +30,7 @@ from perbench.masks import RLE, check_rle, to_rle
 
 MAX_PROBLEMS = 50
 MAX_LINE_BYTES = 64 << 20
-MAX_TEXT_CHARS = 20_000
+MAX_TEXT_CHARS = 100_000
 SHOWN_MISSING = 10
 SHOWN_ID_CHARS = 200
 ID_GUESS = re.compile(r'"id"\s*:\s*"((?:[^"\\]|\\.){1,200})"')
@@ -99,7 +99,8 @@ def _check(task: str, value: Any, size: tuple[int, int], where: str) -> Any:
         ) from None
     if len(value) > MAX_TEXT_CHARS:
         raise PerBenchError(
-            f"the prediction has {len(value)} characters; at most {MAX_TEXT_CHARS} are scored",
+            f"the prediction has {len(value)} characters; at most {MAX_TEXT_CHARS} are scored "
+            "(shorten this sample's text)",
             where=where,
         )
     return value
@@ -173,7 +174,12 @@ def index_submission(
             digest.update(raw)
             if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
                 _skip_rest_of_line(handle, digest)
-                problems.add(line, None, f"line longer than {MAX_LINE_BYTES >> 20} MiB")
+                guess = ID_GUESS.search(raw[:4096].decode("utf-8", "replace"))
+                problems.add(
+                    line,
+                    guess.group(1) if guess else None,
+                    f"line longer than {MAX_LINE_BYTES >> 20} MiB; that sample is not scored",
+                )
                 continue
             if line == 1 and raw.startswith(b"\xef\xbb\xbf"):
                 raw = raw[3:]

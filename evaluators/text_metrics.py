@@ -1,15 +1,21 @@
-"""Description metrics: METEOR under the two protocols.
+"""Description metrics: METEOR under the two protocols (+ the authors' BLEU and CIDEr).
 
 API:
   official_meteor(prediction, reference, wordnet) -> float   the authors' NLTK call
-  OfficialMeteor    NLTK METEOR per sample, averaged (state: score sum, count)
+  OfficialMeteor    description post-processed as the authors' script does; NLTK METEOR and
+                    BLEU per sample, averaged; corpus CIDEr (state: score sums, count, and each
+                    sample's {id: [prediction, truth]} for CIDEr's document frequencies)
   StrictMeteor      METEOR 1.5, all references; corpus score + per-sample mean
-                    (state: summed statistics, score sum, count)
+                    (state: each sample's statistics line {id: line}, score sum, count)
 
 official: ``meteor_score([prediction.split()], reference.split())``, i.e. the *prediction* is
 NLTK's reference and the ground truth its hypothesis (the authors' argument order), whitespace
 tokens, WordNet 3.0; the release's first reference is the ground truth (the authors' data has
 one per object). A missing prediction is the empty string (score 0).
+
+Both states keep per-sample entries keyed by sample id; shards hold disjoint ids, so a merge is
+their union, and ``result()`` walks them in id order, so a merged run sends the scorers exactly
+what a single run sends.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
+from evaluators.caption_metrics import official_bleu, official_cider, official_postprocess
 from evaluators.meteor_jvm import MeteorJVM
 from evaluators.metric import Metric, State
 from perbench.schema import Sample
@@ -40,21 +47,33 @@ class OfficialMeteor(Metric):
         self._wordnet = None
 
     def initial_state(self) -> State:
-        return {"score_sum": Fraction(0), "count": 0}
+        return {"meteor_sum": Fraction(0), "bleu_sum": Fraction(0), "count": 0, "texts": {}}
 
     def update(self, sample: Sample, prediction: str | None) -> dict[str, Any]:
         if self._wordnet is None:
             from evaluators.wordnet import wordnet_reader
 
             self._wordnet = wordnet_reader()
-        score = official_meteor(prediction or "", sample.references[0], self._wordnet)
-        self.state["score_sum"] += Fraction(score)
+        text = official_postprocess(prediction or "")
+        truth = sample.references[0]
+        score = official_meteor(text, truth, self._wordnet)
+        bleu = official_bleu(text, truth)
+        self.state["meteor_sum"] += Fraction(score)
+        self.state["bleu_sum"] += Fraction(bleu)
         self.state["count"] += 1
-        return {"meteor": score}
+        self.state["texts"][sample.id] = [text, truth]
+        return {"meteor": score, "bleu": bleu}
 
     def result(self) -> dict[str, Any]:
         count = self.state["count"]
-        return {"meteor": float(self.state["score_sum"] / count) if count else None}
+        if not count:
+            return {"meteor": None, "bleu": None, "cider": None}
+        pairs = [self.state["texts"][key] for key in sorted(self.state["texts"])]
+        return {
+            "meteor": float(self.state["meteor_sum"] / count),
+            "bleu": float(self.state["bleu_sum"] / count),
+            "cider": official_cider([p for p, _ in pairs], [t for _, t in pairs]),
+        }
 
 
 class StrictMeteor(Metric):
@@ -72,20 +91,14 @@ class StrictMeteor(Metric):
         return self._jvm
 
     def initial_state(self) -> State:
-        return {
-            "stats_sum": [Fraction(0)] * METEOR_STATS,
-            "score_sum": Fraction(0),
-            "count": 0,
-        }
+        return {"lines": {}, "score_sum": Fraction(0), "count": 0}
 
     def update(self, sample: Sample, prediction: str | None) -> dict[str, Any]:
-        stats = self.jvm.stats(prediction or "", sample.references)
-        if len(stats) != METEOR_STATS:
-            raise ValueError(f"METEOR 1.5 returned {len(stats)} statistics, not {METEOR_STATS}")
-        score = self.jvm.scores([stats])[0][0]
-        self.state["stats_sum"] = [
-            total + Fraction(v) for total, v in zip(self.state["stats_sum"], stats, strict=True)
-        ]
+        line = self.jvm.stats(prediction or "", sample.references)
+        if len(line.split()) != METEOR_STATS:
+            raise ValueError(f"METEOR 1.5 returned {line!r}, not {METEOR_STATS} statistics")
+        score = self.jvm.scores([line])[0][0]
+        self.state["lines"][sample.id] = line
         self.state["score_sum"] += Fraction(score)
         self.state["count"] += 1
         return {"meteor": score}
@@ -94,7 +107,8 @@ class StrictMeteor(Metric):
         count = self.state["count"]
         if not count:
             return {"meteor": None, "meteor_sample_mean": None}
-        corpus = self.jvm.scores([[float(v) for v in self.state["stats_sum"]]])[1]
+        lines = [self.state["lines"][key] for key in sorted(self.state["lines"])]
+        corpus = self.jvm.scores(lines)[1]
         return {"meteor": corpus, "meteor_sample_mean": float(self.state["score_sum"] / count)}
 
     def close(self) -> None:

@@ -6,7 +6,18 @@ API:
   ABLATIONS                       name -> switch values, the paper's ablation ladder
   make_config(size, ablation="inject", **overrides) -> PixelSAILConfig
   TrainConfig                     the optimisation recipe (AdamW 4e-5, wd 0.05, warmup 5%, cosine)
-                                  and how it runs (bf16 on GPU, FSDP sharding under torchrun)
+                                  and how it runs (bf16 on GPU, FSDP sharding under torchrun,
+                                  gradient accumulation, DataLoader workers, torch.compile)
+
+Architecture fields (the authors' model by default; each can be set back to the earlier
+variant): keep_aspect (resize keeping the aspect ratio, long side up to image_size, so image
+token counts vary; off = an image_size^2 square), rope_2d (height/width multimodal RoPE on image
+tokens; off = 1D raster positions), learned_positions (row/column embeddings added to patches),
+patch_bias, pixel_norm ("imagenet" mean/std or "symmetric" [-1, 1]), point_sampling
+("uncertainty": oversample, keep the most uncertain, add random points; or "uniform"),
+attention ("dense" boolean mask, "prefix" two mask-free SDPA calls, "flex" FlexAttention block
+mask; "auto" = flex on CUDA, else prefix), upsample_width (None = min(hidden, 1024), the
+authors' in_dim) with upsample_blocks blocks (3 for 16px patches: stride 16 -> 2).
 
 Switches (each paper component can be turned off to rerun its ablation):
   upsampler         learnable upsampling of image features before the mask dot product;
@@ -29,7 +40,8 @@ from perbench.errors import PerBenchError
 
 @dataclass
 class PixelSAILConfig:
-    """Shapes and switches of the Pixel-SAIL model. Images are resized to image_size^2."""
+    """Shapes and switches of the Pixel-SAIL model. ``image_size`` is the long side (or the
+    square side without keep_aspect)."""
 
     size: str = "tiny"
     hidden_size: int = 128
@@ -45,9 +57,19 @@ class PixelSAILConfig:
     patch_size: int = 16
     image_size: int = 128
     max_grid: int = 64
-    max_prompts: int = 8
+    max_prompts: int = 15
     mask_dim: int = 64
-    upsample_blocks: int = 2
+    upsample_blocks: int = 3
+    upsample_width: int | None = None
+    keep_aspect: bool = True
+    rope_2d: bool = True
+    learned_positions: bool = False
+    patch_bias: bool = False
+    pixel_norm: str = "imagenet"
+    point_sampling: str = "uncertainty"
+    oversample_ratio: float = 3.0
+    importance_ratio: float = 0.75
+    attention: str = "auto"
     upsampler: bool = True
     prompt_injection: bool = True
     distillation: bool = False
@@ -62,8 +84,13 @@ class PixelSAILConfig:
 
     @property
     def grid(self) -> int:
-        """Patches per side: the image is ``grid x grid`` tokens."""
+        """Patches along the long side (at most ``grid x grid`` image tokens)."""
         return self.image_size // self.patch_size
+
+    @property
+    def mask_width(self) -> int:
+        """Channels of the upsampler: the authors' min(hidden, 1024) unless set."""
+        return self.upsample_width or min(self.hidden_size, 1024)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, sort_keys=True)
@@ -86,6 +113,14 @@ class PixelSAILConfig:
             raise PerBenchError(f"grid {self.grid} exceeds max_grid {self.max_grid}")
         if self.hidden_size % self.num_attention_heads:
             raise PerBenchError("hidden_size must be a multiple of num_attention_heads")
+        choices = {
+            "pixel_norm": ("imagenet", "symmetric"),
+            "point_sampling": ("uncertainty", "uniform"),
+            "attention": ("auto", "dense", "prefix", "flex"),
+        }
+        for name, allowed in choices.items():
+            if getattr(self, name) not in allowed:
+                raise PerBenchError(f"{name} {getattr(self, name)!r} is not one of {allowed}")
         return self
 
 
@@ -94,7 +129,7 @@ _QWEN25_SHARED: dict[str, Any] = dict(
     num_key_value_heads=2,
     max_position_embeddings=32768,
     rope_theta=1000000.0,
-    image_size=448,
+    image_size=1024,
     mask_dim=256,
     expert_patch_dim=256,
     expert_pixel_dim=256,
@@ -109,6 +144,7 @@ SIZES: dict[str, dict[str, Any]] = {
         num_key_value_heads=2,
         image_size=128,
         mask_dim=64,
+        upsample_width=64,
         expert_patch_dim=32,
         expert_pixel_dim=32,
     ),
@@ -158,6 +194,9 @@ class TrainConfig:
     grad_clip: float = 1.0
     bf16: bool = True
     fsdp: bool = False
+    grad_accum: int = 1
+    workers: int = 0
+    compile: bool = False
     seed: int = 0
     save_every: int = 500
     log_every: int = 10

@@ -19,7 +19,7 @@ import torch
 
 from models.checkpoint import read_recipe
 from models.config import TrainConfig, make_config
-from models.data import examples_from_samples, load_examples
+from models.data import examples_from_release, load_examples
 from models.predict import PixelSAILPredictor, predict_release
 from models.train import train
 from perbench.release import Release
@@ -36,7 +36,7 @@ def train_and_predict(
     out_dir = Path(out_dir)
     release = Release(release_path)
     config = make_config("tiny")
-    examples = examples_from_samples(release.samples(with_image=True))
+    examples = examples_from_release(release_path)
     examples += load_examples(
         synthetic_scenes=TINY_RECIPE["synthetic_scenes"],
         seed=TINY_RECIPE["seed"],

@@ -25,7 +25,7 @@ from typing import Protocol
 import torch
 from tqdm import tqdm
 
-from models.data import normalize_pixels
+from models.batching import normalize_pixels
 from perbench.errors import DependencyError
 
 
@@ -101,7 +101,7 @@ def precompute_features(
         if example.image_id in seen:
             continue
         seen.add(example.image_id)
-        pixels = normalize_pixels(encoder.pixels(example)[None])
+        pixels = normalize_pixels(encoder.pixels(example)[None], encoder.config.pixel_norm)
         output = expert.features(pixels, [example.image_id])
         torch.save(
             {k: v[0].cpu() for k, v in output.items()}, feature_file(folder, example.image_id)

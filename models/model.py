@@ -6,17 +6,22 @@ API:
   PixelSAIL(config, codec, language_model=None)
     .image_embeddings(pixel_values, prompt_patches)     -> (B, N, D) (prompt injection applied)
     .text_embeddings(input_ids, image_embeds, prompt_patches) -> (B, T, D)
-    .encode(batch)           -> (hidden (B, L, D), mask features (B, C, h, w))
-    .mask_logits(seg_hidden, mask_features) -> (B, h, w)
-    .forward(batch, expert_features=None) -> dict of losses (``loss`` is the weighted total)
+    .prefill_inputs(batch)   -> (embeds (B, L, D), key_valid (B, L), positions (B, L, 2))
+    .encode(batch, cache=None) -> (hidden (B, L, D), mask features (B, C, h, w))
+    .mask_logits(seg_hidden, mask_features) -> (K, h, w)   seg_hidden (K, D), features (K, ...)
+    .forward(batch, expert_features=None, generator=None) -> dict of losses (``loss`` = total)
 
-Sequence: [N image tokens][left-padded text]. Image tokens see each other both ways, text is
-causal (models.layers.attention_mask). ``<PromptK>``: with prompt_injection every patch that
-prompt K's mask touches gets ``prompt_projection(embedding(<PromptK>))`` added; without it (the
-plain baseline) the ``<PromptK>`` text token gets the mean of those patch embeddings instead.
-``[SEG]``: its last hidden state through an MLP, dot product with the mask features.
-Losses: LM CE (weight 0.1 in batches with masks, else 1), mask sigmoid CE (2.0) + dice (0.5) on
-sampled points, distillation MSE (0.5) against a frozen expert's "patch" / "pixel" features.
+Sequence: [N image tokens (the batch's padded grid, raster order)][text]. Image tokens see each
+other both ways, text is causal, padding is never a key (models.attention). ``<PromptK>``: with
+prompt_injection every patch that prompt K's mask touches gets
+``prompt_projection(embedding(<PromptK>))`` added; without it (the plain baseline) the
+``<PromptK>`` text token gets the mean of those patch embeddings instead. ``[SEG]``: every one
+in the answer is trained; its last hidden state through an MLP, dot product with the mask
+features. Losses: LM CE weighted per sample (0.1 for a sample with masks, else 1; each
+sample's tokens averaged, then the samples), mask sigmoid CE (2.0) + dice (0.5) on
+uncertainty-sampled points per [SEG], distillation MSE (0.5) against a frozen expert's
+"patch" / "pixel" features. No step reads a value back to the host: which tokens and masks
+are supervised comes with the batch (models.batching.collate).
 """
 
 from __future__ import annotations
@@ -27,14 +32,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from models.attention import ATTENTION, choose_mask, positions, run_decoder
 from models.config import PixelSAILConfig
-from models.layers import (
-    MaskFeatures,
-    PatchEmbedding,
-    attention_mask,
-    point_mask_losses,
-    position_ids,
-)
+from models.layers import MaskFeatures, PatchEmbedding, point_mask_losses
 from models.tokenizer import TextCodec
 from perbench.errors import DependencyError
 
@@ -68,7 +68,7 @@ def build_language_model(config: PixelSAILConfig, vocab_size: int):
                 hint="--init takes a local folder saved with save_pretrained",
             )
         model = AutoModelForCausalLM.from_pretrained(
-            str(path), local_files_only=True, attn_implementation="sdpa", dtype=torch.float32
+            str(path), local_files_only=True, attn_implementation=ATTENTION, dtype=torch.float32
         )
         for name in LM_SHAPE_FIELDS:
             setattr(config, name, getattr(model.config, name))
@@ -82,7 +82,7 @@ def build_language_model(config: PixelSAILConfig, vocab_size: int):
         rope_theta=config.rope_theta,
         **{name: getattr(config, name) for name in LM_SHAPE_FIELDS},
     )
-    lm_config._attn_implementation = "sdpa"
+    lm_config._attn_implementation = ATTENTION
     return Qwen2ForCausalLM(lm_config)
 
 
@@ -102,16 +102,13 @@ class PixelSAIL(nn.Module):
         self.patch_embedding = PatchEmbedding(config)
         self.prompt_projection = nn.Linear(hidden, hidden)
         self.mask_features = MaskFeatures(config)
+        width = config.mask_width
         self.seg_mlp = nn.Sequential(
-            nn.Linear(hidden, hidden), nn.GELU(), nn.Linear(hidden, config.mask_dim)
+            nn.Linear(hidden, width), nn.ReLU(), nn.Linear(width, config.mask_dim)
         )
         if config.distillation:
             self.distill_patch = nn.Linear(hidden, config.expert_patch_dim)
             self.distill_pixel = nn.Conv2d(config.mask_dim, config.expert_pixel_dim, 1)
-
-    @property
-    def n_image(self) -> int:
-        return self.config.grid**2
 
     def embed_tokens(self, ids: torch.Tensor) -> torch.Tensor:
         return self.lm.get_input_embeddings()(ids)
@@ -119,7 +116,7 @@ class PixelSAIL(nn.Module):
     def image_embeddings(
         self, pixel_values: torch.Tensor, prompt_patches: torch.Tensor
     ) -> torch.Tensor:
-        """pixel_values (B, 3, S, S), prompt_patches (B, P, N) bool -> (B, N, D)."""
+        """pixel_values (B, 3, H, W), prompt_patches (B, P, N) bool -> (B, N, D)."""
         embeds = self.patch_embedding(pixel_values)
         if self.config.prompt_injection:
             prompts = self.prompt_projection(self.embed_tokens(self.prompt_ids))
@@ -139,24 +136,35 @@ class PixelSAIL(nn.Module):
             embeds = embeds + is_prompt @ pooled
         return embeds
 
-    def encode(self, batch: dict) -> tuple[torch.Tensor, torch.Tensor]:
-        """Run the decoder once: hidden states (B, L, D) and mask features (B, C, h, w)."""
+    def prefill_inputs(self, batch: dict):
+        """(embeds (B, L, D), key_valid (B, L) bool, positions (B, L, 2)) of a batch."""
         image = self.image_embeddings(batch["pixel_values"], batch["prompt_patches"])
         text = self.text_embeddings(batch["input_ids"], image, batch["prompt_patches"])
         embeds = torch.cat([image, text.to(image.dtype)], 1)
-        valid = batch["text_valid"]
-        output = self.lm.model(
-            inputs_embeds=embeds,
-            attention_mask=attention_mask(self.n_image, valid),
-            position_ids=position_ids(self.n_image, valid),
-            use_cache=False,
+        key_valid = torch.cat([batch["image_valid"], batch["text_valid"]], 1)
+        grid = tuple(batch["pixel_values"].shape[-2 + i] // self.config.patch_size for i in (0, 1))
+        where = positions(batch["grids"], grid, batch["text_valid"], self.config.rope_2d)
+        return embeds, key_valid, where
+
+    def encode(self, batch: dict, cache=None) -> tuple[torch.Tensor, torch.Tensor]:
+        """Run the decoder once: hidden states (B, L, D) and mask features (B, C, h, w)."""
+        embeds, key_valid, where = self.prefill_inputs(batch)
+        n_image = batch["image_valid"].shape[1]
+        mask = choose_mask(
+            self.config.attention,
+            n_image,
+            key_valid,
+            batch["uniform_grid"],
+            batch["right_padded"] and cache is None,
         )
-        hidden = output.last_hidden_state
-        return hidden, self.mask_features(hidden[:, : self.n_image])
+        hidden = run_decoder(self.lm.model, embeds, mask, where, cache)
+        image_hidden = hidden[:, :n_image] * batch["image_valid"][..., None].to(hidden.dtype)
+        grid = tuple(batch["pixel_values"].shape[-2 + i] // self.config.patch_size for i in (0, 1))
+        return hidden, self.mask_features(image_hidden, grid)
 
     def mask_logits(self, seg_hidden: torch.Tensor, features: torch.Tensor) -> torch.Tensor:
-        """seg_hidden (B, D), features (B, C, h, w) -> mask logits (B, h, w)."""
-        return torch.einsum("bc,bchw->bhw", self.seg_mlp(seg_hidden), features)
+        """seg_hidden (K, D), features (K, C, h, w) -> mask logits (K, h, w)."""
+        return torch.einsum("kc,kchw->khw", self.seg_mlp(seg_hidden), features)
 
     def forward(
         self,
@@ -167,34 +175,32 @@ class PixelSAIL(nn.Module):
         """Training losses. expert_features: {"patch": (B, Cp, h, w), "pixel": (B, Cx, h, w)}."""
         config = self.config
         hidden, features = self.encode(batch)
-        text_hidden = hidden[:, self.n_image :]
-        labels = batch["labels"][:, 1:]
-        selected = labels != -100
-        logits = self.lm.lm_head(text_hidden[:, :-1][selected])
-        lm_loss = F.cross_entropy(logits.float(), labels[selected])
-        has_target = batch["has_target"]
+        n_image = batch["image_valid"].shape[1]
+        text_hidden = hidden[:, n_image:]
+        logits = self.lm.lm_head(text_hidden[batch["lm_rows"], batch["lm_cols"]]).float()
+        token_loss = F.cross_entropy(logits, batch["lm_labels"], reduction="none")
         zero = hidden.new_zeros(()).float()
-        losses = {"lm": lm_loss, "mask_ce": zero, "mask_dice": zero, "distill": zero}
-        lm_weight = 1.0
-        if has_target.any():
-            lm_weight = config.weight_lm_with_masks
-            rows = has_target.nonzero()[:, 0]
-            is_seg = batch["input_ids"][rows] == self.seg_id
-            first_seg = is_seg.float().argmax(1)
-            seg_hidden = text_hidden[rows, first_seg]
+        losses = {
+            "lm": (token_loss * batch["lm_mean"]).sum().detach(),
+            "mask_ce": zero,
+            "mask_dice": zero,
+            "distill": zero,
+        }
+        lm_weighted = (token_loss * batch["lm_weight"]).sum()
+        if batch["n_seg"]:
+            rows = batch["seg_rows"]
+            seg_hidden = text_hidden[rows, batch["seg_cols"]]
             mask_logits = self.mask_logits(seg_hidden, features[rows]).float()
             ce, dice = point_mask_losses(
-                mask_logits, batch["target"][rows], config.mask_points, generator
+                mask_logits, batch["seg_targets"], batch["seg_extent"], config, generator
             )
-            keep = is_seg.any(1).float()
-            losses["mask_ce"] = (ce * keep).sum() / keep.sum().clamp(min=1)
-            losses["mask_dice"] = (dice * keep).sum() / keep.sum().clamp(min=1)
+            losses["mask_ce"], losses["mask_dice"] = ce.mean(), dice.mean()
         if config.distillation and expert_features is not None:
             losses["distill"] = self.distillation_loss(
-                hidden[:, : self.n_image], features, expert_features
+                hidden[:, :n_image], features, expert_features
             )
         losses["loss"] = (
-            lm_weight * losses["lm"]
+            lm_weighted
             + config.weight_mask_ce * losses["mask_ce"]
             + config.weight_mask_dice * losses["mask_dice"]
             + config.weight_distill * losses["distill"]
@@ -206,9 +212,11 @@ class PixelSAIL(nn.Module):
     ) -> torch.Tensor:
         """MSE of projected patch tokens vs expert["patch"] and upsampled features vs
         expert["pixel"], each expert map resized (bilinear) to the model's resolution."""
-        grid = self.config.grid
+        batch = image_hidden.shape[0]
         patch = self.distill_patch(image_hidden).transpose(1, 2)
-        patch = patch.reshape(patch.shape[0], -1, grid, grid).float()
+        scale = 2**self.config.upsample_blocks if self.config.upsampler else 1
+        grid = (features.shape[-2] // scale, features.shape[-1] // scale)
+        patch = patch.reshape(batch, -1, *grid).float()
         pixel = self.distill_pixel(features).float()
         loss = image_hidden.new_zeros(()).float()
         for name, ours in (("patch", patch), ("pixel", pixel)):

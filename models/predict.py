@@ -1,22 +1,28 @@
 """Inference: batched greedy decoding, masks at the original size, the submission file.
 
 API:
-  generate(model, batch, max_new_tokens) -> (token ids per row, [SEG] hidden per row or None,
-                                             mask features (B, C, h, w))
+  generate(model, batch, max_new_tokens) -> (token ids per row, [SEG] hidden states per row
+                                             (a list, in order), mask features (B, C, h, w))
+  mask_at_size(logits (h, w), frame, padded, size) -> (H, W) uint8   crop the image's part of
+                                             the padded frame, resize to the original size
   PixelSAILPredictor(model, codec, device="cpu", max_new_tokens=64)
     .predict(sample) -> prediction          (the evaluators' Predictor protocol)
     .predict_batch(samples) -> list of predictions
+    .truncated                              ids of samples with more prompts than the model
+                                            takes (their extra regions read <NO_Prompt>)
     PixelSAILPredictor.from_checkpoint(path, device="cpu")
   predict_release(release, predictor, out_path, batch_size=8, progress=True) -> Path
 
 Predictions (what ``perbench evaluate`` reads): JSON Lines ``{"id", "prediction"}``; a string for
 ``description``, the generated option letter for ``mcq``, and for ``vt_res`` the COCO RLE of
-the mask at the image's original size, or null when the model produced no ``[SEG]``.
+the mask of each generated ``[SEG]`` at the image's original size (one RLE, or a list when the
+model produced several), or null when it produced none.
 """
 
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -24,54 +30,28 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from models.data import Encoder, collate, examples_from_samples
-from models.layers import attention_mask, position_ids
+from models.attention import run_decoder
+from models.batching import Encoder, collate, to_device
+from models.data import examples_from_samples
 from models.model import PixelSAIL
 from models.tokenizer import TextCodec
 from perbench.masks import encode
 from perbench.schema import Sample
 
 
-def _cache_keyword() -> str:
-    """transformers 5.x names the KV cache argument ``cache``; 4.x names it ``past_key_values``."""
-    import inspect
-
-    from transformers.models.qwen2.modeling_qwen2 import Qwen2Model
-
-    return (
-        "cache"
-        if "cache" in inspect.signature(Qwen2Model.forward).parameters
-        else "past_key_values"
-    )
-
-
 @torch.no_grad()
 def generate(model: PixelSAIL, batch: dict, max_new_tokens: int = 64):
-    """Greedy decoding with a KV cache; records each row's first [SEG] hidden state."""
+    """Greedy decoding with a KV cache (text left-padded); records every fed [SEG]'s hidden."""
     from transformers import DynamicCache
 
-    n_image = model.n_image
-    image = model.image_embeddings(batch["pixel_values"], batch["prompt_patches"])
-    text = model.text_embeddings(batch["input_ids"], image, batch["prompt_patches"])
-    valid = batch["text_valid"]
-    cache = {_cache_keyword(): DynamicCache(config=model.lm.config)}
-    output = model.lm.model(
-        inputs_embeds=torch.cat([image, text.to(image.dtype)], 1),
-        attention_mask=attention_mask(n_image, valid),
-        position_ids=position_ids(n_image, valid),
-        **cache,
-        use_cache=True,
-    )
-    hidden = output.last_hidden_state
-    features = model.mask_features(hidden[:, :n_image])
+    cache = DynamicCache(config=model.lm.config)
+    hidden, features = model.encode(batch, cache=cache)
+    _, key_valid, where = model.prefill_inputs(batch)
     rows = hidden.shape[0]
-    key_valid = torch.cat(
-        [torch.ones(rows, n_image, dtype=torch.bool, device=valid.device), valid], 1
-    )
-    next_position = position_ids(n_image, valid)[:, -1:] + 1
+    next_position = where[:, -1:] + 1
     token = model.lm.lm_head(hidden[:, -1]).argmax(-1)
     generated: list[list[int]] = [[] for _ in range(rows)]
-    seg_hidden: list[torch.Tensor | None] = [None] * rows
+    seg_hidden: list[list[torch.Tensor]] = [[] for _ in range(rows)]
     finished = torch.zeros(rows, dtype=torch.bool, device=token.device)
     steps = 0
     while True:
@@ -84,22 +64,32 @@ def generate(model: PixelSAIL, batch: dict, max_new_tokens: int = 64):
         if not fed_seg.any() and (finished.all() or steps >= max_new_tokens):
             break
         key_valid = torch.cat([key_valid, torch.ones_like(key_valid[:, :1])], 1)
-        step = model.lm.model(
-            inputs_embeds=model.embed_tokens(token[:, None]).to(image.dtype),
-            attention_mask=key_valid[:, None, None, :],
-            position_ids=next_position,
-            **cache,
-            use_cache=True,
-        )
+        last = run_decoder(
+            model.lm.model,
+            model.embed_tokens(token[:, None]).to(hidden.dtype),
+            key_valid[:, None, None, :],
+            next_position,
+            cache,
+        )[:, 0]
         next_position = next_position + 1
-        last = step.last_hidden_state[:, 0]
         for row in fed_seg.nonzero()[:, 0].tolist():
-            if seg_hidden[row] is None:
-                seg_hidden[row] = last[row]
+            seg_hidden[row].append(last[row])
         token = model.lm.lm_head(last).argmax(-1)
         if steps >= max_new_tokens:
             finished[:] = True
     return generated, seg_hidden, features
+
+
+def mask_at_size(
+    logits: torch.Tensor, frame: tuple[int, int], padded: tuple[int, int], size: tuple[int, int]
+) -> np.ndarray:
+    """logits (h, w) over the padded frame ``padded`` (pixels) whose top-left ``frame`` is the
+    image -> (H, W) uint8 mask (sigmoid > 0.5) at the original ``size``."""
+    rows = max(1, round(logits.shape[0] * frame[0] / padded[0]))
+    cols = max(1, round(logits.shape[1] * frame[1] / padded[1]))
+    crop = logits[:rows, :cols].float()
+    full = F.interpolate(crop[None, None], size=size, mode="bilinear", align_corners=False)[0, 0]
+    return (full > 0).cpu().numpy().astype(np.uint8)
 
 
 class PixelSAILPredictor:
@@ -120,6 +110,10 @@ class PixelSAILPredictor:
         self.bf16 = bf16 and device.startswith("cuda")
         self.encoder = Encoder(model.config, codec)
 
+    @property
+    def truncated(self) -> set[str]:
+        return self.encoder.truncated
+
     @classmethod
     def from_checkpoint(cls, path: str | Path, device: str = "cpu", **kwargs) -> PixelSAILPredictor:
         from models.checkpoint import load_checkpoint
@@ -131,32 +125,31 @@ class PixelSAILPredictor:
         return self.predict_batch([sample])[0]
 
     def predict_batch(self, samples: list[Sample]) -> list:
+        config = self.model.config
         examples = examples_from_samples(samples, train=False)
         items = [self.encoder(example, with_answer=False) for example in examples]
-        batch = collate(items, self.codec.pad_id, self.model.config.max_prompts)
-        batch = {k: v.to(self.device) if torch.is_tensor(v) else v for k, v in batch.items()}
+        batch = collate(
+            items, self.codec.pad_id, config.max_prompts, config, self.codec.seg_id, "left"
+        )
+        batch = to_device(batch, self.device)
+        padded = tuple(batch["pixel_values"].shape[-2:])
         with torch.autocast("cuda", dtype=torch.bfloat16, enabled=self.bf16):
             generated, seg_hidden, features = generate(self.model, batch, self.max_new_tokens)
             predictions = []
             for row, sample in enumerate(samples):
-                if sample.task == "vt_res":
-                    predictions.append(self._mask(seg_hidden[row], features[row], sample))
-                else:
+                if sample.task != "vt_res":
                     predictions.append(self.codec.decode(generated[row]))
+                    continue
+                masks = [
+                    encode(self._mask(h, features[row], batch["frames"][row], padded, sample))
+                    for h in seg_hidden[row]
+                ]
+                predictions.append(None if not masks else masks[0] if len(masks) == 1 else masks)
         return predictions
 
-    def _mask(self, seg_hidden, features: torch.Tensor, sample: Sample):
-        """The RLE at the sample's original size (sigmoid > 0.5), or None without [SEG]."""
-        if seg_hidden is None:
-            return None
-        logits = self.model.mask_logits(seg_hidden[None], features[None]).float()
-        full = F.interpolate(
-            logits[:, None],
-            size=(sample.height, sample.width),
-            mode="bilinear",
-            align_corners=False,
-        )[0, 0]
-        return encode((full > 0).cpu().numpy().astype(np.uint8))
+    def _mask(self, seg_hidden, features, frame, padded, sample: Sample) -> np.ndarray:
+        logits = self.model.mask_logits(seg_hidden[None], features[None])[0]
+        return mask_at_size(logits, frame, padded, (sample.height, sample.width))
 
 
 def predict_release(
@@ -183,6 +176,13 @@ def predict_release(
                 _write(handle, chunk, predictor.predict_batch(chunk))
                 bar.update(len(chunk))
     bar.close()
+    if predictor.truncated:
+        warnings.warn(
+            f"{len(predictor.truncated)} samples have more prompts than the model takes "
+            f"({predictor.model.config.max_prompts}); their extra regions were given as "
+            "<NO_Prompt>, e.g. " + ", ".join(sorted(predictor.truncated)[:3]),
+            stacklevel=2,
+        )
     return out_path
 
 

@@ -1,7 +1,8 @@
 """Text codec: a transformers fast tokenizer plus the model's special tokens.
 
 API:
-  SPECIAL_TOKENS                 pad, end, answer marker, [SEG]; prompt tokens come from
+  SPECIAL_TOKENS                 pad, end, answer marker, [SEG], <NO_Prompt> (stands for a
+                                 region past the prompt limit); prompt tokens come from
   prompt_token(k)                "<Prompt{k}>" (k is the 0-based index in ``sample.prompts``)
   TextCodec.build(texts, vocab_size, max_prompts)   byte-level BPE trained offline on ``texts``
   TextCodec.from_pretrained(path, max_prompts)      any local HF tokenizer folder (Qwen2.5...)
@@ -20,7 +21,8 @@ from pathlib import Path
 from perbench.errors import DependencyError, PerBenchError
 
 PAD, END, ANSWER, SEG = "<|pad|>", "<|end|>", "<|answer|>", "[SEG]"
-SPECIAL_TOKENS = (PAD, END, ANSWER, SEG)
+NO_PROMPT = "<NO_Prompt>"
+SPECIAL_TOKENS = (PAD, END, ANSWER, SEG, NO_PROMPT)
 CODEC_FILE = "perbench_codec.json"
 
 
@@ -38,11 +40,11 @@ class TextCodec:
         tokenizer.add_tokens(specials, special_tokens=True)
         tokenizer.pad_token = PAD
         ids = tokenizer.convert_tokens_to_ids(specials)
-        self.pad_id, self.end_id, self.answer_id, self.seg_id = ids[:4]
-        self.prompt_ids: list[int] = ids[4:]
+        self.pad_id, self.end_id, self.answer_id, self.seg_id, self.no_prompt_id = ids[:5]
+        self.prompt_ids: list[int] = ids[5:]
 
     @classmethod
-    def build(cls, texts: list[str], vocab_size: int = 2000, max_prompts: int = 8) -> TextCodec:
+    def build(cls, texts: list[str], vocab_size: int = 2000, max_prompts: int = 15) -> TextCodec:
         """A byte-level BPE tokenizer trained on ``texts`` (any text still encodes)."""
         from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
         from transformers import PreTrainedTokenizerFast
@@ -60,7 +62,7 @@ class TextCodec:
         return cls(PreTrainedTokenizerFast(tokenizer_object=tokenizer), max_prompts)
 
     @classmethod
-    def from_pretrained(cls, path: str | Path, max_prompts: int = 8) -> TextCodec:
+    def from_pretrained(cls, path: str | Path, max_prompts: int = 15) -> TextCodec:
         """A local HF tokenizer folder (never the hub); the special tokens are added to it."""
         from transformers import AutoTokenizer
 

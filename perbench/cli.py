@@ -5,24 +5,27 @@ command module defines ``configure(parser)`` (adds its arguments) and ``run(args
 Modules are imported only when their command runs, so ``perbench --help`` stays fast and a
 missing extra (gradio, torch) only matters to the command that needs it.
 
-Errors: any ``PerBenchError`` prints as one line and exits with status 2; ``--debug`` shows the
-traceback instead.
+Errors: any ``PerBenchError`` prints as one line and exits with status 2, and so does a full
+disk or a permission error (``perbench.errors.storage_error``); ``--debug`` shows the traceback.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import sqlite3
 import sys
 
 from perbench import __version__
-from perbench.errors import PerBenchError
+from perbench.errors import PerBenchError, storage_error
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "build": ("builders.cli", "draft candidate samples from annotated sources into a store"),
+    "audit": ("evaluators.audit.cli", "measure how far a store or release can be trusted"),
     "review": ("review_ui.cli", "open the review app on a candidate store"),
     "release": ("perbench.release_cli", "write, verify, export or import a release"),
     "evaluate": ("evaluators.cli", "score a predictions file against a release"),
+    "export": ("evaluators.export_cli", "a release as an lmms-eval or VLMEvalKit task"),
     "leaderboard": ("evaluators.leaderboard_cli", "build the leaderboard from result files"),
     "setup-wordnet": ("evaluators.wordnet_cli", "prepare NLTK's WordNet offline from Debian files"),
     "model": ("models.cli", "train or run the reference Pixel-SAIL model"),
@@ -31,7 +34,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
 EXTRAS_HINT = {"review_ui": "review", "models": "model", "evaluators": "eval"}
 
 
-def _load(command: str):
+def load_command(command: str):
+    """The module of a subcommand (imported now); also how hub steps get an outer part."""
     module_name = COMMANDS[command][0]
     try:
         return importlib.import_module(module_name)
@@ -60,7 +64,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
             help="show tracebacks on errors",
         )
         if name == command:
-            _load(name).configure(sub)
+            load_command(name).configure(sub)
     return parser
 
 
@@ -74,11 +78,17 @@ def main(argv: list[str] | None = None) -> int:
         if not args.command:
             parser.print_help()
             return 0
-        return int(_load(args.command).run(args) or 0)
+        return int(load_command(args.command).run(args) or 0)
     except PerBenchError as exc:
         if debug:
             raise
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except (OSError, sqlite3.Error) as exc:
+        storage = storage_error(exc)
+        if debug or storage is None:
+            raise
+        print(f"error: {storage}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -12,6 +12,8 @@ API (RLE = ``{"size": [h, w], "counts": "<ascii>"}``, Fortran order, as pycocoto
 Abbreviations: RLE run-length encoding, I intersection area, U union area, IoU = I / U.
 Areas are computed on the run lengths (pycocotools C code) without decoding to dense arrays.
 Two empty masks have IoU ``empty_iou`` (1.0 by default), never NaN.
+Every entry point checks its input (``perbench.mask_checks``) before pycocotools' C code runs,
+so a hostile mask is a MaskError, never a crash.
 """
 
 from __future__ import annotations
@@ -23,6 +25,13 @@ import numpy as np
 from pycocotools import mask as coco_mask
 
 from perbench.errors import MaskError
+from perbench.mask_checks import (
+    check_size,
+    clean_runs,
+    clip_polygon,
+    runs_to_counts,
+    scan_counts,
+)
 
 RLE = dict[str, Any]
 
@@ -32,6 +41,7 @@ def encode(mask: np.ndarray) -> RLE:
     array = np.asarray(mask)
     if array.ndim != 2:
         raise MaskError(f"a mask must be 2-D (H, W), got shape {array.shape}")
+    check_size(list(array.shape), None)
     rle = coco_mask.encode(np.asfortranarray(array != 0, dtype=np.uint8))
     return {"size": [int(array.shape[0]), int(array.shape[1])], "counts": rle["counts"].decode()}
 
@@ -43,69 +53,20 @@ def decode(rle: RLE) -> np.ndarray:
 
 def empty_rle(height: int, width: int) -> RLE:
     """The RLE of an all-zero ``(height, width)`` mask (a valid mask of area 0)."""
-    return encode(np.zeros((height, width), dtype=np.uint8))
+    height, width = check_size([height, width], None)
+    return {"size": [height, width], "counts": runs_to_counts([height * width])}
 
 
 def full_rle(height: int, width: int) -> RLE:
     """The RLE of an all-one ``(height, width)`` mask."""
-    return encode(np.ones((height, width), dtype=np.uint8))
+    height, width = check_size([height, width], None)
+    return {"size": [height, width], "counts": runs_to_counts([0, height * width])}
 
 
 def _c_rle(rle: RLE) -> dict[str, Any]:
-    counts = rle["counts"]
-    return {
-        "size": list(rle["size"]),
-        "counts": counts.encode() if isinstance(counts, str) else counts,
-    }
-
-
-def _decode_counts(counts: bytes) -> np.ndarray:
-    """Run lengths from COCO's compressed counts string (vectorised ``rleFrString``)."""
-    chars = np.frombuffer(counts, dtype=np.uint8).astype(np.int64) - 48
-    if chars.size == 0:
-        return np.zeros(0, dtype=np.int64)
-    if chars.min() < 0 or chars.max() > 63:
-        raise ValueError("counts contain characters outside the RLE alphabet ('0'..'o')")
-    ends = np.flatnonzero((chars & 0x20) == 0)
-    if ends.size == 0 or ends[-1] != chars.size - 1:
-        raise ValueError("counts end in the middle of a number")
-    starts = np.concatenate(([0], ends[:-1] + 1))
-    group = np.repeat(np.arange(ends.size), ends - starts + 1)
-    position = np.arange(chars.size) - starts[group]
-    if position.max() > 11:
-        raise ValueError("counts hold a number too large for a mask")
-    values = np.bincount(group, weights=(chars & 0x1F) << (5 * position)).astype(np.int64)
-    negative = (chars[ends] & 0x10) != 0
-    values[negative] -= np.int64(1) << (5 * (position[ends[negative]] + 1))
-    runs = values.copy()
-    runs[3::2] = np.cumsum(values[1::2])[1:] if values.size > 3 else runs[3::2]
-    runs[4::2] = np.cumsum(values[2::2])[1:] if values.size > 4 else runs[4::2]
-    return runs
-
-
-# pycocotools stores run lengths and areas as 32-bit unsigned ints
-MAX_PIXELS = 2**32 - 1
-
-
-def _check_size(rle_size: Any, where: str | None) -> tuple[int, int]:
-    """``(height, width)`` of an RLE ``size``: two positive ints, at most ``MAX_PIXELS`` pixels."""
-    if (
-        not isinstance(rle_size, (list, tuple))
-        or len(rle_size) != 2
-        or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in rle_size)
-        or min(rle_size) < 1
-    ):
-        raise MaskError(
-            f"RLE 'size' must be [height, width] of positive ints, got {rle_size!r}", where=where
-        )
-    height, width = int(rle_size[0]), int(rle_size[1])
-    if height * width > MAX_PIXELS:
-        raise MaskError(
-            f"mask size {height}x{width} is too large: pycocotools counts at most {MAX_PIXELS} "
-            "pixels",
-            where=where,
-        )
-    return height, width
+    """The RLE as pycocotools takes it (counts bytes), checked first so C never sees bad runs."""
+    checked = check_rle(rle)
+    return {"size": checked["size"], "counts": checked["counts"].encode("ascii")}
 
 
 def check_rle(
@@ -113,12 +74,13 @@ def check_rle(
 ) -> RLE:
     """Validate a compressed RLE and return it with ``counts`` as ``str``.
 
-    Checks the keys, the size (and that it equals ``size`` = (h, w) when given), the counts
-    alphabet, that no run is negative, and that the runs cover exactly ``h * w`` pixels.
+    Checks the keys, the size (and that it equals ``size`` = (h, w) when given), and the
+    counts while parsing them (``perbench.mask_checks.scan_counts``): alphabet, no negative
+    run, no zero-length run after the first, runs covering exactly ``h * w`` pixels.
     """
     if not isinstance(rle, dict) or "size" not in rle or "counts" not in rle:
         raise MaskError("a mask must be an RLE object with 'size' and 'counts'", where=where)
-    height, width = _check_size(rle["size"], where)
+    height, width = check_size(rle["size"], where)
     if size is not None and (height, width) != (int(size[0]), int(size[1])):
         raise MaskError(
             f"mask size {height}x{width} (h x w) differs from the image size {size[0]}x{size[1]}",
@@ -136,17 +98,10 @@ def check_rle(
     if not isinstance(counts, str):
         raise MaskError(f"RLE counts must be a string, got {type(counts).__name__}", where=where)
     try:
-        runs = _decode_counts(counts.encode("ascii"))
-    except (ValueError, UnicodeEncodeError) as exc:
-        raise MaskError(f"corrupt RLE counts: {exc}", where=where) from None
-    if runs.size and runs.min() < 0:
-        raise MaskError("corrupt RLE counts: a run length is negative", where=where)
-    if int(runs.sum()) != height * width:
-        raise MaskError(
-            f"corrupt RLE counts: runs cover {int(runs.sum())} pixels, the size {height}x{width} "
-            f"has {height * width}",
-            where=where,
-        )
+        raw = counts.encode("ascii")
+    except UnicodeEncodeError:
+        raise MaskError("RLE counts are not ASCII", where=where) from None
+    scan_counts(raw, height, width, where)
     return {"size": [height, width], "counts": counts}
 
 
@@ -162,18 +117,9 @@ def to_rle(
     if isinstance(obj, np.ndarray):
         rle = encode(obj)
     elif isinstance(obj, dict) and isinstance(obj.get("counts"), list):
-        counts = obj["counts"]
-        rows, columns = _check_size(obj.get("size"), where)
-        if not all(isinstance(c, (int, np.integer)) and c >= 0 for c in counts):
-            raise MaskError("uncompressed RLE counts must be non-negative ints", where=where)
-        if sum(counts) != rows * columns:
-            raise MaskError(
-                f"uncompressed RLE counts sum to {sum(counts)}, size {rows}x{columns} needs "
-                f"{rows * columns}",
-                where=where,
-            )
-        c_rle = coco_mask.frPyObjects({"size": [rows, columns], "counts": counts}, rows, columns)
-        rle = {"size": [rows, columns], "counts": c_rle["counts"].decode()}
+        rows, columns = check_size(obj.get("size"), where)
+        runs = clean_runs(obj["counts"], rows, columns, where)
+        rle = {"size": [rows, columns], "counts": runs_to_counts(runs)}
     elif isinstance(obj, dict):
         rle = check_rle(obj, where=where)
     elif isinstance(obj, list):
@@ -194,20 +140,17 @@ def _polygons_to_rle(
 ) -> RLE:
     if height is None or width is None:
         raise MaskError("polygons need the image height and width", where=where)
+    height, width = check_size([height, width], where)
     if not polygons:
         return empty_rle(height, width)
-    cleaned = []
-    for index, polygon in enumerate(polygons):
-        if not isinstance(polygon, (list, tuple)) or not all(
-            isinstance(v, (int, float)) and np.isfinite(v) for v in polygon
-        ):
-            raise MaskError(f"polygon {index} must be a flat list of finite numbers", where=where)
-        if len(polygon) % 2 or len(polygon) < 6:
-            raise MaskError(
-                f"polygon {index} has {len(polygon)} numbers; needs an even count >= 6 (3 points)",
-                where=where,
-            )
-        cleaned.append([float(v) for v in polygon])
+    prefix = f"{where}, " if where else ""
+    cleaned = [
+        clip_polygon(polygon, height, width, f"{prefix}polygon {index}")
+        for index, polygon in enumerate(polygons)
+    ]
+    cleaned = [polygon for polygon in cleaned if polygon]
+    if not cleaned:
+        return empty_rle(height, width)
     merged = coco_mask.merge(coco_mask.frPyObjects(cleaned, height, width))
     return {"size": [height, width], "counts": merged["counts"].decode()}
 
@@ -217,14 +160,12 @@ def read_png_mask(path: str | Path, value: int | None = None) -> RLE:
 
     RGB PNGs are read as COCO panoptic ids (R + 256*G + 256**2*B).
     """
-    from PIL import Image, UnidentifiedImageError
+    from perbench.errors import ImageError
+    from perbench.images import decode_image
 
     try:
-        with Image.open(path) as image:
-            array = np.asarray(image)
-    except FileNotFoundError:
-        raise MaskError("mask file not found", where=str(path)) from None
-    except (UnidentifiedImageError, OSError) as exc:
+        array = decode_image(Path(path), str(path), mode=None)
+    except ImageError as exc:
         raise MaskError(f"cannot read the mask image: {exc}", where=str(path)) from None
     if array.ndim == 3 and array.shape[2] < 3:
         array = array[..., 0]  # grey + alpha: the grey channel is the mask
@@ -241,44 +182,42 @@ def area(rle: RLE) -> int:
 
 def union_rle(rles: list[RLE], height: int, width: int) -> RLE:
     """The union of ``rles``; the empty mask of ``(height, width)`` when there are none."""
+    height, width = check_size([height, width], None)
     if not rles:
         return empty_rle(height, width)
-    for rle in rles:
+    checked = [_c_rle(rle) for rle in rles]
+    for rle in checked:
         _require_same_size(rle, {"size": [height, width]})
-    if len(rles) == 1:
-        return {"size": list(rles[0]["size"]), "counts": _str_counts(rles[0]["counts"])}
-    merged = coco_mask.merge([_c_rle(r) for r in rles], intersect=0)
+    if len(checked) == 1:
+        return {"size": checked[0]["size"], "counts": checked[0]["counts"].decode()}
+    merged = coco_mask.merge(checked, intersect=0)
     return {"size": [int(v) for v in merged["size"]], "counts": merged["counts"].decode()}
 
 
-def _str_counts(counts: str | bytes) -> str:
-    return counts.decode() if isinstance(counts, bytes) else counts
-
-
-def _require_same_size(a: RLE, b: RLE) -> None:
+def _require_same_size(a: dict[str, Any], b: dict[str, Any]) -> None:
     if list(a["size"]) != list(b["size"]):
         raise MaskError(f"masks of different sizes cannot be compared: {a['size']} vs {b['size']}")
-    if 0 in list(a["size"]):
-        # pycocotools' merge crashes the interpreter on a zero-sized mask
-        raise MaskError(f"a mask of size {a['size']} has no pixels")
+
+
+def _checked_pair(a: RLE, b: RLE) -> tuple[dict[str, Any], dict[str, Any]]:
+    ca, cb = _c_rle(a), _c_rle(b)
+    _require_same_size(ca, cb)
+    return ca, cb
 
 
 def intersection_area(a: RLE, b: RLE) -> int:
     """Pixels inside both masks."""
-    _require_same_size(a, b)
-    return int(coco_mask.area(coco_mask.merge([_c_rle(a), _c_rle(b)], intersect=1)))
+    return int(coco_mask.area(coco_mask.merge(list(_checked_pair(a, b)), intersect=1)))
 
 
 def union_area(a: RLE, b: RLE) -> int:
     """Pixels inside either mask."""
-    _require_same_size(a, b)
-    return int(coco_mask.area(coco_mask.merge([_c_rle(a), _c_rle(b)], intersect=0)))
+    return int(coco_mask.area(coco_mask.merge(list(_checked_pair(a, b)), intersect=0)))
 
 
 def intersection_and_union(a: RLE, b: RLE) -> tuple[int, int]:
     """``(I, U)`` in one call; U = area(a) + area(b) - I (exact integers)."""
-    _require_same_size(a, b)
-    ca, cb = _c_rle(a), _c_rle(b)
+    ca, cb = _checked_pair(a, b)
     inter = int(coco_mask.area(coco_mask.merge([ca, cb], intersect=1)))
     areas = coco_mask.area([ca, cb])
     return inter, int(areas[0]) + int(areas[1]) - inter

@@ -5,7 +5,9 @@ API:
   release_from_store(store, out_dir, name, version, ...) -> Path   (accepted samples only)
   Release(path)           .manifest .name .version .fingerprint .tasks
                           .samples(task, with_image) .sample(id) .ids(task) .count(task)
-  verify_release(path)    -> list of problems (empty when every byte matches the manifest)
+  verify_release(path, fingerprint=None, public_key=None) -> list of problems (empty when
+                          every byte matches the manifest; see perbench.provenance)
+  sample_from_row(row, with_image) -> Sample   one parquet / datasets row (the dict is consumed)
 
 Layout (one config per task, parquet shards + dataset card + manifest):
   R/README.md                      HF dataset card, ``configs:`` YAML, one config per task
@@ -34,8 +36,19 @@ from typing import Any
 from tqdm import tqdm
 
 from perbench import __version__
-from perbench.errors import ReleaseError, SchemaError
+from perbench.card import CardFacts, dataset_card
+from perbench.errors import ReleaseError, SchemaError, storage_error
 from perbench.jsonfile import read_json
+from perbench.provenance import (
+    SIGNATURE,
+    card_fingerprint,
+    card_for_hashing,
+    make_readable,
+    rows_without_bytes,
+    signature_problems,
+    stamp_card,
+    symlink_problems,
+)
 from perbench.schema import SCHEMA_VERSION, TASKS, Sample, validate_sample
 
 MANIFEST = "manifest.json"
@@ -86,32 +99,29 @@ def _row(sample: Sample, marked: bool) -> dict[str, Any]:
     return row
 
 
+def _table(dataset_class, rows: list[dict[str, Any]], features):
+    """The arrow table of ``rows`` with every image's bytes kept: ``datasets`` would drop them
+    and keep only the path when a file of that relative path exists in the working folder."""
+    import pyarrow as pa
+
+    paths = [row["image"]["path"] for row in rows]
+    for row in rows:
+        row["image"] = {"bytes": row["image"]["bytes"], "path": None}
+    table = dataset_class.from_list(rows, features=features).data.table
+    images = table.column("image").combine_chunks()
+    fixed = pa.StructArray.from_arrays(
+        [images.field("bytes"), pa.array(paths, pa.string())], names=["bytes", "path"]
+    )
+    index = table.schema.get_field_index("image")
+    return table.set_column(index, table.schema.field(index), fixed)
+
+
 def sha256_file(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def _dataset_card(name: str, version: str, counts: dict[str, int], licenses: list[str]) -> str:
-    configs = "".join(
-        f"- config_name: {task}\n  data_files:\n  - split: test\n    path: {task}/*.parquet\n"
-        for task in TASKS
-        if counts.get(task)
-    )
-    rows = "\n".join(f"| `{task}` | {counts.get(task, 0)} |" for task in TASKS)
-    return (
-        f"---\nconfigs:\n{configs}pretty_name: {name} {version}\n---\n\n"
-        f"# {name} {version}\n\nA PerBench release (pixel-grounded understanding: detailed object "
-        "description, visual-prompt multiple-choice questions, visual-text referring "
-        "segmentation), written by the perbench suite.\n\n| task | samples |\n| --- | --- |\n"
-        f"{rows}\n\nMasks are COCO compressed RLE (`size`, `counts`). `source` and `meta` are JSON "
-        "strings. Sources and licences: " + ", ".join(licenses or ["see manifest.json"]) + ".\n\n"
-        '```python\nimport datasets\nmcq = datasets.load_dataset("parquet", '
-        'data_files="mcq/*.parquet", split="train")\n```\n\n'
-        "`manifest.json` lists the sha256 of every file; `perbench release verify` checks them.\n"
-    )
 
 
 def _collect(samples: Iterable[Sample], spill: Path, progress: bool) -> dict[str, list[Sample]]:
@@ -148,8 +158,10 @@ def write_release(
     shard_size: int = 500,
     extra_manifest: dict[str, Any] | None = None,
     progress: bool = True,
+    card_extra: str | None = None,
 ) -> Path:
-    """Write samples as a new release folder; raise ``ReleaseError`` if ``out_dir`` exists."""
+    """Write samples as a new release folder; raise ``ReleaseError`` if ``out_dir`` exists.
+    ``card_extra`` (Markdown) is appended to the dataset card (the audit's section)."""
     import pyarrow.parquet as pq
     from datasets import Dataset
 
@@ -176,15 +188,20 @@ def write_release(
                 relative = f"{task}/test-{index:05d}-of-{shards:05d}.parquet"
                 (staging / task).mkdir(exist_ok=True)
                 rows = [_row(s, marked_images) for s in chunk]
-                table = Dataset.from_list(rows, features=features).data.table
-                pq.write_table(table, staging / relative)
+                pq.write_table(_table(Dataset, rows, features), staging / relative)
         shutil.rmtree(staging / IMAGE_SPILL)
         counts = {task: len(by_task.get(task, [])) for task in TASKS}
         licenses = sorted({s.source.get("license", "") for v in by_task.values() for s in v} - {""})
-        (staging / CARD).write_text(_dataset_card(name, version, counts, licenses))
+        sources = sorted({s.source.get("dataset", "") for v in by_task.values() for s in v} - {""})
+        # The fingerprint is the manifest's hash, known only once the manifest is written: the
+        # card is hashed with a blank one and stamped afterwards (perbench.provenance).
+        facts = CardFacts(name, version, counts, licenses, sources, fingerprint="0" * 64)
+        extra = f"\n{card_extra}" if card_extra else ""
+        (staging / CARD).write_text(dataset_card(facts) + extra)
         for path in sorted(staging.rglob("*")):
             if path.is_file():
                 files[path.relative_to(staging).as_posix()] = sha256_file(path)
+        files[CARD] = hashlib.sha256(card_for_hashing((staging / CARD).read_text())).hexdigest()
         manifest = {
             "name": name,
             "version": version,
@@ -201,17 +218,29 @@ def write_release(
             "files": files,
         }
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+        stamp_card(staging / CARD, sha256_file(staging / MANIFEST))
+        make_readable(staging)
         if out_dir.exists():
             out_dir.rmdir()
         os.replace(staging, out_dir)
-    except BaseException:
+    except BaseException as exc:
         shutil.rmtree(staging, ignore_errors=True)
+        storage = storage_error(exc, str(out_dir))
+        if storage is not None:
+            raise storage from None
         raise
     return out_dir
 
 
 def release_from_store(store, out_dir: str | Path, name: str, version: str, **kwargs: Any) -> Path:
     """Release the store's samples accepted under its review rule; reviewers go in the manifest."""
+    check = store.verify_log()
+    if not check.ok:
+        raise ReleaseError(
+            f"the decision log is broken at seq {check.broken_seq}: {check.reason}",
+            where=str(store.path),
+            hint="the log was edited outside perbench; restore the store from a backup",
+        )
     states = store.states()
     reviewers: Counter[str] = Counter()
     for entry in store.decisions():
@@ -225,6 +254,8 @@ def release_from_store(store, out_dir: str | Path, name: str, version: str, **kw
         "status_counts": dict(sorted(status_counts.items())),
         "decisions_by_reviewer": dict(sorted(reviewers.items())),
         "store": Path(store.path).name,
+        "log_entries": check.entries,
+        "log_chain_head": check.head,
     }
     extra = {
         "review": review,
@@ -291,7 +322,7 @@ class Release:
                         f"cannot read parquet shard: {exc}", where=str(shard)
                     ) from None
                 for row in table.to_pylist():
-                    yield _sample_from_row(row, with_image)
+                    yield sample_from_row(row, with_image)
 
     def ids(self, task: str | None = None) -> list[str]:
         return [s.id for s in self.samples(task)]
@@ -326,7 +357,7 @@ def _check_manifest(manifest: Any, where: Path) -> None:
             )
 
 
-def _sample_from_row(row: dict[str, Any], with_image: bool) -> Sample:
+def sample_from_row(row: dict[str, Any], with_image: bool) -> Sample:
     image = row.pop("image", None)
     row.pop("image_marked", None)
     row["source"] = json.loads(row["source"]) if row.get("source") else {}
@@ -337,24 +368,50 @@ def _sample_from_row(row: dict[str, Any], with_image: bool) -> Sample:
     return sample
 
 
-def verify_release(path: str | Path) -> list[str]:
-    """Every difference between the folder and its manifest: changed, missing or extra files."""
-    release = Release(path)
-    problems = []
+def verify_release(
+    path: str | Path, fingerprint: str | None = None, public_key: str | Path | None = None
+) -> list[str]:
+    """Every difference between the folder and its manifest: symlinks, changed, missing or extra
+    files, a card whose fingerprint is not the manifest's hash, rows without image bytes; and,
+    when given, a fingerprint other than ``fingerprint`` or a signature not by ``public_key``."""
+    root = Path(path)
+    problems = symlink_problems(root)
+    if problems:
+        return problems
+    release = Release(root)
+    if fingerprint is not None and fingerprint.lower() != release.fingerprint:
+        problems.append(
+            f"fingerprint is {release.fingerprint}, not the published {fingerprint}: "
+            "this is not that release (manifest.json differs)"
+        )
+    if public_key is not None:
+        problems += signature_problems(root, Path(public_key))
     listed = release.manifest["files"]
     for relative, expected in sorted(listed.items()):
         file = release.path / relative
         if not file.is_file():
             problems.append(f"{relative}: missing")
-        elif sha256_file(file) != expected:
+        elif _file_hash(file, relative) != expected:
             problems.append(f"{relative}: sha256 differs from manifest.json (file changed)")
     for file in sorted(release.path.rglob("*")):
         relative = file.relative_to(release.path).as_posix()
-        if file.is_file() and relative != MANIFEST and relative not in listed:
+        if file.is_file() and relative not in (MANIFEST, SIGNATURE) and relative not in listed:
             problems.append(f"{relative}: not listed in manifest.json (file added)")
     if not problems:
         problems += _count_problems(release)
+    stamped = card_fingerprint(root / CARD)
+    if CARD in listed and (root / CARD).is_file() and stamped != release.fingerprint:
+        problems.append(
+            f"manifest.json: its sha256 is {release.fingerprint} but {CARD} records "
+            f"{stamped}: the manifest was edited after the release was made"
+        )
     return problems
+
+
+def _file_hash(file: Path, relative: str) -> str:
+    if relative == CARD:
+        return hashlib.sha256(card_for_hashing(file.read_text(errors="replace"))).hexdigest()
+    return sha256_file(file)
 
 
 def _count_problems(release: Release) -> list[str]:
@@ -367,4 +424,10 @@ def _count_problems(release: Release) -> list[str]:
         expected = release.count(task)
         if rows != expected:
             problems.append(f"{task}: manifest.json counts {expected} samples, shards hold {rows}")
+        for shard in release.shard_files(task):
+            if missing := rows_without_bytes(shard):
+                problems.append(
+                    f"{shard.relative_to(release.path).as_posix()}: {missing} rows carry no "
+                    "image bytes (only a path, which load_dataset cannot open elsewhere)"
+                )
     return problems

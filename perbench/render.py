@@ -5,7 +5,7 @@ API:
   prompt_color(index)            the colour of the index-th prompt (the palette repeats)
   draw_regions(rgb, prompts, targets=None, alpha=0.45)  -> (H, W, 3) uint8
   marked_image_bytes(image_bytes, prompts)             -> PNG bytes (for chat VLMs)
-  load_rgb(image)                                      bytes or path -> (H, W, 3) uint8
+  load_rgb(image, where=None)                          bytes or path -> (H, W, 3) uint8
 
 Used by the review app (prompts and targets) and by releases that carry a marked image per
 sample, so models that cannot take a mask as input still see which object ``<region1>`` is.
@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from perbench.images import decode_image
 from perbench.masks import RLE, bbox, decode
 
 PROMPT_COLORS = [(255, 40, 40), (40, 120, 255), (255, 200, 0), (200, 0, 255), (0, 220, 220)]
@@ -30,11 +31,10 @@ def prompt_color(index: int) -> tuple[int, int, int]:
     return PROMPT_COLORS[index % len(PROMPT_COLORS)]
 
 
-def load_rgb(image: bytes | str | Path) -> np.ndarray:
-    """An encoded image (bytes) or image path as ``(H, W, 3) uint8``."""
-    source = io.BytesIO(image) if isinstance(image, bytes) else image
-    with Image.open(source) as opened:
-        return np.asarray(opened.convert("RGB"))
+def load_rgb(image: bytes | str | Path, where: str | None = None) -> np.ndarray:
+    """An encoded image (bytes) or image path as ``(H, W, 3) uint8``; ImageError if broken."""
+    label = where or (str(image) if not isinstance(image, bytes) else "image")
+    return decode_image(image, label, mode="RGB")
 
 
 def _outline(mask: np.ndarray, thickness: int) -> np.ndarray:

@@ -25,10 +25,12 @@ from pathlib import Path
 from typing import Any
 
 from perbench.errors import ReleaseError, SourceError
+from perbench.images import image_size
 from perbench.jsonfile import read_json
 from perbench.masks import check_rle
 from perbench.release import Release
 from perbench.schema import OPTION_LETTERS, Sample, make_sample_id, prompt_tags, validate_sample
+from perbench.sources.base import confined_path
 
 CAPTION_FILE = "STBench_Detailed_Caption.json"
 MCQ_FILE = "STBench_MCQ.json"
@@ -146,14 +148,12 @@ class _Importer:
         if not isinstance(image_name, str):
             raise SourceError("'image_name' must be a string", where=where)
         if image_name not in self.cache:
-            from PIL import Image
-
-            path = self.images_dir / image_name
+            path = confined_path(self.images_dir, image_name, where)
             if not path.is_file():
                 raise SourceError(f"image file not found: {path}", where=where)
             data = path.read_bytes()
-            with Image.open(io.BytesIO(data)) as opened:
-                self.cache[image_name] = (data, opened.height, opened.width)
+            height, width = image_size(data, f"{where}, image {path}")
+            self.cache[image_name] = (data, height, width)
         return self.cache[image_name]
 
     def sample(self, task: str, image_name: str, where: str, key: Any, **fields: Any) -> Sample:
@@ -179,10 +179,13 @@ def import_stbench(folder: str | Path, images_dir: str | Path | None = None) -> 
     folder = Path(folder)
     importer = _Importer(folder, Path(images_dir) if images_dir else folder / "images")
     samples: list[Sample] = []
-    for i, entry in enumerate(importer.load_json(CAPTION_FILE) or []):
-        for j, obj in enumerate(entry.get("object_annotations", [])):
+    for i, entry in _records(importer.load_json(CAPTION_FILE), f"{folder / CAPTION_FILE}, image"):
+        where = f"{folder / CAPTION_FILE}, image {i}"
+        for j, obj in _records(entry.get("object_annotations", []), f"{where}, object"):
             where = f"{folder / CAPTION_FILE}, image {i}, object {j}"
-            prompts = obj.get("segmentations") or {"<region1>": obj.get("segmentation")}
+            prompts = _tag_masks(
+                obj.get("segmentations") or {"<region1>": obj.get("segmentation")}, where
+            )
             samples.append(
                 importer.sample(
                     "description", entry.get("image_name"), where, (j,), id=obj.get("id"),
@@ -191,15 +194,15 @@ def import_stbench(folder: str | Path, images_dir: str | Path | None = None) -> 
                     references=obj.get("references") or [obj.get("caption")],
                 )
             )  # fmt: skip
-    for i, entry in enumerate(importer.load_json(MCQ_FILE) or []):
-        for j, mcq in enumerate(entry.get("mcqs", [])):
+    for i, entry in _records(importer.load_json(MCQ_FILE), f"{folder / MCQ_FILE}, image"):
+        for j, mcq in _records(entry.get("mcqs", []), f"{folder / MCQ_FILE}, image {i}, question"):
             where = f"{folder / MCQ_FILE}, image {i}, question {j}"
             stem, options = _split_options(str(mcq.get("question", "")), where)
             answer = str(mcq.get("answer", "")).strip().rstrip(".")
             if len(answer) != 1 or answer not in OPTION_LETTERS[: len(options)]:
                 raise SourceError(f"answer {answer!r} is not an option letter", where=where)
             tag = (prompt_tags(stem) or ["<region1>"])[0]
-            prompts = mcq.get("segmentations") or {tag: mcq.get("object")}
+            prompts = _tag_masks(mcq.get("segmentations") or {tag: mcq.get("object")}, where)
             samples.append(
                 importer.sample(
                     "mcq", entry.get("image_name"), where, (j,), id=mcq.get("id"), question=stem,
@@ -207,9 +210,9 @@ def import_stbench(folder: str | Path, images_dir: str | Path | None = None) -> 
                     options=options, answer=OPTION_LETTERS.index(answer),
                 )
             )  # fmt: skip
-    for i, entry in enumerate(importer.load_json(VRES_FILE) or []):
+    for i, entry in _records(importer.load_json(VRES_FILE), f"{folder / VRES_FILE}, item"):
         where = f"{folder / VRES_FILE}, item {i}"
-        segmentations = entry.get("segmentations") or {}
+        segmentations = _tag_masks(entry.get("segmentations") or {}, where)
         question, answer = str(entry.get("question", "")), str(entry.get("answer", ""))
         missing = [t for t in prompt_tags(question) + prompt_tags(answer) if t not in segmentations]
         if missing:
@@ -228,6 +231,29 @@ def import_stbench(folder: str | Path, images_dir: str | Path | None = None) -> 
             f"no STBench files ({CAPTION_FILE}, {MCQ_FILE}, {VRES_FILE}) found", where=str(folder)
         )
     return samples
+
+
+def _tag_masks(value: Any, where: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise SourceError("'segmentations' must be an object of tag: RLE", where=where)
+    return value
+
+
+def _records(items: Any, where: str) -> list[tuple[int, dict[str, Any]]]:
+    """``(index, item)`` of a JSON list of objects; SourceError naming the first that is not."""
+    if items is None:
+        return []
+    if not isinstance(items, list):
+        raise SourceError(
+            f"must be a JSON list of objects, got {type(items).__name__}", where=where
+        )
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise SourceError(
+                f"must be a JSON object, got {type(item).__name__} {str(item)[:40]!r}",
+                where=f"{where} {index}",
+            )
+    return list(enumerate(items))
 
 
 def _split_options(question: str, where: str) -> tuple[str, list[str]]:

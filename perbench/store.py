@@ -14,10 +14,12 @@ API:
   .accepted_samples(task)                 final samples (edits applied, review record in meta)
   .set_info / .info, .required_accepts    build information and the review rule (k accepts)
   .integrity_check()                      SQLite's own check ("ok" when sound)
+  .verify_log() -> LogCheck               the decision log's hash chain (perbench.log_chain)
 
 Every write is one ``BEGIN IMMEDIATE`` transaction, so concurrent writers from several processes
 queue on SQLite's lock and lose nothing, and a process killed mid-write leaves every committed
-decision and no half-written one. The ``decisions`` table refuses UPDATE and DELETE (triggers).
+decision and no half-written one. The ``decisions`` table refuses UPDATE and DELETE (triggers),
+and each decision is hash-chained to the one before (``perbench.log_chain``).
 Each decision carries ``version`` (``perbench.review_log.payload_version`` of the sample the
 reviewer saw); stores made before that column existed gain it on open (old rows: NULL).
 """
@@ -34,8 +36,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from perbench import __version__
-from perbench.errors import StoreError
+from perbench import __version__, log_chain
+from perbench.errors import StoreError, storage_error
 from perbench.review_log import DECISIONS, Decision, SampleState, derive_state, payload_version
 from perbench.schema import Sample, validate_sample
 
@@ -106,6 +108,7 @@ class CandidateStore:
         try:
             self._conn().executescript(_SCHEMA)
             _add_version_column(self._conn())
+            log_chain.install(self._conn())
         except sqlite3.DatabaseError as exc:
             raise StoreError(
                 f"not a readable candidate store: {exc}", where=str(self.path)
@@ -125,13 +128,17 @@ class CandidateStore:
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         conn = self._conn()
-        conn.execute("BEGIN IMMEDIATE")
         try:
-            yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+        except (OSError, sqlite3.Error) as exc:
+            raise storage_error(exc, str(self.path)) or exc from None
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)
@@ -342,6 +349,7 @@ class CandidateStore:
                 version,
             ),
         )
+        log_chain.append(conn, cursor.lastrowid)
         return Decision(
             cursor.lastrowid,
             sample_id,
@@ -415,6 +423,10 @@ class CandidateStore:
             state = states[sample.id]
             if state.status == "accepted":
                 yield self.final_sample(sample, state)
+
+    def verify_log(self) -> log_chain.LogCheck:
+        """Recompute the decision log's hash chain (``perbench.log_chain``)."""
+        return log_chain.verify(self._conn())
 
     def integrity_check(self) -> str:
         return self._conn().execute("PRAGMA integrity_check").fetchone()[0]

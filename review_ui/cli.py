@@ -24,7 +24,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from perbench.errors import PerBenchError
+from perbench.errors import PerBenchError, StoreError
 from perbench.store import CandidateStore
 from review_ui.auth import (
     USERS_ENV,
@@ -61,6 +61,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--hash-password", action="store_true", help="print a hashed password line and exit"
     )
+    parser.add_argument(
+        "--verify-log",
+        action="store_true",
+        help="check the decision log's hash chain, print its head and exit (2 if broken)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -79,6 +84,16 @@ def run(args: argparse.Namespace) -> int:
             "perbench review needs the candidate store path", hint="perbench review STORE"
         )
     store = CandidateStore(args.store)
+    if args.verify_log:
+        check = store.verify_log()
+        if not check.ok:
+            raise StoreError(
+                f"decision log broken at seq {check.broken_seq}: {check.reason} "
+                f"({check.entries - 1} entries before it are intact)",
+                where=args.store,
+            )
+        print(f"ok: {check.entries} decisions, chain head {check.head}")
+        return 0
     if args.required_accepts is not None:
         if args.required_accepts < 1:
             raise PerBenchError(

@@ -1,18 +1,26 @@
-"""The offline default drafter: a detailed description written from the derived facts alone.
+"""The offline default drafter: detailed descriptions written from the measured facts alone,
+in several sentence plans so references of one object differ in wording and order.
 
 API:
-  write_template(facts) -> str       a description from a facts dict (see drafters.base)
-  TemplateDrafter().draft(request)   -> request.template (the text write_template made)
+  PLANS                              plan name -> writer(facts) -> str
+  write_template(facts, plan="plain") -> str     one description from a facts dict (drafters.base)
+  write_references(facts, n) -> list[str]        n descriptions, each from a different plan
+  TemplateDrafter().draft(request)   -> request.template;  .draft_all(request, n) -> the plans
   position_phrase(position)          'top left' -> 'in the top left of the image'
 
-Directions are the viewer's (image left/right), never the object's own left; a person is
-"this person", never "it". Neighbours of one
-category are grouped ("Other people are to the left and to the right of it"); ``neighbour_ids``
-in the facts tell apart one neighbour in two directions from two neighbours.
+Every statement comes from one fact: the category; ``named_colors`` (only when one or two
+colours dominate the visible pixels); size; grid position; shape (``elongation`` >= 2 with its
+``orientation``, or compact below 1.3); ``cut_sides`` (the mask reaches the image border);
+``occluded_fraction`` (only when the source knows whole shapes); ``touching`` (neighbours whose
+masks are adjacent); ``salient`` (the largest other object, and the one clear direction to it);
+``count_in_image`` and ``size_rank`` (only for exhaustively annotated categories); ``extra``
+(distinguishing sentences added when two references in one image would be identical).
+Directions are the viewer's (image left/right); nothing is said about depth.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from builders.drafters.base import Drafter, DraftRequest
@@ -28,14 +36,18 @@ from builders.grammar import (
     pronoun,
 )
 
-NEIGHBOUR_PHRASES = {
-    "left_of": "to the left of {it}",
-    "right_of": "to the right of {it}",
-    "above": "above {it}",
-    "below": "below {it}",
-    "overlapping": "overlapping {it}",
+DIRECTION_PHRASES = {
+    "left_of": "to the left of",
+    "right_of": "to the right of",
+    "above": "above",
+    "below": "below",
 }
-MAX_NEIGHBOURS = 3
+ORIENTATION_WORDS = {
+    "horizontal": "horizontally",
+    "vertical": "vertically",
+    "diagonal": "diagonally",
+}
+MAX_TOUCHING = 3
 
 
 def position_phrase(position: str) -> str:
@@ -55,101 +67,176 @@ def _join(parts: list[str], conjunction: str = "and") -> str:
     return f"{', '.join(parts[:-1])} {conjunction} {parts[-1]}"
 
 
-def _count_sentence(noun: str, count: int, rank: int | None) -> str:
-    if is_plural(noun) or is_mass(noun):
-        these = "these are" if is_plural(noun) else "this is"
-        sentence = f"There are {number_word(count)} {group_word(noun)} of {noun} in the scene"
-        if rank == 1:
-            return f"{sentence}; {these} the largest."
-        if rank == count:
-            return f"{sentence}; {these} the smallest."
-        return sentence + "."
-    many = f"{number_word(count)} {plural(noun)} in the scene"
-    if rank == 1:
-        return f"the largest of the {many}"
-    if rank == count:
-        return f"the smallest of the {many}"
-    return f"one of the {many}"
+def _noun(facts: dict[str, Any]) -> str:
+    return facts.get("category") or "object"
 
 
-def _neighbour_sentence(facts: dict[str, Any], subject: str) -> str | None:
-    directions = list(facts.get("neighbours", {}).items())[:MAX_NEIGHBOURS]
-    if not directions:
+def _subject(facts: dict[str, Any]) -> str:
+    noun = _noun(facts)
+    return "this person" if noun == "person" else pronoun(noun)
+
+
+def _verb(facts: dict[str, Any], singular: str, plural_form: str) -> str:
+    return plural_form if is_plural(_noun(facts)) else singular
+
+
+def _color_text(facts: dict[str, Any]) -> str:
+    return " and ".join(facts.get("named_colors", []))
+
+
+def _head(facts: dict[str, Any], with_size: bool) -> str:
+    """'small red chair', 'person dressed in blue'."""
+    noun, colors = _noun(facts), _color_text(facts)
+    size = f"{facts['size']} " if with_size else ""
+    if noun == "person":
+        return f"{size}person dressed in {colors}" if colors else f"{size}person"
+    return f"{size}{colors} {noun}" if colors else f"{size}{noun}"
+
+
+def _count(facts: dict[str, Any]) -> str | None:
+    count, rank, noun = facts.get("count_in_image"), facts.get("size_rank"), _noun(facts)
+    if not count:
         return None
-    ids = facts.get("neighbour_ids", {})
-    it = "this person" if subject == "person" else "them" if is_plural(subject) else "it"
-    by_noun: dict[str, dict[str, list[str]]] = {}
-    for direction, other in directions:
-        instance = str(ids.get(direction, direction))
-        phrase = NEIGHBOUR_PHRASES[direction].format(it=it)
-        by_noun.setdefault(other, {}).setdefault(instance, []).append(phrase)
-    clauses = []
-    for other, instances in by_noun.items():
-        phrases = [p for group in instances.values() for p in group]
-        sides = [NEIGHBOUR_PHRASES[d].format(it=it) for d in ("left_of", "right_of")]
-        if len(instances) > 1 and all(side in phrases for side in sides):
-            phrases = [f"on both sides of {it}"] + [p for p in phrases if p not in sides]
-        same = other == subject
-        if len(instances) > 1:
-            name = f"other {plural(other)}" if same else plural(other)
-            verb = "are"
-        else:
-            verb = be(other)
-            if not same:
-                name = indefinite(other, other)
-            elif is_mass(other):
-                name = f"more {other}"
-            else:
-                name = f"other {other}" if is_plural(other) else f"another {other}"
-        clauses.append(f"{name} {verb} {_join(phrases)}")
-    if len(clauses) == 1:
-        return capitalize(clauses[0]) + "."
-    return capitalize(", ".join(clauses[:-1]) + ", and " + clauses[-1]) + "."
+    if count == 1:
+        return f"It is the only {noun} in the image." if not is_plural(noun) else None
+    if is_plural(noun) or is_mass(noun):
+        return f"There are {number_word(count)} {group_word(noun)} of {noun} in the image."
+    many = f"{number_word(count)} {plural(noun)} in the image"
+    which = "largest" if rank == 1 else "smallest" if rank == count else None
+    lead = capitalize(_subject(facts))
+    return (
+        f"{lead} {be(_noun(facts))} the {which} of the {many}."
+        if which
+        else (f"{lead} {be(_noun(facts))} one of the {many}.")
+    )
 
 
-def write_template(facts: dict[str, Any]) -> str:
-    noun = facts.get("category") or "object"
-    they = "this person" if noun == "person" else pronoun(noun)
-    colors = [name for name, fraction in facts.get("colors", []) if fraction >= 0.2][:2]
-    color_text = " and ".join(colors)
-    if noun == "person" and color_text:
-        head = f"person dressed in {color_text}"
-    else:
-        head = f"{color_text} {noun}" if color_text else noun
-    sentences = [f"{capitalize(indefinite(head, noun))} {position_phrase(facts['position'])}."]
-    takes = "take" if is_plural(noun) else "takes"
-    size = f"{capitalize(they)} {takes} up {indefinite(facts['size'], 'part')} part of the image"
-    count = facts.get("count_in_image")
-    if count and count > 1:
-        counted = _count_sentence(noun, count, facts.get("size_rank"))
-        if counted.startswith("There"):
-            sentences += [size + ".", counted]
-        else:
-            sentences.append(f"{size} and is {counted}.")
-    else:
-        sentences.append(size + ".")
-    neighbours = _neighbour_sentence(facts, noun)
-    if neighbours:
-        sentences.append(neighbours)
+def _shape(facts: dict[str, Any]) -> str | None:
+    lead = capitalize(_subject(facts))
+    if facts.get("orientation"):
+        way = ORIENTATION_WORDS[facts["orientation"]]
+        return f"{lead} {be(_noun(facts))} elongated and {_verb(facts, 'runs', 'run')} {way}."
+    if facts.get("elongation", 2.0) < 1.3:
+        its = "Their" if is_plural(_noun(facts)) else "Its"
+        return f"{its} visible outline is compact, about as wide as tall."
+    return None
+
+
+def _visibility(facts: dict[str, Any]) -> list[str]:
+    out, lead = [], capitalize(_subject(facts))
+    it_is = "them are" if is_plural(_noun(facts)) else "it is"
+    sides = facts.get("cut_sides", [])
+    if sides:
+        edges = _join([f"the {side}" for side in sides])
+        out.append(
+            f"{lead} {_verb(facts, 'reaches', 'reach')} {edges} edge"
+            f"{'s' if len(sides) > 1 else ''} of the image, so part of "
+            f"{'this person' if _noun(facts) == 'person' else it_is.split()[0]} may lie outside "
+            "the frame."
+        )
+    hidden = facts.get("occluded_fraction")
+    if hidden is not None and hidden >= 0.5:
+        out.append(f"More than half of {it_is} hidden by other objects.")
+    elif hidden is not None and hidden >= 0.15:
+        out.append(f"Part of {it_is} hidden by other objects.")
+    return out
+
+
+def _touching(facts: dict[str, Any]) -> str | None:
+    names = facts.get("touching", [])[:MAX_TOUCHING]
+    if not names:
+        return None
+    noun = _noun(facts)
+    parts = [
+        f"another {n}" if n == noun and not is_plural(n) and not is_mass(n) else indefinite(n, n)
+        for n in names
+    ]
+    return f"{capitalize(_subject(facts))} {_verb(facts, 'touches', 'touch')} {_join(parts)}."
+
+
+def _salient(facts: dict[str, Any]) -> str | None:
+    salient = facts.get("salient")
+    if not salient or not salient.get("direction"):
+        return None
+    other = salient["category"] or "object"
+    name = f"the {other}" if salient.get("unique") else indefinite(other, other)
+    if other == _noun(facts):
+        name = "another " + other if not is_plural(other) else "other " + other
+    phrase = DIRECTION_PHRASES[salient["direction"]]
+    return f"{capitalize(_subject(facts))} {be(_noun(facts))} {phrase} {name}."
+
+
+def _sources(facts: dict[str, Any]) -> list[str]:
+    out = []
     texts = facts.get("texts", [])[:3]
     if texts:
-        have = "have" if is_plural(noun) else "has"
+        have = "have" if is_plural(_noun(facts)) else "has"
         quoted = _join([f'"{t}"' for t in texts], "or")
-        sentences.append(f"{capitalize(they)} {have} been referred to as {quoted}.")
-    captions = facts.get("captions", [])[:1]
-    if captions:
-        caption = captions[0].strip()
-        if not caption.endswith((".", "!", "?")):
-            caption += "."
-        sentences.append(f'A caption of the whole image reads: "{capitalize(caption)}"')
-    return " ".join(sentences)
+        out.append(f"{capitalize(_subject(facts))} {have} been referred to as {quoted}.")
+    return out
+
+
+def _plain(facts: dict[str, Any]) -> str:
+    noun = _noun(facts)
+    takes = _verb(facts, "takes", "take")
+    head = capitalize(indefinite(_head(facts, False), noun))
+    size = indefinite(facts["size"], "part")
+    sentences = [
+        f"{head} {position_phrase(facts['position'])}.",
+        f"{capitalize(_subject(facts))} {takes} up {size} part of the image.",
+    ]
+    sentences += [s for s in (_count(facts), _touching(facts), _shape(facts)) if s]
+    return " ".join(sentences + _visibility(facts) + _sources(facts) + facts.get("extra", []))
+
+
+def _located(facts: dict[str, Any]) -> str:
+    noun = _noun(facts)
+    lead = capitalize(position_phrase(facts["position"]))
+    sentences = [f"{lead} there {be(noun)} {indefinite(_head(facts, True), noun)}."]
+    sentences += [s for s in (_salient(facts), _shape(facts), _count(facts)) if s]
+    return " ".join(sentences + _visibility(facts) + facts.get("extra", []))
+
+
+def _shape_first(facts: dict[str, Any]) -> str:
+    noun = _noun(facts)
+    this = "This is" if not is_plural(noun) else "These are"
+    head = indefinite(_head(facts, True), noun)
+    sentences = [f"{this} {head}, {position_phrase(facts['position'])}."]
+    sentences += [s for s in (_shape(facts), _touching(facts), _salient(facts)) if s]
+    sentences += _visibility(facts)
+    count = _count(facts)
+    return " ".join(sentences + ([count] if count else []) + facts.get("extra", []))
+
+
+PLANS: dict[str, Callable[[dict[str, Any]], str]] = {
+    "plain": _plain,
+    "located": _located,
+    "shape_first": _shape_first,
+}
+
+
+def write_template(facts: dict[str, Any], plan: str = "plain") -> str:
+    return PLANS[plan](facts)
+
+
+def write_references(facts: dict[str, Any], n: int) -> list[str]:
+    """``n`` descriptions of the same facts, one per plan, all different."""
+    texts: list[str] = []
+    for plan in PLANS:
+        text = write_template(facts, plan)
+        if text not in texts:
+            texts.append(text)
+    return texts[:n]
 
 
 class TemplateDrafter(Drafter):
-    """Writes the description from the facts; no model, no network."""
+    """Writes the descriptions from the facts; no model, no network."""
 
     name = "template"
-    version = "1.1"
+    version = "2.0"
 
     def draft(self, request: DraftRequest) -> str:
         return request.template
+
+    def draft_all(self, request: DraftRequest, n: int) -> list[str]:
+        return write_references(request.facts, n)

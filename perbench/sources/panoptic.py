@@ -27,7 +27,7 @@ from perbench.sources.annotated import (
     readable,
     sorted_ids,
 )
-from perbench.sources.base import Instance, SourceImage, read_file_bytes
+from perbench.sources.base import Instance, SourceImage, confined_path, read_file_bytes
 from perbench.sources.coco import COCO_LICENSE, _require
 
 
@@ -111,10 +111,11 @@ class PanopticReader(AnnotatedReader):
 
     def _image(self, index: dict[str, Any], image_id: Any) -> SourceImage:
         record, ann = index["images"][image_id], index["annotations"][image_id]
-        path = self.images_dir / record["file_name"]
+        where = f"{self.path}, image id {image_id}"
+        path = confined_path(self.images_dir, record["file_name"], where)
         if not path.is_file():
             raise SourceError(f"image file of image id {image_id} not found", where=str(path))
-        png = self.png_dir / ann["file_name"]
+        png = confined_path(self.png_dir, ann["file_name"], where)
         height, width = int(record["height"]), int(record["width"])
         instances = []
         for position, segment in enumerate(ann["segments_info"]):

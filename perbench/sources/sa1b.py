@@ -17,7 +17,7 @@ from pathlib import Path
 from perbench.errors import SourceError
 from perbench.masks import to_rle
 from perbench.sources.annotated import AnnotatedReader, chunk, chunk_names, load_json
-from perbench.sources.base import Instance, SourceImage, read_file_bytes
+from perbench.sources.base import Instance, SourceImage, confined_path, read_file_bytes
 from perbench.sources.coco import _require
 
 SA1B_LICENSE = "SA-1B Dataset Research License (Meta AI)"
@@ -68,7 +68,7 @@ class Sa1bReader(AnnotatedReader):
             data["image"], ("image_id", "width", "height", "file_name"), f"{path}, image"
         )
         height, width = int(record["height"]), int(record["width"])
-        image_path = path.parent / record["file_name"]
+        image_path = confined_path(path.parent, record["file_name"], f"{path}, image")
         if not image_path.is_file():
             raise SourceError(
                 f"image file of image id {record['image_id']} not found", where=str(image_path)

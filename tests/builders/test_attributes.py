@@ -41,23 +41,35 @@ def test_geometry_and_relations():
             "a": (0, 40, 20, 60),
             "b": (90, 40, 110, 60),
             "c": (180, 0, 200, 20),
-            "d": (95, 45, 105, 55),
+            "e": (110, 40, 130, 60),
+            "f": (180, 40, 200, 60),
         }
     )
-    a, b, c, d = object_facts(image, rgb)
+    a, b, c, e, f = object_facts(image, rgb)
     assert a.box == (0, 40, 20, 60) and a.centroid == (10.0, 50.0) and a.area == 400
     assert a.position == "left" and c.position == "top right" and a.colors[0][0] == "red"
-    assert a.truncation == 20 / 80
+    assert a.truncation == 20 / 80 and a.cut_sides == ["left"] and a.named_colors == ["red"]
     margin = 4.0
     assert (
         PAIR_RELATIONS["left_of"](a, b, margin) is True
         and PAIR_RELATIONS["right_of"](a, b, margin) is False
     )
-    assert PAIR_RELATIONS["left_of"](d, b, margin) is False
-    assert PAIR_RELATIONS["overlapping"](d, b, margin) is True
-    assert between(b, a, c, margin) is True and between(a, b, c, margin) is False
-    assert clear_direction(a, b, margin) == "left_of" and clear_direction(c, b, margin) is None
-    assert nearest([b, c], a, 1.3) is b and nearest([b, d], a, 1.3) is None
+    assert PAIR_RELATIONS["touching"](e, b, margin) is True
+    assert PAIR_RELATIONS["touching"](a, b, margin) is False
+    assert between(b, a, f, margin) is True and between(a, b, f, margin) is False
+    assert between(b, a, c, margin) is None  # across, but only at one prompt's height
+    assert clear_direction(a, b) == "left_of" and clear_direction(c, b) is None
+    assert nearest([b, c], a, 1.3, margin) is b and nearest([b, e], a, 1.3, margin) is None
+
+
+def test_direction_needs_separation_scaled_by_size():
+    """A bottle standing on a table is neither left nor right of it (the old box-edge test
+    said the table was to the right of the bottle)."""
+    image, rgb = _image({"table": (20, 50, 180, 90), "bottle": (40, 20, 50, 50)})
+    table, bottle = object_facts(image, rgb)
+    assert PAIR_RELATIONS["right_of"](table, bottle, 4.0) is not True
+    assert PAIR_RELATIONS["left_of"](table, bottle, 4.0) is not True
+    assert PAIR_RELATIONS["touching"](bottle, table, 4.0) is True
 
 
 def test_selection_rules_are_deterministic():

@@ -12,8 +12,8 @@ import pytest
 
 from builders.build import build_store
 from builders.drafters import make_drafter
-from builders.drafters.base import DrafterError, DraftRequest
-from builders.drafters.template import write_template
+from builders.drafters.base import DrafterError, DraftRequest, check_draft
+from builders.drafters.template import write_references, write_template
 from perbench.sources import ImgvizReader
 from perbench.store import CandidateStore
 
@@ -34,19 +34,33 @@ def test_template_sentences():
     facts = {
         "category": "chair",
         "colors": [["black", 0.7], ["gray", 0.25]],
+        "named_colors": ["black", "gray"],
         "size": "tiny",
         "position": "top left",
         "count_in_image": 3,
         "size_rank": 1,
-        "neighbours": {"right_of": "person", "below": "measuring spoons"},
+        "touching": ["person", "measuring spoons"],
+        "salient": {"category": "dining table", "direction": "above", "unique": True},
+        "cut_sides": ["left"],
         "texts": ["left chair"],
-        "captions": ["People at a table."],
     }
     text = write_template(facts)
     assert text.startswith("A black and gray chair in the top left of the image.")
-    assert "It takes up a tiny part of the image and is the largest of the three chairs" in text
-    assert "A person is to the right of it, and measuring spoons are below it." in text
-    assert '"left chair"' in text and 'reads: "People at a table."' in text
+    assert "It takes up a tiny part of the image. It is the largest of the three chairs" in text
+    assert "It touches a person and measuring spoons." in text
+    assert "It reaches the left edge of the image" in text and '"left chair"' in text
+    plans = write_references(facts, 3)
+    assert len(set(plans)) == 3 and "It is above the dining table." in plans[1]
+
+
+def test_model_drafts_are_checked_against_the_measurement():
+    facts = {"category": "chair", "colors": [["black", 0.9]], "count_in_image": 4}
+    flags = check_draft("A red chair, one of three chairs; 4 chairs in all.", facts)
+    assert flags == [
+        "colour 'red' is not among the measured colours ['black']",
+        "says three chairs but 4 are annotated",
+    ]
+    assert check_draft("A black chair, one of four chairs.", facts) == []
 
 
 class _FakeChat(BaseHTTPRequestHandler):
@@ -132,10 +146,13 @@ def test_build_with_the_endpoint_drafter(fake_server, tmp_path):
     store = CandidateStore(tmp_path / "s.db")
     assert summary["tasks"] == {"description": 8}
     sample = next(store.candidates("description"))
-    assert (
-        sample.references == ["A grey bottle on the table."]
-        and sample.meta["drafter"]["model"] == "m"
-    )
+    assert sample.references[0].startswith("A grey bottle on the table.")
+    assert len(sample.references) == 3 and sample.meta["drafter"]["model"] == "m"
+    # the measured facts travel in the prompt; the same text for every object is made unique
+    prompt = _FakeChat.requests[-1]["body"]["messages"][0]["content"][1]["text"]
+    assert '"named_colors"' in prompt and "do not contradict them" in prompt
+    texts = [ref for s in store.candidates("description") for ref in s.references]
+    assert len(texts) == len(set(texts))
     assert store.info()["builders"]["drafter:openai"] == "1.0"
 
 

@@ -5,7 +5,7 @@ import pytest
 
 from builders.colors import name_colors
 from builders.drafters.base import DraftRequest, instruction
-from builders.drafters.template import position_phrase, write_template
+from builders.drafters.template import position_phrase, write_references, write_template
 from builders.grammar import article, be, indefinite, is_mass, is_plural, number_word, plural
 
 
@@ -61,50 +61,49 @@ def test_indefinite_leaves_plural_and_mass_names_bare():
 
 
 def _facts(category, **more):
-    facts = {"category": category, "colors": [["white", 0.6]], "size": "small", "position": "left"}
+    facts = {
+        "category": category,
+        "colors": [["white", 0.9]],
+        "named_colors": ["white"],
+        "size": "small",
+        "position": "left",
+    }
     facts.update(more)
     return facts
 
 
 def test_plural_subjects_agree_everywhere():
-    text = write_template(
-        _facts(
-            "hanes socks",
-            neighbours={"left_of": "burts bees baby wipes", "above": "mouse traps"},
-            neighbour_ids={"left_of": "w", "above": "m"},
-            texts=["the socks"],
-        )
+    facts = _facts(
+        "Hanes socks",
+        touching=["Burt's Bees baby wipes", "mouse traps"],
+        elongation=1.1,
+        cut_sides=["left"],
+        occluded_fraction=0.3,
+        texts=["the socks"],
     )
-    assert text.startswith("White hanes socks on the left side of the image. They take up")
-    assert "Burts bees baby wipes are to the left of them, and mouse traps are above them." in text
-    assert "They have been referred to as" in text
-    assert " it " not in text and " its " not in text and "It " not in text
+    text = write_template(facts)
+    assert text.startswith("White Hanes socks on the left side of the image. They take up")
+    assert "They touch Burt's Bees baby wipes and mouse traps." in text
+    assert "Their visible outline is compact" in text and "They reach the left edge" in text
+    assert "Part of them are hidden" in text and "They have been referred to as" in text
+    for plan in write_references(facts, 3):
+        assert " it " not in plan and " its " not in plan and "It " not in plan, plan
 
 
 def test_mass_subject_has_no_article_and_counts_pieces():
-    text = write_template(_facts("irish spring soap", count_in_image=2, size_rank=1))
-    assert text.startswith("White irish spring soap on the left side of the image. It takes up")
-    assert "There are two pieces of irish spring soap in the scene; this is the largest." in text
+    text = write_template(_facts("Irish Spring soap", count_in_image=2, size_rank=1))
+    assert text.startswith("White Irish Spring soap on the left side of the image. It takes up")
+    assert "There are two pieces of Irish Spring soap in the image." in text
 
 
-def test_neighbours_are_grouped_by_category_and_instance():
-    one_chair = write_template(
-        _facts(
-            "bottle",
-            neighbours={"left_of": "chair", "above": "chair"},
-            neighbour_ids={"left_of": "c1", "above": "c1"},
-        )
+def test_touching_neighbours_and_the_salient_object():
+    text = write_template(_facts("person", touching=["person", "chair"], named_colors=[]))
+    assert "This person touches another person and a chair." in text
+    assert "This person takes up a small part" in text and " it" not in text
+    located = write_template(
+        _facts("bottle", salient={"category": "dining table", "direction": "above"}), "located"
     )
-    assert "A chair is to the left of it and above it." in one_chair
-    two_people = write_template(
-        _facts(
-            "person",
-            neighbours={"left_of": "person", "right_of": "person", "below": "chair"},
-            neighbour_ids={"left_of": "p1", "right_of": "p2", "below": "c1"},
-        )
-    )
-    assert "Other people are on both sides of this person, and a chair is below" in two_people
-    assert "This person takes up a small part" in two_people and " it" not in two_people
+    assert "It is above a dining table." in located
 
 
 def test_position_phrases_read_naturally():
@@ -117,8 +116,8 @@ def test_position_phrases_read_naturally():
 def test_instruction_uses_the_right_article():
     request = DraftRequest("d", b"", {"size": [1, 1], "counts": "1"}, _facts("orange"), "x")
     assert "is an orange." in instruction(request)
-    request.facts = _facts("hanes socks")
-    assert "region1 is hanes socks." in instruction(request)
+    request.facts = _facts("Hanes socks")
+    assert "region1 is Hanes socks." in instruction(request)
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from perbench.cli import main
-from perbench.demo import AUTO_REVIEWER
+from perbench.demo import AUTO_REVIEWER, DEMO_OVERRIDE_REASON
 from perbench.release import Release, verify_release
 
 
@@ -21,8 +21,15 @@ def test_demo_builds_a_release_scores_baselines_and_ends_with_its_path(tmp_path,
     assert counts["description"] >= 25 and counts["mcq"] >= 25 and counts["vt_res"] >= 15
     assert release.manifest["manual_check"] is False
     assert release.manifest["review"]["decisions_by_reviewer"] == {AUTO_REVIEWER: release.count()}
+    # nothing was accepted by a person: the demo says it overrides the audit gates, and why
+    assert f"overriding the audit gates: {DEMO_OVERRIDE_REASON}" in printed
+    override = release.manifest["audit_override"]
+    assert override["reason"] == DEMO_OVERRIDE_REASON
+    assert "unreviewed" in [failure["gate"] for failure in override["failed"]]
+    assert DEMO_OVERRIDE_REASON in (release_path / "README.md").read_text()
     board = (tmp_path / "leaderboard" / "leaderboard.md").read_text()
     assert "baseline: whole-image" in board and "Pixel-SAIL 3B" in board
+    assert f"Release audit gates overridden: {DEMO_OVERRIDE_REASON}" in board
     # a second run reuses the verified release instead of overwriting it
     assert main(arguments) == 0
     assert "release already written and verified" in capsys.readouterr().out

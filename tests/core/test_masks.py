@@ -64,7 +64,8 @@ def test_union_of_nothing_is_empty_mask():
     "counts, message",
     [
         ("abc", "middle of a number"),
-        ("0" * 3, "cover"),
+        ("0" * 3, "zero-length run"),
+        ("1", "cover"),
         ("\x7f\x7f", "alphabet"),
         (12, "must be a string"),
     ],

@@ -257,7 +257,7 @@ def test_oversized(limit, release_path, samples, ids, jsonl, tmp_path, capsys, m
     lines = replaced(samples, d.id, {"id": d.id, "prediction": "word " * 400})
     code, err = run_cli(release_path, jsonl(tmp_path / "bad.jsonl", lines), tmp_path, capsys)
     assert code == 2 and "Traceback" not in err
-    assert f"line {line_of(samples, d.id)}" in err
+    assert f"line {line_of(samples, d.id)}, sample {d.id!r}" in err
     assert ("line longer than" if limit == "MAX_LINE_BYTES" else "characters; at most") in err
 
 

@@ -3,7 +3,9 @@
 The reference below is written from DESIGN.md's "Metric facts" on dense numpy masks, not from
 the evaluator's code: NLTK METEOR with the prediction as reference and the ground truth as
 hypothesis, the substring MCQ rule, and first-mask V-T RES with I/(U+1e-5) (+1 when U = 0),
-gIoU over the number of ground-truth masks and cIoU = sum I / (sum U + 1e-10).
+gIoU over the number of ground-truth masks and cIoU = sum I / (sum U + 1e-10); a None prediction
+is skipped but its targets stay in gIoU's denominator; descriptions lose ``<Prompt0>`` and
+``<|endoftext|>`` and are trimmed.
 """
 
 from __future__ import annotations
@@ -28,23 +30,25 @@ def reference_official(samples, predictions: dict) -> dict:
     for sample in samples:
         pred = predictions.get(sample.id)
         if sample.task == "description":
-            pred = pred if pred is not None else ""
+            pred = (pred or "").replace("<Prompt0>", "").replace("<|endoftext|>", "").strip()
             meteors.append(meteor_score([pred.split()], sample.references[0].split()))
         elif sample.task == "mcq":
             hits.append(OPTION_LETTERS[sample.answer] in (pred or ""))
         else:
             if not sample.targets:
                 continue
+            gt_masks += len(sample.targets)
             if isinstance(pred, dict):
                 pred = [pred]
-            first = decode(pred[0]) if pred else np.zeros((sample.height, sample.width), np.uint8)
+            if not pred:  # None: skipped, its targets still in the denominator
+                continue
+            first = decode(pred[0])
             target = decode(sample.targets[0])
             inter = int(np.logical_and(first, target).sum())
             union = int(np.logical_or(first, target).sum())
             inter_sum += inter
             union_sum += union
             giou_sum += inter / (union + 1e-5) + (1.0 if union == 0 else 0.0)
-            gt_masks += len(sample.targets)
     return {
         "meteor": sum(meteors) / len(meteors),
         "accuracy": sum(hits) / len(hits),

@@ -33,7 +33,7 @@ def test_meteor15_equals_pycocoevalcap():
         stats = [jvm.stats(h, r) for h, r in zip(HYPOTHESES, REFERENCES, strict=True)]
         ours, ours_corpus = jvm.scores(stats)
         broken = jvm.scores([jvm.stats("bad\nline ||| here", ["bad line here"])])[0][0]
-    assert len(stats[0]) == METEOR_STATS
+    assert len(stats[0].split()) == METEOR_STATS
     theirs_corpus, theirs = Meteor().compute_score(
         {i: refs for i, refs in enumerate(REFERENCES)},
         {i: [hyp] for i, hyp in enumerate(HYPOTHESES)},

@@ -10,7 +10,7 @@ import torch
 
 from models.checkpoint import CheckpointError, latest_checkpoint, load_checkpoint, save_checkpoint
 from models.config import TrainConfig
-from models.data import Encoder, collate, examples_from_samples
+from models.data import examples_from_samples
 from models.model import PixelSAIL
 from models.predict import PixelSAILPredictor
 from models.train import train
@@ -19,16 +19,15 @@ from perbench.release import write_release
 from perbench.schema import TASKS
 
 
-def test_save_load_round_trip_gives_identical_outputs(tmp_path, samples, codec, make_micro):
+def test_save_load_round_trip_gives_identical_outputs(
+    tmp_path, samples, codec, make_micro, make_batch
+):
     config = make_micro("plain")
     model = PixelSAIL(config, codec).eval()
     folder = save_checkpoint(model, codec, tmp_path / "ckpt", recipe={"note": "test"})
     loaded, loaded_codec = load_checkpoint(folder)
     assert loaded.config == model.config
-    encoder = Encoder(config, codec)
-    batch = collate(
-        [encoder(e) for e in examples_from_samples(samples)], codec.pad_id, config.max_prompts
-    )
+    batch = make_batch(config, codec, samples)
     with torch.no_grad():
         first = model.encode(batch)
         second = loaded.encode(batch)

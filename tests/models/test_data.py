@@ -90,9 +90,14 @@ def test_sources_give_plain_referring_segmentation():
         instances=[Instance(id="1", mask=mask, category="cup", texts=["the left cup"])],
         load_bytes=lambda: b"png",
     )
-    [example] = examples_from_sources([image])
-    assert example.text == "Please segment: the left cup."
-    assert example.prompts == [] and example.answer == "[SEG]" and example.target == mask
+    examples = examples_from_sources([image])
+    [res] = [e for e in examples if e.task == "vt_res"]
+    assert res.text == "Please segment: cup."
+    assert res.prompts == [] and res.answer == "[SEG]" and res.targets == [mask]
+    [caption] = [e for e in examples if e.task == "description"]
+    assert caption.answer == "the left cup" and caption.prompts == [mask]
+    assert not [e for e in examples if e.task == "mcq"]  # one category: no distractor
+    assert res.image_bytes() == b"png"
 
 
 def test_examples_expand_references_and_keep_union_targets():
@@ -100,9 +105,9 @@ def test_examples_expand_references_and_keep_union_targets():
     examples = examples_from_samples(samples)
     assert len(examples) == len(samples)
     vt = [e for e in examples if e.task == "vt_res"]
-    assert all(e.target is not None and e.answer == "[SEG]" for e in vt)
+    assert all(e.targets and e.answer == "[SEG]" for e in vt)
     inference = examples_from_samples(samples, train=False)
-    assert all(e.answer is None and e.target is None for e in inference)
+    assert all(e.answer is None and e.targets is None for e in inference)
 
 
 def test_tokenizer_round_trip_keeps_special_tokens(tmp_path):

@@ -1,5 +1,6 @@
-"""torchrun with two CPU processes (gloo): DDP, and FSDP2 giving DDP's weights, resuming from
-its own whole checkpoint and feeding predict."""
+"""torchrun with two CPU processes (gloo): DDP, and FSDP2 giving DDP's weights; a run stopped
+and resumed from its DCP shards (each rank reads its own) reproduces the uninterrupted run's
+weights, and its consolidated export feeds predict."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from models.checkpoint import latest_checkpoint, load_checkpoint, load_train_state
+from models.checkpoint import latest_checkpoint, load_checkpoint
 from perbench.cli import main
 from perbench.release import write_release
 
@@ -66,7 +67,9 @@ def test_torchrun_ddp_with_two_cpu_processes(ddp_run):
     recipe = json.loads((ddp_run / "step-0000003" / "recipe.json").read_text())
     assert recipe["world_size"] == 2 and recipe["train"]["global_batch_size"] == 4
     assert recipe["train"]["fsdp"] is False
-    assert len(load_train_state(ddp_run / "step-0000003")["points_rng"]) == 2
+    state = ddp_run / "step-0000003"
+    assert json.loads((state / "train_state.json").read_text())["step"] == 3
+    assert (state / "train_state" / ".metadata").is_file()
 
 
 def test_torchrun_fsdp_matches_ddp_resumes_and_predicts(ddp_run, release, tmp_path):
@@ -75,6 +78,8 @@ def test_torchrun_fsdp_matches_ddp_resumes_and_predicts(ddp_run, release, tmp_pa
     assert latest_checkpoint(run).name == "step-0000002"
     torchrun(release, run, "--fsdp", "--resume")
     final = latest_checkpoint(run)
+    shards = sorted(p.name for p in (final / "train_state").glob("*.distcp"))
+    assert shards == ["__0_0.distcp", "__1_0.distcp"]
     recipe = json.loads((final / "recipe.json").read_text())
     assert recipe["train"]["fsdp"] is True and recipe["steps_done"] == 3
     log = [json.loads(line) for line in (run / "loss_log.jsonl").read_text().splitlines()]

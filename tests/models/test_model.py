@@ -1,4 +1,5 @@
-"""Shapes, masks and attention for every switch combination; prompt injection is local."""
+"""Shapes, masks and attention for every switch combination; prompt injection is local
+(the paper's architecture details: test_architecture.py)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,12 @@ import numpy as np
 import pytest
 import torch
 
-from models.data import Encoder, collate, examples_from_samples, touched_patches
+from models.attention import dense_mask
+from models.batching import Encoder, touched_patches
+from models.data import examples_from_samples
 from models.expert import FrozenModuleExpert
-from models.layers import attention_mask
 from models.model import PixelSAIL
 from models.predict import PixelSAILPredictor
-from perbench.masks import decode
 
 SWITCHES = list(itertools.product([False, True], repeat=3))
 
@@ -30,22 +31,16 @@ class PoolingExpert(torch.nn.Module):
         return {"patch": self.patch(pixels), "pixel": self.pixel(pixels)}
 
 
-def _batch(config, codec, samples, train=True):
-    encoder = Encoder(config, codec)
-    items = [encoder(e, with_answer=train) for e in examples_from_samples(samples, train=train)]
-    return collate(items, codec.pad_id, config.max_prompts)
-
-
 @pytest.mark.parametrize("upsampler,injection,distillation", SWITCHES)
 def test_every_switch_combination_trains_and_predicts(
-    samples, codec, make_micro, upsampler, injection, distillation
+    samples, codec, make_micro, make_batch, upsampler, injection, distillation
 ):
     config = make_micro(upsampler=upsampler, prompt_injection=injection, distillation=distillation)
     model = PixelSAIL(config, codec)
-    batch = _batch(config, codec, samples)
+    batch = make_batch(config, codec, samples)
     size = batch["input_ids"].shape[0]
     hidden, features = model.encode(batch)
-    assert hidden.shape == (size, model.n_image + batch["input_ids"].shape[1], 32)
+    assert hidden.shape == (size, config.grid**2 + batch["input_ids"].shape[1], 32)
     side = config.grid * (2**config.upsample_blocks if upsampler else 1)
     assert features.shape == (size, config.mask_dim, side, side)
     expert = FrozenModuleExpert(PoolingExpert()).features(batch["pixel_values"], [])
@@ -69,15 +64,14 @@ def test_vt_res_mask_is_at_the_original_size(samples, codec, make_micro):
     sample = next(s for s in samples if s.task == "vt_res")
     wide = sample.copy_with(width=97, height=45)
     features = torch.randn(model.config.mask_dim, 16, 16)
-    rle = predictor._mask(torch.randn(32), features, wide)
-    mask = decode(rle)
+    mask = predictor._mask(torch.randn(32), features, (32, 64), (64, 64), wide)
     assert mask.shape == (45, 97)
     assert set(np.unique(mask)) <= {0, 1}
 
 
 def test_attention_is_bidirectional_among_image_tokens_and_causal_for_text():
-    valid = torch.tensor([[False, True, True]])
-    allowed = attention_mask(3, valid)[0, 0]
+    valid = torch.tensor([[True, True, True, False, True, True]])
+    allowed = dense_mask(3, valid)[0, 0]
     assert allowed[:3, :3].all()
     assert not allowed[:3, 3:].any()
     assert not allowed[4:, 3].any()
@@ -85,9 +79,9 @@ def test_attention_is_bidirectional_among_image_tokens_and_causal_for_text():
     assert allowed[5, [0, 1, 2, 4, 5]].all()
 
 
-def test_image_tokens_ignore_text_and_see_later_patches(samples, codec, make_micro):
+def test_image_tokens_ignore_text_and_see_later_patches(samples, codec, make_micro, make_batch):
     model = PixelSAIL(make_micro(), codec).eval()
-    batch = _batch(model.config, codec, samples[:1], train=False)
+    batch = make_batch(model.config, codec, samples[:1], train=False)
     with torch.no_grad():
         base, _ = model.encode(batch)
         changed_text = dict(batch, input_ids=batch["input_ids"].flip(1))
@@ -95,7 +89,7 @@ def test_image_tokens_ignore_text_and_see_later_patches(samples, codec, make_mic
         pixels = batch["pixel_values"].clone()
         pixels[..., -16:, -16:] = 1.0
         late_patch, _ = model.encode(dict(batch, pixel_values=pixels))
-    n = model.n_image
+    n = batch["image_valid"].shape[1]
     assert torch.allclose(base[:, :n], text_hidden[:, :n], atol=1e-5)
     assert not torch.allclose(base[:, 0], late_patch[:, 0], atol=1e-5)
 
@@ -107,7 +101,7 @@ def test_prompt_token_changes_exactly_the_patches_its_mask_touches(codec, make_m
     mask = np.zeros((50, 70), dtype=np.uint8)
     mask[0, 0] = 1
     mask[30:40, 45:60] = 1
-    touched = torch.from_numpy(touched_patches(mask, grid))
+    touched = torch.from_numpy(touched_patches(mask, (grid, grid)))
     ys, xs = np.nonzero(mask)
     expected = {(int(y * grid // 50), int(x * grid // 70)) for y, x in zip(ys, xs, strict=True)}
     assert {divmod(int(i), grid) for i in touched.nonzero()[:, 0]} == expected
@@ -128,9 +122,11 @@ def test_prompt_token_changes_exactly_the_patches_its_mask_touches(codec, make_m
     )
 
 
-def test_pooled_baseline_puts_patch_means_into_prompt_tokens(samples, codec, make_micro):
+def test_pooled_baseline_puts_patch_means_into_prompt_tokens(
+    samples, codec, make_micro, make_batch
+):
     model = PixelSAIL(make_micro("plain"), codec)
-    batch = _batch(model.config, codec, samples[:1], train=False)
+    batch = make_batch(model.config, codec, samples[:1], train=False)
     with torch.no_grad():
         image = model.image_embeddings(batch["pixel_values"], batch["prompt_patches"])
         text = model.text_embeddings(batch["input_ids"], image, batch["prompt_patches"])
@@ -143,7 +139,7 @@ def test_pooled_baseline_puts_patch_means_into_prompt_tokens(samples, codec, mak
 
 
 def test_precomputed_expert_features_feed_the_distillation_loss(
-    tmp_path, samples, codec, make_micro
+    tmp_path, samples, codec, make_micro, make_batch
 ):
     from models.expert import PrecomputedExpert, precompute_features
 
@@ -153,7 +149,7 @@ def test_precomputed_expert_features_feed_the_distillation_loss(
     encoder = Encoder(config, codec)
     written = precompute_features(frozen, examples, tmp_path, encoder, progress=False)
     assert written == len({e.image_id for e in examples})
-    batch = _batch(config, codec, samples)
+    batch = make_batch(config, codec, samples)
     live = frozen.features(batch["pixel_values"], batch["image_ids"])
     stored = PrecomputedExpert(tmp_path).features(batch["pixel_values"], batch["image_ids"])
     assert all(torch.allclose(live[k], stored[k], atol=1e-6) for k in ("patch", "pixel"))

@@ -1,4 +1,5 @@
-"""Fixtures in the exact upstream formats (COCO, LVIS, panoptic, refer pickles, gRefCOCO, SA-1B)."""
+"""Source fixtures in the exact upstream formats (COCO, LVIS, panoptic, refer pickles, gRefCOCO,
+SA-1B), shared by the builders' and the model's tests."""
 
 from __future__ import annotations
 

@@ -1,0 +1,58 @@
+"""What the leaderboard shows of a release's validity audit (from its results' ``benchmark``).
+
+API:
+  audit_notes(audit) -> list[str]     plain-text lines: the override and its reason, the failed
+                                      gates, the blind floors (text-only baselines)
+  status_of(status, audit) -> str     a row's status, marked when the release overrode its gates
+
+``audit`` is ``results["benchmark"]["audit"]`` (``{"override", "blind_floors"}``) as
+evaluators.api writes it from the release manifest; older results have none and show nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+OVERRIDDEN = "audit gates overridden"
+
+
+def _figure(figure: dict[str, Any] | None) -> str:
+    if not figure or figure.get("value") is None:
+        return "n/a"
+    low, high = figure.get("ci95") or (figure["value"], figure["value"])
+    return f"{figure['value']:.2f} [{low:.2f}, {high:.2f}] (n={figure['n']})"
+
+
+def audit_notes(audit: dict[str, Any] | None) -> list[str]:
+    if not audit:
+        return []
+    notes = []
+    override = audit.get("override")
+    if override:
+        failed = "; ".join(f"{f['gate']}: {f['text']}" for f in override.get("failed", []))
+        notes.append(
+            f"Release audit gates overridden: {override['reason']}. Failed: {failed}. "
+            f"Every row scored on this release is marked '{OVERRIDDEN}'."
+        )
+    floors = audit.get("blind_floors")
+    if floors:
+        mcq = floors.get("mcq") or {}
+        parts = []
+        if mcq.get("accuracy"):
+            parts.append(
+                f"MCQ Acc {_figure(mcq['accuracy'])} by '{mcq['strategy']}' (chance "
+                f"{mcq['chance']:.2f})"
+            )
+        count = floors.get("vt_res_target_count") or {}
+        if count.get("learned"):
+            parts.append(
+                f"V-T RES target count from the text {_figure(count['learned'])} (majority "
+                f"{_figure(count.get('majority'))})"
+            )
+        if parts:
+            notes.append("Blind floors (text only, no image): " + "; ".join(parts) + ".")
+    return notes
+
+
+def status_of(status: str, audit: dict[str, Any] | None) -> str:
+    return f"{status}; {OVERRIDDEN}" if audit and audit.get("override") else status

@@ -1,0 +1,82 @@
+"""Decode image files from others safely: every failure is an ``ImageError`` naming the file.
+
+API:
+  DEFAULT_MAX_PIXELS                      200 million pixels
+  set_max_pixels(limit)                   the process-wide pixel limit (``--max-image-pixels``)
+  max_pixels() -> int                     the limit in force
+  decode_image(data, where, mode="RGB") -> (H, W, C) uint8 array (or (H, W) for "L"/"I")
+  image_size(data, where) -> (height, width)   reads the header and checks the whole file decodes
+
+Truncated files, non-images, decompression bombs (more than ``max_pixels()`` pixels) and any
+decoder failure raise ``ImageError`` (a ``SourceError``) with ``where`` naming the file and the
+record, so ``--skip-errors`` counts and skips them. The limit is checked from the header, before
+any pixel is decoded.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from perbench.errors import ImageError
+
+DEFAULT_MAX_PIXELS = 200_000_000
+_LIMIT = {"pixels": DEFAULT_MAX_PIXELS}
+
+
+def set_max_pixels(limit: int) -> None:
+    """Set the largest image (width * height) any reader decodes."""
+    if limit < 1:
+        raise ImageError(f"the pixel limit must be positive, got {limit}")
+    _LIMIT["pixels"] = int(limit)
+
+
+def max_pixels() -> int:
+    return _LIMIT["pixels"]
+
+
+def _open(data: bytes | str | Path, where: str):
+    from PIL import Image
+
+    source = io.BytesIO(data) if isinstance(data, bytes) else data
+    Image.MAX_IMAGE_PIXELS = None  # our own limit below, checked before decoding
+    try:
+        image = Image.open(source)
+    except FileNotFoundError:
+        raise ImageError("image file not found", where=where) from None
+    except Exception as exc:  # PIL raises many types (OSError, SyntaxError, ValueError...)
+        raise ImageError(f"not a readable image: {exc}", where=where) from None
+    pixels = image.width * image.height
+    if pixels > max_pixels():
+        image.close()
+        raise ImageError(
+            f"image is {image.width}x{image.height} = {pixels} pixels, more than the limit "
+            f"{max_pixels()}",
+            where=where,
+            hint="raise it with --max-image-pixels if the image is genuine",
+        )
+    return image
+
+
+def decode_image(data: bytes | str | Path, where: str, mode: str | None = "RGB") -> np.ndarray:
+    """The decoded pixels, converted to ``mode`` (kept as stored when None)."""
+    image = _open(data, where)
+    try:
+        with image, warnings.catch_warnings():
+            warnings.simplefilter("error")  # PIL warns instead of failing on some broken files
+            converted = image.convert(mode) if mode else image
+            converted.load()
+            return np.asarray(converted)
+    except ImageError:
+        raise
+    except Exception as exc:
+        raise ImageError(f"broken or truncated image: {exc}", where=where) from None
+
+
+def image_size(data: bytes | str | Path, where: str) -> tuple[int, int]:
+    """``(height, width)`` of an image that decodes completely."""
+    array = decode_image(data, where, mode=None)
+    return int(array.shape[0]), int(array.shape[1])

@@ -1,0 +1,223 @@
+"""Every statement the template drafter makes, checked against scenes whose truth is known
+exactly (tests/builders/scenes.py): description claims and wording, MCQ keys and distractors,
+V-T RES target sets. Zero false statements over at least 500 candidates."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+import numpy as np
+import pytest
+
+from builders.build import build_store
+from builders.colors import COLOR_NAMES
+from builders.grammar import NUMBER_WORDS
+from builders.mcq import DIRECTION_OPTIONS, POSITION_OPTIONS
+from builders.objects import SIZE_WORDS
+from perbench.masks import decode
+from perbench.store import CandidateStore
+from tests.builders.scenes import (
+    HEIGHT,
+    WIDTH,
+    TruthReader,
+    make_scene,
+    truth_between,
+    truth_cell,
+    truth_direction,
+    truth_gap,
+    truth_touching,
+)
+
+NUM_SCENES = 45
+DIRECTION_NAMES = {text: name for name, text in DIRECTION_OPTIONS.items()}
+
+
+@pytest.fixture(scope="module")
+def scenes():
+    rng = np.random.default_rng(7)
+    return [make_scene(rng, f"scene{i:03d}") for i in range(NUM_SCENES)]
+
+
+@pytest.fixture(scope="module")
+def built(scenes, tmp_path_factory):
+    path = tmp_path_factory.mktemp("truth") / "store.db"
+    build_store([TruthReader(scenes)], path, seed=3, progress=False)
+    objects = {f"{s.key}-{i}": (s, o) for s in scenes for i, o in enumerate(s.objects)}
+    return CandidateStore(path), objects
+
+
+class Tally:
+    """Counts statements; collects the false ones with the sample id."""
+
+    def __init__(self):
+        self.checked, self.false = 0, []
+
+    def check(self, ok: bool, sample_id: str, what: str) -> None:
+        self.checked += 1
+        if not ok:
+            self.false.append(f"{sample_id}: {what}")
+
+
+def _position(name: str) -> str:
+    return POSITION_OPTIONS.get(name, name)
+
+
+def _describe(sample, objects, tally: Tally) -> None:
+    scene, obj = objects[sample.source["prompt_instance_ids"][0]]
+    claims, sid = sample.meta["claims"], sample.id
+    same = [o for o in scene.objects if o.category == obj.category]
+    tally.check(claims["category"] == obj.category, sid, "category")
+    named = claims["named_colors"]
+    if len(named) == 1:
+        tally.check(obj.shares.get(named[0], 0) >= 0.5, sid, f"colour {named} {obj.shares}")
+    if len(named) == 2:
+        shares = [obj.shares.get(n, 0) for n in named]
+        tally.check(min(shares) >= 0.25 and sum(shares) >= 0.8, sid, f"colours {named}")
+    fraction = obj.visible.sum() / (WIDTH * HEIGHT)
+    expected_size = next(word for limit, word in SIZE_WORDS if fraction < limit)
+    tally.check(claims["size"] == expected_size, sid, "size")
+    tally.check(_position(claims["position"]) == truth_cell(obj), sid, "position")
+    x0, y0, x1, y1 = obj.box()
+    aspect = (x1 - x0) / (y1 - y0)
+    if claims["orientation"] == "horizontal":
+        tally.check(aspect >= 1.5, sid, f"horizontal, aspect {aspect:.2f}")
+    elif claims["orientation"] == "vertical":
+        tally.check(aspect <= 1 / 1.5, sid, f"vertical, aspect {aspect:.2f}")
+    elif claims["orientation"] == "diagonal":
+        tally.check(False, sid, "diagonal: no rectangle here is")
+    elif claims["elongation"] < 1.3:
+        tally.check(0.6 <= aspect <= 1 / 0.6, sid, f"compact, aspect {aspect:.2f}")
+    borders = {"left": x0 == 0, "top": y0 == 0, "right": x1 == WIDTH, "bottom": y1 == HEIGHT}
+    for side in claims["cut_sides"]:
+        tally.check(borders[side], sid, f"reaches the {side} edge")
+    hidden = claims["occluded_fraction"]
+    if hidden is not None and hidden >= 0.15:
+        tally.check(abs(obj.hidden - hidden) < 1e-3, sid, "hidden share")
+    for other_id in claims["touching_ids"]:
+        tally.check(truth_touching(obj, objects[other_id][1]), sid, f"touches {other_id}")
+    salient = claims.get("salient")
+    if salient and salient["direction"]:
+        other = objects[salient["instance_id"]][1]
+        tally.check(truth_direction(obj, other, salient["direction"]), sid, "salient direction")
+        if salient["unique"]:
+            count = sum(o.category == other.category for o in scene.objects)
+            tally.check(count == 1, sid, "the salient object is unique")
+    if "count_in_image" in claims:
+        tally.check(claims["count_in_image"] == len(same), sid, "count")
+        areas = sorted((o.visible.sum() for o in same), reverse=True)
+        tally.check(areas[claims["size_rank"] - 1] == obj.visible.sum(), sid, "size rank")
+    cx, cy = obj.centroid()
+    for sentence in claims["extra"]:
+        found = re.search(
+            r"about (\d+)% of the way from the left and (\d+)% from the top", sentence
+        )
+        if found:
+            x, y = int(found.group(1)), int(found.group(2))
+            tally.check(abs(x - 100 * cx / WIDTH) <= 0.51, sid, "centre x percent")
+            tally.check(abs(y - 100 * cy / HEIGHT) <= 0.51, sid, "centre y percent")
+    for text in sample.references:
+        words = set(re.findall(r"[a-z]+", text.lower()))
+        said = {c for c in COLOR_NAMES if c in words}
+        tally.check(said <= set(named), sid, f"wording names colours {said - set(named)}")
+        numbers = {w for w in words if w in NUMBER_WORDS[2:]}
+        known = {NUMBER_WORDS[claims["count_in_image"]]} if "count_in_image" in claims else set()
+        tally.check(numbers <= known, sid, f"wording gives numbers {numbers - known}")
+
+
+def _mcq(sample, objects, tally: Tally) -> None:
+    ids = sample.source["prompt_instance_ids"]
+    scene, obj = objects[ids[0]]
+    family, sid = sample.meta["family"], sample.id
+    answer = sample.options[sample.answer]
+    wrong = [o for i, o in enumerate(sample.options) if i != sample.answer]
+    if family == "category":
+        tally.check(answer == obj.category and obj.category not in wrong, sid, "category key")
+    elif family == "color":
+        tally.check(obj.shares.get(answer, 0) >= 0.5, sid, f"colour key {answer} {obj.shares}")
+        present = [w for w in wrong if obj.shares.get(w, 0) >= 0.02]
+        tally.check(not present, sid, f"colour distractors present: {present}")
+    elif family == "position":
+        tally.check(answer == truth_cell(obj) and truth_cell(obj) not in wrong, sid, "cell")
+    elif family == "relation":
+        other = objects[ids[1]][1]
+        name = DIRECTION_NAMES[answer]
+        opposite = {"left_of": "right_of", "right_of": "left_of", "above": "below"}
+        opposite["below"] = "above"
+        tally.check(truth_direction(obj, other, name), sid, f"relation key {name}")
+        tally.check(not truth_direction(obj, other, opposite[name]), sid, "relation opposite")
+    elif family == "count":
+        count = sum(o.category == obj.category for o in scene.objects)
+        tally.check(answer == str(count) and str(count) not in wrong, sid, "count key")
+
+
+def _vtres(sample, objects, tally: Tally) -> None:
+    relation, sid = sample.meta["relation"], sample.id
+    prompts = [objects[i][1] for i in relation["prompt_instance_ids"]]
+    scene = objects[relation["prompt_instance_ids"][0]][0]
+    target_ids = set(sample.meta["target_instance_ids"])
+    for rle, target_id in zip(sample.targets, sample.meta["target_instance_ids"], strict=True):
+        tally.check(np.array_equal(decode(rle), objects[target_id][1].visible), sid, "mask")
+    category = relation["category"] or prompts[0].category
+    pool = {
+        f"{scene.key}-{i}": o
+        for i, o in enumerate(scene.objects)
+        if o.category == category and not any(o is p for p in prompts)
+    }
+    name = relation["name"]
+    if name == "same_category":
+        tally.check(target_ids == set(pool), sid, "same-category targets")
+        return
+    every = {f"{scene.key}-{i}" for i, o in enumerate(scene.objects) if o.category == category}
+    tally.check(not target_ids or target_ids != every, sid, "vacuous: the name alone finds them")
+    if name == "nearest":
+        gaps = {i: truth_gap(o, prompts[0]) for i, o in pool.items()}
+        (target,) = target_ids
+        tally.check(all(gaps[target] < g for i, g in gaps.items() if i != target), sid, "nearest")
+        return
+    for instance_id, candidate in pool.items():
+        if name == "touching":
+            holds = truth_touching(candidate, prompts[0])
+        elif name == "between":
+            holds = truth_between(candidate, prompts[0], prompts[1])
+        else:
+            holds = truth_direction(candidate, prompts[0], name)
+        tally.check(holds == (instance_id in target_ids), sid, f"{name} {instance_id}")
+
+
+def test_every_statement_is_true(built):
+    store, objects = built
+    tally, tasks, relations = Tally(), Counter(), Counter()
+    for sample in store.candidates():
+        tasks[sample.task] += 1
+        if sample.task == "description":
+            _describe(sample, objects, tally)
+        elif sample.task == "mcq":
+            relations[sample.meta["family"]] += 1
+            _mcq(sample, objects, tally)
+        else:
+            relations[sample.meta["relation"]["name"]] += 1
+            _vtres(sample, objects, tally)
+    assert sum(tasks.values()) >= 500, tasks
+    assert min(tasks.values()) >= 100, tasks
+    assert set(relations) >= {"category", "color", "position", "relation", "count", "left_of"}
+    assert {"touching", "nearest", "same_category"} <= set(relations), relations
+    assert tally.checked > 5000
+    assert tally.false == [], f"{len(tally.false)} of {tally.checked}: {tally.false[:10]}"
+
+
+@pytest.mark.parametrize("how", ["declared", "overridden"])
+def test_a_non_exhaustive_source_gets_nothing_that_needs_every_instance(scenes, tmp_path, how):
+    reader = TruthReader(scenes[:20], exhaustive=how == "overridden")
+    config = {"exhaustive_sources": {"truth": False}} if how == "overridden" else {}
+    summary = build_store([reader], tmp_path / "s.db", seed=3, config=config, progress=False)
+    store = CandidateStore(tmp_path / "s.db")
+    assert summary["tasks"]["description"] > 50 and summary["tasks"]["mcq"] > 50
+    assert store.count("vt_res") == 0  # every referring text claims its whole target set
+    for sample in store.candidates():
+        assert sample.meta.get("family") != "count"
+        if sample.task == "description":
+            assert "count_in_image" not in sample.meta["claims"]
+            text = " ".join(sample.references)
+            for phrase in ("the only", "one of the", "largest of the", "smallest of the"):
+                assert phrase not in text
