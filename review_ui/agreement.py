@@ -33,8 +33,8 @@ def format_report(report: dict[str, Any]) -> str:
     ]
     for name, row in report["pairs"].items():
         lines.append(
-            f"| {name.replace('|', ' & ')} | {row['pairs']} | {_number(row['agreement'])} | "
-            f"{_number(row['kappa'])} |"
+            f"| {html.escape(name).replace('|', ' & ')} | {row['pairs']} | "
+            f"{_number(row['agreement'])} | {_number(row['kappa'])} |"
         )
     masks = report["mask_iou"]
     lines += [
@@ -44,8 +44,8 @@ def format_report(report: dict[str, Any]) -> str:
         f"min {_number(masks['min'])}",
     ]
     lines += [
-        f"- {item['sample_id']} {html.escape(item['field'])} ({' & '.join(item['reviewers'])}): "
-        f"{item['iou']:.3f}"
+        f"- {item['sample_id']} {html.escape(item['field'])} "
+        f"({html.escape(' & '.join(item['reviewers']))}): {item['iou']:.3f}"
         for item in masks["lowest"]
     ]
     return "\n".join(lines)

@@ -11,7 +11,10 @@ Endpoints (``api_name``, usable from gradio_client; every one returns the whole 
   /edit_accept(sample_id, question, references, options, answer)
   /reject(sample_id, reason, note)
   /use_instance(sample_id, slot, instance)      put an instance of the image into a mask slot
-  /load_editor(sample_id, slot)  /apply_mask(sample_id, slot, editor)   brush / erase edits
+  /load_editor(sample_id, slot)  /apply_mask(sample_id, slot, png)   brush / eraser / polygon
+                                 edits (review_ui.mask_editor; ``png`` is the painted mask)
+  /settle(sample_id, version)    an adjudicator settles a conflict with a competing version
+  /open(sample_id)               open any sample by id (the jump box; table rows open the same way)
   /agreement()                   the agreement report (Markdown)
 The reviewer is the logged-in user (``default_reviewer`` when the app runs without login).
 Only ``adjudicators`` settle conflicts (None: no roles, anyone may; see review_ui.controller).
@@ -21,6 +24,7 @@ Each reviewer's filters are kept beside the store (review_ui.places) and restore
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Collection
 from dataclasses import asdict
 from pathlib import Path
@@ -34,15 +38,32 @@ from perbench.store import CandidateStore
 from review_ui.agreement import agreement_report, format_report
 from review_ui.auth import check_password, require_auth_off_loopback
 from review_ui.controller import REJECT_REASONS, ReviewController, Screen
+from review_ui.finder import HISTORY_COLUMNS, TABLE_COLUMNS, history
+from review_ui.login_limit import LoginLimiter, limited_auth, login_middleware
+from review_ui.mask_editor import EDITOR_CSS, EDITOR_ID, EDITOR_JS, READ_MASK_JS, mask_from_png
 from review_ui.queue import ALL, STATUS_FILTERS, Filters
 from review_ui.shortcuts import SHORTCUTS_JS, button_label
-from review_ui.view import mask_from_editor
+from review_ui.view import escape
 
-CSS = """
+LOG = logging.getLogger(__name__)
+CSS = (
+    """
 .pb-progress { font-size: 0.85em; }
 .pb-row { display: flex; gap: 0.6em; align-items: center; margin: 2px 0; }
+#sample-image .image-container, #sample-image .image-frame { overflow: hidden; }
 .pb-bar { display: flex; width: 240px; height: 10px; background: #eee; overflow: hidden; }
 """
+    + EDITOR_CSS
+)
+
+
+def public_message(error: PerBenchError) -> str:
+    """The error as a reviewer sees it: without the server's file paths (logged instead)."""
+    LOG.warning("review app: %s", error)
+    text = str(error)
+    if error.where:
+        text = text.replace(f"{error.where}: ", "", 1).replace(error.where, "the server's file")
+    return text
 
 
 def _new_session() -> dict[str, Any]:
@@ -67,7 +88,10 @@ def build_app(
         with gr.Row():
             task_filter = gr.Dropdown([ALL, *TASKS], value=ALL, label="Task")
             status_filter = gr.Dropdown(
-                list(STATUS_FILTERS), value=STATUS_FILTERS[0], label="Status"
+                list(STATUS_FILTERS),
+                value=STATUS_FILTERS[0],
+                label="Status",
+                elem_id="status-filter",
             )
             category_filter = gr.Dropdown([ALL], value=ALL, label="Category")
             reviewer_filter = gr.Dropdown([ALL], value=ALL, label="Decided by")
@@ -75,7 +99,11 @@ def build_app(
         with gr.Row():
             with gr.Column(scale=3):
                 image = gr.Image(
-                    label="Sample", type="filepath", interactive=False, buttons=["fullscreen"]
+                    label="Sample",
+                    type="filepath",
+                    interactive=False,
+                    buttons=["fullscreen"],
+                    elem_id="sample-image",
                 )
                 draft = gr.Markdown()
             with gr.Column(scale=2):
@@ -84,7 +112,9 @@ def build_app(
                 question = gr.Textbox(label="Question", lines=2)
                 references = gr.Textbox(label="References (blank line between two)", lines=4)
                 options = gr.Textbox(label="Options (one per line)", lines=4)
-                answer = gr.Radio(list(OPTION_LETTERS[:2]), label="Correct option")
+                answer = gr.Radio(
+                    list(OPTION_LETTERS[:2]), label="Correct option", elem_id="answer"
+                )
                 with gr.Row():
                     accept_btn = gr.Button(
                         button_label("a"), variant="primary", elem_id="accept-btn"
@@ -100,23 +130,34 @@ def build_app(
                 note = gr.Textbox(label="Note (free text)", lines=1)
                 reject_btn = gr.Button(button_label("r"), variant="stop", elem_id="reject-btn")
                 message = gr.Markdown(elem_id="message")
+        versions_view = gr.HTML("", elem_id="versions")
+        with gr.Row():
+            version_pick = gr.Dropdown(
+                [], label="Settle with version (adjudicator)", elem_id="version-pick"
+            )
+            settle_btn = gr.Button("Settle with this version", elem_id="settle-btn")
         with gr.Accordion("Edit masks", open=False):
             with gr.Row():
-                mask_slot = gr.Dropdown([], label="Mask to change")
+                mask_slot = gr.Dropdown([], label="Mask to change", elem_id="mask-slot")
                 instance = gr.Dropdown([], label="Instance of this image")
             with gr.Row():
                 use_instance_btn = gr.Button("Use this instance")
-                load_editor_btn = gr.Button("Load the mask into the editor")
-                apply_mask_btn = gr.Button("Use the edited mask")
-            editor = gr.ImageEditor(
-                label="Brush paints the mask, eraser removes it",
-                type="numpy",
-                sources=[],
-                brush=gr.Brush(colors=["#28dc28"], default_color="#28dc28", color_mode="fixed"),
-                eraser=gr.Eraser(),
-                transforms=[],
-                layers=False,
-            )
+                load_editor_btn = gr.Button("Load the mask into the editor", elem_id="load-editor")
+                apply_mask_btn = gr.Button("Use the edited mask", elem_id="apply-mask")
+            editor = gr.HTML("", elem_id=EDITOR_ID, js_on_load=EDITOR_JS)
+            painted = gr.Textbox(visible=False)
+        with gr.Accordion("Find samples", open=False):
+            with gr.Row():
+                jump_box = gr.Textbox(label="Jump to id (Enter)", elem_id="jump-id", scale=3)
+                refresh_tables_btn = gr.Button("Show the table and my history", elem_id="tables")
+            sample_table_df = gr.Dataframe(
+                headers=TABLE_COLUMNS, label="Samples under the filters (click a row to open)",
+                interactive=False, show_search="filter", elem_id="sample-table",
+            )  # fmt: skip
+            history_df = gr.Dataframe(
+                headers=HISTORY_COLUMNS, label="My last decisions (click a row to reopen)",
+                interactive=False, elem_id="history",
+            )  # fmt: skip
         with gr.Accordion("Agreement report", open=False):
             report_btn = gr.Button("Compute")
             report = gr.Markdown()
@@ -124,7 +165,7 @@ def build_app(
         page = [
             image, sample_box, header, draft, question, references, options, answer, message,
             progress, mask_slot, instance, task_filter, status_filter, category_filter,
-            reviewer_filter, editor, session,
+            reviewer_filter, editor, versions_view, version_pick, session,
         ]  # fmt: skip
 
         def render(screen: Screen, state: dict[str, Any]) -> tuple:
@@ -143,13 +184,15 @@ def build_app(
                 hidden = gr.Textbox(value="", visible=False)
                 return (
                     None, "", screen.header, "", gr.Textbox(value=""), hidden, hidden,
-                    gr.Radio(visible=False), screen.message, screen.progress_html,
+                    gr.Radio(visible=False), escape(screen.message), screen.progress_html,
                     gr.Dropdown([], value=None), gr.Dropdown([], value=None),
-                    *chosen, categories, reviewers, None, state,
+                    *chosen, categories, reviewers, "", "", gr.Dropdown([], value=None), state,
                 )  # fmt: skip
             sample = view.sample
-            # room for two options added while editing; form_edits checks the letter
-            letters = list(OPTION_LETTERS[: len(sample.options or []) + 2])
+            slot = state.get("slot")
+            kept_slot = slot if slot in screen.slots else (screen.slots or [None])[0]
+            state["slot"] = kept_slot
+            letters = list(OPTION_LETTERS[: len(sample.options or [])])
             return (
                 str(view.image_path),
                 sample.id,
@@ -165,14 +208,16 @@ def build_app(
                     value=OPTION_LETTERS[sample.answer] if sample.answer is not None else None,
                     visible=sample.task == "mcq",
                 ),
-                screen.message,
+                escape(screen.message),
                 screen.progress_html,
-                gr.Dropdown(screen.slots, value=screen.slots[0] if screen.slots else None),
+                gr.Dropdown(screen.slots, value=kept_slot),
                 gr.Dropdown(screen.instances, value=None),
                 *chosen,
                 categories,
                 reviewers,
-                None,
+                "",
+                screen.versions_html,
+                gr.Dropdown(screen.version_choices, value=None),
                 state,
             )
 
@@ -182,7 +227,7 @@ def build_app(
                 try:
                     return handler(*args)
                 except PerBenchError as exc:
-                    raise gr.Error(str(exc)) from None
+                    raise gr.Error(public_message(exc)) from None
 
             return run
 
@@ -260,7 +305,8 @@ def build_app(
             )  # fmt: skip
             return (*render(screen, state), None, "")
 
-        def show_mask_edit(sample_id, state, reviewer, edits, message):
+        def show_mask_edit(sample_id, slot, state, reviewer, edits, message):
+            state = {**state, "slot": slot}
             screen = controller.screen(
                 reviewer, filters_of(state), sample_id, message, mask_edits=edits
             )
@@ -275,7 +321,7 @@ def build_app(
                 sample_id, slot, mask, own_edits(state, sample_id), filters
             )
             message = f"{slot} now uses {instance_label}; press Edit & accept to record it."
-            return show_mask_edit(sample_id, state, reviewer, edits, message)
+            return show_mask_edit(sample_id, slot, state, reviewer, edits, message)
 
         @guarded
         def load_editor(sample_id, slot, state):
@@ -284,14 +330,39 @@ def build_app(
             )
 
         @guarded
-        def apply_mask(sample_id, slot, editor_value, state, request: gr.Request):
+        def apply_mask(sample_id, slot, png, state, request: gr.Request):
             reviewer = reviewer_of(request)
             sample = controller.store.candidate(sample_id, with_image=False)
-            rle = mask_from_editor(editor_value, sample.height, sample.width)
+            rle = mask_from_png(png, sample.height, sample.width, sample_id)
             filters = filters_of(state)
             edits = controller.mask_edit(sample_id, slot, rle, own_edits(state, sample_id), filters)
             message = f"{slot} replaced by the edited mask; press Edit & accept to record it."
-            return show_mask_edit(sample_id, state, reviewer, edits, message)
+            return show_mask_edit(sample_id, slot, state, reviewer, edits, message)
+
+        @guarded
+        def settle(sample_id, version, state, request: gr.Request):
+            reviewer = reviewer_of(request)
+            if not version:
+                raise gr.Error("Pick the version that settles this sample first.")
+            return render(controller.settle(reviewer, filters_of(state), sample_id, version), state)
+
+        @guarded
+        def tables(state, request: gr.Request):
+            reviewer = reviewer_of(request)
+            return controller.table(reviewer, filters_of(state)), history(store, reviewer)
+
+        @guarded
+        def open_sample(sample_id, state, request: gr.Request):
+            reviewer = reviewer_of(request)
+            sample_id = (sample_id or "").strip()
+            store.candidate(sample_id, with_image=False)  # an unknown id is a clear error
+            screen = controller.screen(
+                reviewer, filters_of(state), sample_id, message=f"Opened {sample_id}."
+            )
+            return render(screen, state)
+
+        def open_row(state, event: gr.SelectData, request: gr.Request):
+            return open_sample(event.row_value[0], state, request)
 
         @guarded
         def agreement():
@@ -316,8 +387,17 @@ def build_app(
             load_editor, [sample_box, mask_slot, session], editor, api_name="load_editor"
         )
         apply_mask_btn.click(
-            apply_mask, [sample_box, mask_slot, editor, session], page, api_name="apply_mask"
+            apply_mask,
+            [sample_box, mask_slot, painted, session],
+            page,
+            api_name="apply_mask",
+            js=READ_MASK_JS,
         )
+        settle_btn.click(settle, [sample_box, version_pick, session], page, api_name="settle")
+        refresh_tables_btn.click(tables, [session], [sample_table_df, history_df])
+        jump_box.submit(open_sample, [jump_box, session], page, api_name="open")
+        sample_table_df.select(open_row, [session], page)
+        history_df.select(open_row, [session], page)
         report_btn.click(agreement, None, report, api_name="agreement")
     app.queue(default_concurrency_limit=8)
     return app
@@ -332,10 +412,15 @@ def launch_app(
 ) -> str:
     """Serve ``app`` in the background; login required when ``users`` is given. Returns the URL.
 
-    Refuses a non-loopback ``host`` without users. Call ``app.block_thread()`` to wait on it.
+    Refuses a non-loopback ``host`` without users or with plain passwords. Logins are
+    rate-limited per user and address (review_ui.login_limit). Call ``app.block_thread()`` to
+    wait on it.
     """
     require_auth_off_loopback(host, users)
-    auth = (lambda name, password: check_password(users, name, password)) if users else None
+    limiter = LoginLimiter()
+    auth = None
+    if users:
+        auth = limited_auth(limiter, lambda name, password: check_password(users, name, password))
     _, url, _ = app.launch(
         server_name=host,
         server_port=port,
@@ -347,5 +432,6 @@ def launch_app(
         ssr_mode=False,
         js=SHORTCUTS_JS,
         css=CSS,
+        app_kwargs={"middleware": [login_middleware(limiter)]},
     )
     return url

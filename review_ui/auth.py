@@ -9,7 +9,9 @@ API:
   check_password(users, name, password)  -> bool (constant-time)
   hash_password(password, salt=None)     -> "pbkdf2_sha256$ITER$SALT$HEX"
   is_loopback(host)                      -> bool
+  is_hashed(password)                    -> bool
   require_auth_off_loopback(host, users) raise ReviewAuthError for a public address without users
+                                         or with a plain (unhashed) password
 
 Users file: one ``name:password`` or ``name:password:role`` per line (``#`` comments and blank
 lines ignored), role ``reviewer`` (the default) or ``adjudicator`` (may settle conflicts). The
@@ -104,7 +106,7 @@ def check_password(users: dict[str, str], name: str, password: str) -> bool:
     stored = users.get(name)
     if stored is None:
         return False
-    if stored.startswith(HASH_PREFIX + "$"):
+    if is_hashed(stored):
         _, iterations, salt, expected = stored.split("$", 3)
         digest = hashlib.pbkdf2_hmac("sha256", password.encode(), salt.encode(), int(iterations))
         return hmac.compare_digest(digest.hex(), expected)
@@ -128,3 +130,15 @@ def require_auth_off_loopback(host: str, users: dict[str, str]) -> None:
             f"refusing to listen on {host} without login",
             hint=f"give --users FILE or set {USERS_ENV}, or bind 127.0.0.1",
         )
+    plain = sorted(name for name, password in users.items() if not is_hashed(password))
+    if plain and not is_loopback(host):
+        raise ReviewAuthError(
+            f"refusing to listen on {host} with plain passwords for {', '.join(plain)}",
+            hint="replace each by the line 'perbench review --hash-password' prints, or bind "
+            "127.0.0.1",
+        )
+
+
+def is_hashed(password: str) -> bool:
+    """Whether a users-file password is a hash made by ``hash_password``."""
+    return password.startswith(HASH_PREFIX + "$")

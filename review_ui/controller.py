@@ -15,6 +15,8 @@ API:
                 reviewer=None) -> dict
     .mask_edit(sample_id, slot, rle, mask_edits, filters) -> dict     (new mask edits)
     .instance_mask(sample_id, label) -> RLE
+    .settle(reviewer, filters, sample_id, version_hash) -> Screen   an adjudicator picks a version
+    .table(reviewer, filters) -> rows   the samples under the filters, for the finder table
 
 A decision equal to the reviewer's latest live one on the same sample is not written twice
 (a double key press records once). In the ``conflict`` filter, an adjudicator's accept and reject
@@ -42,6 +44,8 @@ from perbench.masks import RLE
 from perbench.review_log import SampleState, payload_version
 from perbench.schema import OPTION_LETTERS, TASKS, Sample
 from perbench.store import CandidateStore
+from review_ui.adjudication import competing_versions, settle_after, versions_html
+from review_ui.finder import sample_table
 from review_ui.places import PlacesError, SavedFilters
 from review_ui.queue import ALL, STATUS_FILTERS, TO_REVIEW, Filters, ReviewQueue
 from review_ui.view import ReviewEditError, SampleView, ViewMaker, apply_mask, mask_slots
@@ -79,6 +83,8 @@ class Screen:
     reviewers: list[str] = field(default_factory=list)
     mask_edits: dict[str, Any] = field(default_factory=dict)
     version: str | None = None
+    versions_html: str = ""
+    version_choices: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _bar_row(label: str, parts: list[tuple[str, str, int]], total: int, text: str = "") -> str:
@@ -201,10 +207,17 @@ class ReviewController:
         image_ids = self.queue.ids_of_image(view.sample.image_id)
         instances = [label for label, _ in self.views.instances(image_ids)]
         header = self._header(view.sample, state, filters, remaining, reviewer)
+        side_by_side, choices = "", []
+        if filters.status == "conflict" and state.status == "conflict":
+            draft = self.store.candidate(sample_id, with_image=False)
+            versions = competing_versions(draft, state)
+            side_by_side = versions_html(versions, draft, self.views.rgb(draft.image_id))
+            if self.may_resolve(reviewer):
+                choices = [(v.label, v.hash) for v in versions if v.sample is not None]
         return Screen(
             sample_id, view, header, message, progress, mask_slots(view.sample), instances,
             mask_edits=dict(mask_edits or {}), version=self._version(sample_id, filters, state),
-            **lists,
+            versions_html=side_by_side, version_choices=choices, **lists,
         )  # fmt: skip
 
     def _version(self, sample_id: str, filters: Filters, state: SampleState) -> str:
@@ -234,9 +247,10 @@ class ReviewController:
         if filters.status != TO_REVIEW:
             for entry in state.live_decisions:
                 detail = f" ({', '.join(sorted(entry.after))})" if entry.after else ""
-                reason = f": {entry.reason}" if entry.reason else ""
+                reason = f": {html.escape(entry.reason)}" if entry.reason else ""
                 note = f" ({html.escape(entry.note)})" if entry.note else ""
-                lines.append(f"- {entry.reviewer}: {entry.decision}{detail}{reason}{note}")
+                who = html.escape(entry.reviewer)
+                lines.append(f"- {who}: {entry.decision}{detail}{reason}{note}")
         return "\n".join(lines)
 
     def _progress_html(self, reviewer: str, remaining: int) -> str:
@@ -352,6 +366,32 @@ class ReviewController:
             return self.screen(reviewer, filters, message="Nothing to undo.")
         message = f"Undid your {target.decision} of {target.sample_id}."
         return self.screen(reviewer, filters, target.sample_id, message)
+
+    def table(self, reviewer: str, filters: Filters) -> list[list[str]]:
+        """The rows of the samples under ``filters`` (review_ui.finder.sample_table)."""
+        with self._lock:
+            self.queue.refresh()
+            return sample_table(self.queue, filters, reviewer)
+
+    def settle(self, reviewer: str, filters: Filters, sample_id: str, version: str) -> Screen:
+        """An adjudicator settles a conflict with one of its competing versions (by hash)."""
+        state = self.store.state(sample_id)
+        if not self._resolving(filters, state, reviewer):
+            raise ReviewEditError(
+                f"sample {sample_id}: only an adjudicator settles a conflict, from the conflict "
+                "filter"
+            )
+        draft = self.store.candidate(sample_id, with_image=False)
+        chosen = [v for v in competing_versions(draft, state) if v.hash == version]
+        if not chosen or chosen[0].sample is None:
+            raise ReviewEditError(
+                f"sample {sample_id}: version {version!r} is not one of its competing versions; "
+                "reload the page"
+            )
+        after = settle_after(draft, state, chosen[0])
+        return self.decide(
+            reviewer, filters, sample_id, "edit_accept", after=after, seen_version=version
+        )
 
     # editing ------------------------------------------------------------------------------
     def _editable(self, sample_id: str, filters: Filters, mask_edits: dict[str, Any]) -> Sample:

@@ -8,7 +8,7 @@ API:
     .ordered(filters, reviewer)         sample ids matching the filters, in review order
     .next_id(filters, reviewer, after=None) -> str | None
     .state(sample_id) -> SampleState
-    .categories() / .reviewers() / .category(sample_id) / .ids_of_image(image_id)
+    .categories() / .reviewers() / .task(sample_id) / .category(sample_id) / .ids_of_image(id)
     .decided_count(reviewer)
     .task_progress()     -> {task: {status: count}}
     .reviewer_progress() -> {reviewer: {decision: count}}
@@ -122,6 +122,10 @@ class ReviewQueue:
 
     def reviewers(self) -> list[str]:
         return sorted(self._decision_counts)
+
+    def task(self, sample_id: str) -> str:
+        entry = self._by_id.get(sample_id)
+        return entry.task if entry else "unknown"
 
     def category(self, sample_id: str) -> str:
         entry = self._by_id.get(sample_id)

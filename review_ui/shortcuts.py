@@ -6,7 +6,13 @@ API:
   SHORTCUTS_JS    the ``js=`` argument of ``Blocks.launch``
 
 Keys are ignored while typing in a text box (input, textarea, contenteditable) and with
-Ctrl/Alt/Meta held, so editing a question never triggers a decision.
+Ctrl/Alt/Meta held, so editing a question never triggers a decision; Ctrl+Enter (or Cmd+Enter)
+commits an edit (Edit & accept) from anywhere, text boxes included. The listener sits on the
+document from page load, so the keys work on a fresh page without a click.
+
+Looking closely: the mouse wheel over the sample image zooms about the pointer,
+``+``/``-`` zoom, ``0`` resets, the arrow keys pan a zoomed image; a new image resets the zoom.
+The image (``#sample-image img``) carries its zoom in ``data-zoom``.
 """
 
 from __future__ import annotations
@@ -21,8 +27,11 @@ KEYS = {
     "u": ("undo-btn", "Undo"),
 }
 REASON_KEYS = "12345678"
+ZOOM_STEP = 1.25
+PAN_STEP_PX = 60
 
-SHORTCUTS_JS = """
+SHORTCUTS_JS = (
+    """
 () => {
   const buttons = __BUTTONS__;
   const typing = (el) => {
@@ -31,9 +40,65 @@ SHORTCUTS_JS = """
     if (el.tagName === "TEXTAREA" || el.tagName === "SELECT") return true;
     return el.tagName === "INPUT" && !["radio", "checkbox", "button"].includes(el.type);
   };
+  const view = { zoom: 1, x: 0, y: 0 };
+  const image = () => document.querySelector("#sample-image img");
+  const show = () => {
+    const el = image();
+    if (!el) return;
+    el.style.transformOrigin = "0 0";
+    el.style.transform = `translate(${view.x}px, ${view.y}px) scale(${view.zoom})`;
+    el.dataset.zoom = String(view.zoom);
+  };
+  const zoomAt = (factor, cx, cy) => {
+    const el = image();
+    if (!el) return;
+    const box = el.getBoundingClientRect();
+    const left = box.left - view.x, top = box.top - view.y;
+    const zoom = Math.min(16, Math.max(1, view.zoom * factor));
+    const px = cx - left, py = cy - top;
+    view.x = px - (px - view.x) * zoom / view.zoom;
+    view.y = py - (py - view.y) * zoom / view.zoom;
+    view.zoom = zoom;
+    if (zoom === 1) { view.x = 0; view.y = 0; }
+    show();
+  };
+  const zoomCentre = (factor) => {
+    const el = image();
+    if (!el) return;
+    const box = el.getBoundingClientRect();
+    zoomAt(factor, box.left + box.width / 2, box.top + box.height / 2);
+  };
+  document.addEventListener("wheel", (event) => {
+    const el = image();
+    if (!el || event.target !== el) return;
+    event.preventDefault();
+    zoomAt(event.deltaY < 0 ? __STEP__ : 1 / __STEP__, event.clientX, event.clientY);
+  }, { passive: false });
+  document.addEventListener("load", (event) => {
+    if (event.target === image()) { view.zoom = 1; view.x = 0; view.y = 0; show(); }
+  }, true);
   document.addEventListener("keydown", (event) => {
-    if (event.ctrlKey || event.altKey || event.metaKey || event.repeat) return;
+    if ((event.ctrlKey || event.metaKey) && event.key === "Enter") {
+      const edit = document.getElementById("edit-btn");
+      if (edit && !edit.disabled) {
+        event.preventDefault();
+        if (document.activeElement) document.activeElement.blur();  // send the last text
+        setTimeout(() => edit.click(), 0);
+      }
+      return;
+    }
+    if (event.ctrlKey || event.altKey || event.metaKey) return;
     if (typing(event.target)) return;
+    if (event.key === "+" || event.key === "=") { zoomCentre(__STEP__); return; }
+    if (event.key === "-") { zoomCentre(1 / __STEP__); return; }
+    if (event.key === "0") { view.zoom = 1; view.x = 0; view.y = 0; show(); return; }
+    const pan = { ArrowLeft: [1, 0], ArrowRight: [-1, 0], ArrowUp: [0, 1], ArrowDown: [0, -1] };
+    if (pan[event.key] && view.zoom > 1) {
+      event.preventDefault();
+      view.x += pan[event.key][0] * __PAN__; view.y += pan[event.key][1] * __PAN__; show();
+      return;
+    }
+    if (event.repeat) return;
     const key = event.key.toLowerCase();
     if (__REASON_KEYS__.includes(key)) {
       const radios = document.querySelectorAll("#reject-reason input[type=radio]");
@@ -47,8 +112,10 @@ SHORTCUTS_JS = """
     if (button && !button.disabled) { event.preventDefault(); button.click(); }
   });
 }
-""".replace("__BUTTONS__", json.dumps({key: elem for key, (elem, _) in KEYS.items()})).replace(
-    "__REASON_KEYS__", json.dumps(REASON_KEYS)
+""".replace("__STEP__", str(ZOOM_STEP))
+    .replace("__PAN__", str(PAN_STEP_PX))
+    .replace("__BUTTONS__", json.dumps({key: elem for key, (elem, _) in KEYS.items()}))
+    .replace("__REASON_KEYS__", json.dumps(REASON_KEYS))
 )
 
 

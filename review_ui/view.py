@@ -5,11 +5,10 @@ API:
   ViewMaker(store, display_dir, cache_size=8, keep=64)
     .prepare(sample_id, edits=None) -> SampleView
     .rgb(image_id)           decoded image (H, W, 3) uint8, LRU-cached per image
-    .editor_value(sample, slot) -> {"background", "layers", "composite"} for gr.ImageEditor
+    .editor_value(sample, slot) -> str   the mask editor (review_ui.mask_editor) for that mask
     .instances(samples)      distinct masks of these samples (same image): [(label, RLE)]
   mask_slots(sample)         editable masks: "<region1>"..., "target 1"..., "new target"
   apply_mask(sample, slot, rle) -> edits dict ({"prompts": ...} or {"targets": ...})
-  mask_from_editor(value, height, width) -> RLE   painted pixels of every editor layer
   draft_markdown(sample)     the draft answer as Markdown (tags escaped)
 
 Edits are dicts of Sample fields (the store's ``after``). Prompts are drawn in
@@ -31,13 +30,13 @@ import numpy as np
 from PIL import Image
 
 from perbench.errors import PerBenchError
-from perbench.masks import RLE, area, decode, encode
+from perbench.masks import RLE, area, decode
 from perbench.render import TARGET_COLOR, draw_regions, load_rgb, prompt_color
 from perbench.schema import OPTION_LETTERS, Sample
 from perbench.store import CandidateStore
+from review_ui.mask_editor import editor_html
 
 NEW_TARGET = "new target"
-EDIT_LAYER_ALPHA = 160
 JPEG_QUALITY = 90
 
 
@@ -130,32 +129,6 @@ def apply_mask(sample: Sample, slot: str, rle: RLE) -> dict[str, Any]:
     return {"targets": targets}
 
 
-def _resize_nearest(mask: np.ndarray, height: int, width: int) -> np.ndarray:
-    if mask.shape == (height, width):
-        return mask
-    image = Image.fromarray(mask.astype(np.uint8) * 255).resize((width, height), Image.NEAREST)
-    return np.asarray(image) > 0
-
-
-def mask_from_editor(value: dict[str, Any] | None, height: int, width: int) -> RLE:
-    """The union of painted pixels (alpha > 0) of every layer of a gr.ImageEditor value.
-
-    value["layers"]: list of (h, w, 4) uint8 arrays or RGBA images; resized to (height, width).
-    """
-    layers = (value or {}).get("layers") or []
-    if not layers:
-        raise ReviewEditError("the editor has no mask layer; load a mask into the editor first")
-    union = np.zeros((height, width), dtype=bool)
-    for layer in layers:
-        array = np.asarray(layer.convert("RGBA") if isinstance(layer, Image.Image) else layer)
-        if array.ndim != 3 or array.shape[2] != 4:
-            raise ReviewEditError(
-                f"an editor layer must be RGBA (h, w, 4), got shape {array.shape}"
-            )
-        union |= _resize_nearest(array[..., 3] > 0, height, width)
-    return encode(union)
-
-
 class ViewMaker:
     """Renders samples for the app: overlays drawn, JPEG written to a small ring of files."""
 
@@ -205,16 +178,13 @@ class ViewMaker:
         overlay = draw_regions(rgb, sample.prompts, sample.targets)
         return SampleView(sample, self._write_jpeg(overlay), draft_markdown(sample))
 
-    def editor_value(self, sample: Sample, slot: str) -> dict[str, Any]:
-        """Background image plus one RGBA layer holding ``slot``'s mask, for gr.ImageEditor."""
+    def editor_value(self, sample: Sample, slot: str) -> str:
+        """The mask editor holding the image and ``slot``'s mask (empty for a new target)."""
         mask = slot_mask(sample, slot)
-        layer = np.zeros((sample.height, sample.width, 4), dtype=np.uint8)
-        if mask is not None:
-            inside = decode(mask).astype(bool)
-            tags = [p["tag"] for p in sample.prompts]
-            color = prompt_color(tags.index(slot)) if slot in tags else TARGET_COLOR
-            layer[inside] = (*color, EDIT_LAYER_ALPHA)
-        return {"background": self.rgb(sample.image_id), "layers": [layer], "composite": None}
+        tags = [p["tag"] for p in sample.prompts]
+        color = prompt_color(tags.index(slot)) if slot in tags else TARGET_COLOR
+        inside = decode(mask) if mask is not None else None
+        return editor_html(self.rgb(sample.image_id), inside, color)
 
     def instances(self, sample_ids: list[str]) -> list[tuple[str, RLE]]:
         """Distinct prompt and target masks of the given candidates (one image), labelled."""

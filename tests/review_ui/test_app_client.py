@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import io
+
 import numpy as np
 import pytest
-from gradio_client import Client, handle_file
+from gradio_client import Client
 from PIL import Image
 
 from perbench.masks import encode, iou
@@ -86,6 +89,9 @@ def test_reject_without_reason_is_an_error_not_a_decision(served):
     with pytest.raises(Exception, match="pick a reject reason"):
         alice.predict(sample_id, None, "", api_name="/reject")
     assert store.decisions() == []
+    with pytest.raises(Exception, match="no candidate with id 'nope'") as error:
+        alice.predict("nope", api_name="/accept")
+    assert str(store.path) not in str(error.value) and store.path.name not in str(error.value)
 
 
 def test_mcq_edit_and_mask_edits_through_the_app(served, tmp_path):
@@ -108,19 +114,14 @@ def test_mcq_edit_and_mask_edits_through_the_app(served, tmp_path):
     page = alice.predict(vt.id, "target 1", label, api_name="/use_instance")
     assert "target 1 now uses" in page[MESSAGE] and page[SAMPLE] == vt.id
 
-    # brush edit: a painted box in an RGBA layer, sent the way the editor sends it
+    # brush edit: a painted box in an RGBA layer, sent the way the editor sends it (PNG data URL)
     layer = np.zeros((vt.height, vt.width, 4), np.uint8)
     layer[20:120, 30:200] = (40, 220, 40, 255)
-    layer_path = tmp_path / "layer.png"
-    Image.fromarray(layer).save(layer_path)
-    editor = {
-        "background": None,
-        "layers": [handle_file(str(layer_path))],
-        "composite": None,
-        "id": None,
-    }
-    page = alice.predict(vt.id, "<region1>", editor, api_name="/apply_mask")
-    assert "<region1> replaced by the edited mask" in page[MESSAGE]
+    buffer = io.BytesIO()
+    Image.fromarray(layer).save(buffer, format="PNG")
+    png = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+    page = alice.predict(vt.id, "<region1>", png, api_name="/apply_mask")
+    assert "&lt;region1&gt; replaced by the edited mask" in page[MESSAGE]  # shown as text
     alice.predict(vt.id, value(page[QUESTION]), "", "", None, api_name="/edit_accept")
     entry = store.decisions(vt.id)[-1]
     assert entry.decision == "edit_accept" and set(entry.after) == {"targets", "prompts"}

@@ -89,5 +89,8 @@ def test_loopback(host, loopback):
 def test_public_address_needs_users():
     with pytest.raises(ReviewAuthError, match="refusing to listen on 0.0.0.0"):
         require_auth_off_loopback("0.0.0.0", {})
-    require_auth_off_loopback("0.0.0.0", {"alice": "pw"})
+    with pytest.raises(ReviewAuthError, match="plain passwords for alice"):
+        require_auth_off_loopback("0.0.0.0", {"alice": "pw", "bob": hash_password("b")})
+    require_auth_off_loopback("0.0.0.0", {"bob": hash_password("b")})
+    require_auth_off_loopback("127.0.0.1", {"alice": "pw"})
     require_auth_off_loopback("127.0.0.1", {})

@@ -22,7 +22,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-SAMPLE_ID_JS = "document.querySelector('#sample-id textarea, #sample-id input').value"
+SAMPLE_ID_JS = "(document.querySelector('#sample-id textarea, #sample-id input')?.value ?? '')"
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(
@@ -118,3 +118,79 @@ def store_rgb(store, sample) -> np.ndarray:
     from perbench.render import load_rgb
 
     return load_rgb(store.image_bytes(sample.image_id))
+
+
+def test_keys_on_a_fresh_page_ctrl_enter_and_zoom(store, tmp_path, free_port):
+    """No click before the first key; Ctrl+Enter commits from inside the question box; the
+    wheel and + / - / 0 zoom the sample image."""
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    app = build_app(store, "alice", tmp_path / "display")
+    url = launch_app(app, "127.0.0.1", free_port, {}, tmp_path / "display")
+    zoom_js = "Number(document.querySelector('#sample-image img')?.dataset.zoom || 1)"
+    try:
+        with playwright_api.sync_playwright() as driver:
+            browser = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(url)
+            page.wait_for_function(f"{SAMPLE_ID_JS} !== ''", timeout=30000)
+            first = page.evaluate(SAMPLE_ID_JS)
+            page.keyboard.press("a")
+            second = _wait_for_new_sample(page, first)
+
+            box = page.get_by_role("textbox", name="Question")
+            box.fill("A question the reviewer rewrote <region1>.")
+            box.press("Control+Enter")
+            third = _wait_for_new_sample(page, second)
+            entry = store.decisions(second)[-1]
+            assert entry.decision == "edit_accept"
+            assert entry.after == {"question": "A question the reviewer rewrote <region1>."}
+
+            image = page.locator("#sample-image img").first
+            page.wait_for_function(
+                "(img) => img.complete && img.naturalWidth > 0", arg=image.element_handle()
+            )
+            image_box = image.bounding_box()
+            page.mouse.move(
+                image_box["x"] + image_box["width"] / 3, image_box["y"] + image_box["height"] / 3
+            )
+            page.mouse.wheel(0, -200)
+            page.wait_for_function(f"{zoom_js} > 1", timeout=10000)
+            page.locator("#message").click()  # focus off any text box
+            page.keyboard.press("+")
+            page.wait_for_function(f"{zoom_js} > 1.5", timeout=10000)
+            page.keyboard.press("-")
+            page.keyboard.press("-")
+            page.wait_for_function(f"{zoom_js} === 1", timeout=10000)
+            page.keyboard.press("+")
+            page.keyboard.press("0")
+            page.wait_for_function(f"{zoom_js} === 1", timeout=10000)
+            assert page.evaluate(SAMPLE_ID_JS) == third
+            browser.close()
+    finally:
+        app.close()
+
+
+def test_jump_to_id_table_and_history_reopen_samples(store, tmp_path, free_port):
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    app = build_app(store, "alice", tmp_path / "display")
+    url = launch_app(app, "127.0.0.1", free_port, {}, tmp_path / "display")
+    wanted = store.candidate_ids("vt_res")[-1]
+    try:
+        with playwright_api.sync_playwright() as driver:
+            browser = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1400, "height": 1400})
+            page.goto(url)
+            first = _wait_for_new_sample(page, "")
+            page.keyboard.press("a")
+            _wait_for_new_sample(page, first)
+            page.get_by_text("Find samples").click()
+            page.locator("#jump-id textarea, #jump-id input").first.fill(wanted)
+            page.locator("#jump-id textarea, #jump-id input").first.press("Enter")
+            page.wait_for_function(f"{SAMPLE_ID_JS} === {wanted!r}", timeout=30000)
+            page.locator("#tables").click()
+            page.locator("#history").get_by_text(first).locator("visible=true").first.click()
+            page.wait_for_function(f"{SAMPLE_ID_JS} === {first!r}", timeout=30000)
+            assert page.locator("#sample-table").get_by_text(wanted).count() >= 1
+            browser.close()
+    finally:
+        app.close()

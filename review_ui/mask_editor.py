@@ -1,0 +1,207 @@
+"""The pixel-exact mask editor: brush, eraser and polygon on canvases at the image's own size.
+
+API:
+  EDITOR_ID               elem_id of the editor's gr.HTML
+  EDITOR_JS               its ``js_on_load`` (drawing tools; re-initialised on every new value)
+  EDITOR_CSS              its styles (part of the page CSS)
+  READ_MASK_JS            ``js=`` of the apply button: replaces the hidden input by the painted
+                          mask, a PNG data URL, before the server sees it
+  editor_html(rgb, mask, color) -> str      the editor's value for an image and one mask
+  mask_from_png(data_url, height, width, sample_id) -> RLE   painted pixels (alpha >= 128)
+
+Why not gr.ImageEditor: it places the loaded layer on its own (default 800x800) canvas centred
+differently from the background, so a layer of a 640x480 photo was drawn (+80, +160) px off and
+a painted layer came back in canvas coordinates. Here the background, mask and guide canvases
+all have ``width, height`` = the image's size, the mask is drawn 1:1 from a PNG, and a pointer
+at client (cx, cy) maps to image pixel ``(cx - left) * width / shown_width`` (likewise y), so a
+stroke at image pixel (x, y) lands at (x, y) at any display scale or aspect ratio. Brush sizes
+are in image pixels. The polygon tool adds a vertex per click; double click or "Close polygon"
+fills it (add or remove). Antialiased edges count when at least half covered (alpha >= 128).
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+
+import numpy as np
+from PIL import Image
+
+from perbench.errors import PerBenchError
+from perbench.masks import RLE, encode
+
+EDITOR_ID = "mask-editor"
+JPEG_QUALITY = 90
+
+
+class MaskEditorError(PerBenchError):
+    """The editor's mask cannot be read (names what to do instead)."""
+
+
+def _data_url(image: Image.Image, fmt: str) -> str:
+    buffer = io.BytesIO()
+    image.save(buffer, format=fmt, **({"quality": JPEG_QUALITY} if fmt == "JPEG" else {}))
+    mime = "jpeg" if fmt == "JPEG" else "png"
+    return f"data:image/{mime};base64,{base64.b64encode(buffer.getvalue()).decode()}"
+
+
+def editor_html(rgb: np.ndarray, mask: np.ndarray | None, color: tuple[int, int, int]) -> str:
+    """The editor for image ``rgb`` (H, W, 3) uint8 with ``mask`` (H, W) (None: empty)."""
+    height, width = rgb.shape[:2]
+    layer = np.zeros((height, width, 4), dtype=np.uint8)
+    if mask is not None:
+        layer[mask.astype(bool)] = (*color, 255)
+    hex_color = "#{:02x}{:02x}{:02x}".format(*color)
+    brush = max(2, round(min(width, height) / 80))
+    attrs = {
+        "data-w": width,
+        "data-h": height,
+        "data-color": hex_color,
+        "data-bg": _data_url(Image.fromarray(rgb), "JPEG"),
+        "data-mask": _data_url(Image.fromarray(layer, "RGBA"), "PNG"),
+    }
+    attr_text = " ".join(f'{k}="{html.escape(str(v))}"' for k, v in attrs.items())
+    return (
+        f'<div class="pb-ed" {attr_text}>'
+        '<div class="pb-ed-tools">'
+        '<label><input type="radio" name="pb-tool" value="brush" checked> Brush</label>'
+        '<label><input type="radio" name="pb-tool" value="eraser"> Eraser</label>'
+        '<label><input type="radio" name="pb-tool" value="polygon"> Polygon</label>'
+        '<label><input type="checkbox" class="pb-poly-remove"> polygon removes</label>'
+        f'<label>size (image px) <input type="number" class="pb-size" min="1" value="{brush}">'
+        "</label>"
+        '<button type="button" class="pb-close">Close polygon</button>'
+        '<span class="pb-ed-status"></span>'
+        "</div>"
+        '<div class="pb-ed-stage"><canvas class="pb-bg"></canvas><canvas class="pb-mask">'
+        '</canvas><canvas class="pb-guide"></canvas></div></div>'
+    )
+
+
+def mask_from_png(data_url: str | None, height: int, width: int, sample_id: str) -> RLE:
+    """The mask painted in the editor: pixels whose alpha is at least 128, as an RLE."""
+    if not data_url or not data_url.startswith("data:image/png;base64,"):
+        raise MaskEditorError(
+            f"sample {sample_id}: the editor holds no mask; load a mask into the editor first"
+        )
+    try:
+        image = Image.open(io.BytesIO(base64.b64decode(data_url.split(",", 1)[1])))
+        alpha = np.asarray(image.convert("RGBA"))[..., 3]
+    except (ValueError, OSError) as exc:
+        raise MaskEditorError(
+            f"sample {sample_id}: the editor's mask is unreadable ({exc}); load it again"
+        ) from None
+    if alpha.shape != (height, width):
+        raise MaskEditorError(
+            f"sample {sample_id}: the editor holds a {alpha.shape[1]}x{alpha.shape[0]} mask but "
+            f"the image is {width}x{height}; load this sample's mask into the editor again"
+        )
+    return encode(alpha >= 128)
+
+
+EDITOR_CSS = """
+.pb-ed-tools { display: flex; gap: 0.8em; align-items: center; flex-wrap: wrap; margin: 4px 0; }
+.pb-ed-tools .pb-size { width: 5em; }
+.pb-ed-stage { position: relative; display: inline-block; max-width: 100%; line-height: 0; }
+.pb-ed-stage canvas.pb-bg { display: block; max-width: 100%; max-height: 75vh;
+  width: auto; height: auto; }
+.pb-ed-stage canvas.pb-mask, .pb-ed-stage canvas.pb-guide { position: absolute; left: 0; top: 0;
+  width: 100%; height: 100%; touch-action: none; }
+.pb-ed-stage canvas.pb-mask { opacity: 0.6; }
+.pb-ed-stage canvas.pb-guide { cursor: crosshair; }
+"""
+
+EDITOR_JS = """
+const setup = () => {
+  const root = element.querySelector('.pb-ed');
+  if (!root || root.dataset.ready) return;
+  root.dataset.ready = '1';
+  const W = Number(root.dataset.w), H = Number(root.dataset.h), color = root.dataset.color;
+  const bg = root.querySelector('.pb-bg'), mask = root.querySelector('.pb-mask');
+  const guide = root.querySelector('.pb-guide'), status = root.querySelector('.pb-ed-status');
+  for (const canvas of [bg, mask, guide]) { canvas.width = W; canvas.height = H; }
+  const mctx = mask.getContext('2d'), gctx = guide.getContext('2d');
+  let pending = 2;
+  const loaded = () => { if (--pending === 0) root.dataset.loaded = '1'; };
+  const draw = (src, ctx) => {
+    const img = new Image();
+    img.onload = () => { ctx.drawImage(img, 0, 0, W, H); loaded(); };
+    img.src = src;
+  };
+  draw(root.dataset.bg, bg.getContext('2d'));
+  draw(root.dataset.mask, mctx);
+  const tool = () => root.querySelector('input[name=pb-tool]:checked').value;
+  const size = () => Math.max(1, Number(root.querySelector('.pb-size').value) || 1);
+  const toPixel = (event) => {
+    const box = guide.getBoundingClientRect();
+    return [(event.clientX - box.left) * W / box.width, (event.clientY - box.top) * H / box.height];
+  };
+  let vertices = [], last = null;
+  const showGuide = () => {
+    gctx.clearRect(0, 0, W, H);
+    if (!vertices.length) return;
+    const unit = W / guide.getBoundingClientRect().width;
+    gctx.strokeStyle = color; gctx.fillStyle = color; gctx.lineWidth = 2 * unit;
+    gctx.beginPath(); gctx.moveTo(...vertices[0]);
+    for (const point of vertices.slice(1)) gctx.lineTo(...point);
+    gctx.stroke();
+    for (const [x, y] of vertices) gctx.fillRect(x - 3 * unit, y - 3 * unit, 6 * unit, 6 * unit);
+    status.textContent = vertices.length + ' vertices';
+  };
+  const mode = (erase) => {
+    mctx.globalCompositeOperation = erase ? 'destination-out' : 'source-over';
+  };
+  const stroke = (from, to) => {
+    mode(tool() === 'eraser');
+    mctx.strokeStyle = color; mctx.fillStyle = color;
+    mctx.lineWidth = 2 * size(); mctx.lineCap = 'round'; mctx.lineJoin = 'round';
+    if (from[0] === to[0] && from[1] === to[1]) {
+      mctx.beginPath(); mctx.arc(to[0], to[1], size(), 0, 2 * Math.PI); mctx.fill();
+    } else {
+      mctx.beginPath(); mctx.moveTo(...from); mctx.lineTo(...to); mctx.stroke();
+    }
+    root.dataset.edits = String(Number(root.dataset.edits || 0) + 1);
+  };
+  const closePolygon = () => {
+    if (vertices.length >= 3) {
+      mode(root.querySelector('.pb-poly-remove').checked);
+      mctx.fillStyle = color;
+      mctx.beginPath(); mctx.moveTo(...vertices[0]);
+      for (const point of vertices.slice(1)) mctx.lineTo(...point);
+      mctx.closePath(); mctx.fill();
+      root.dataset.edits = String(Number(root.dataset.edits || 0) + 1);
+    }
+    vertices = []; showGuide(); status.textContent = '';
+  };
+  guide.addEventListener('pointerdown', (event) => {
+    event.preventDefault();
+    const point = toPixel(event);
+    if (tool() === 'polygon') { vertices.push(point); showGuide(); return; }
+    guide.setPointerCapture(event.pointerId);
+    last = point; stroke(point, point);
+  });
+  guide.addEventListener('pointermove', (event) => {
+    if (last === null) return;
+    const point = toPixel(event); stroke(last, point); last = point;
+  });
+  const end = () => { last = null; };
+  guide.addEventListener('pointerup', end);
+  guide.addEventListener('pointercancel', end);
+  guide.addEventListener('dblclick', (event) => { event.preventDefault(); closePolygon(); });
+  root.querySelector('.pb-close').addEventListener('click', closePolygon);
+  for (const radio of root.querySelectorAll('input[name=pb-tool]')) {
+    radio.addEventListener('change', () => { vertices = []; showGuide(); });
+  }
+};
+setup();
+new MutationObserver(setup).observe(element, { childList: true, subtree: true });
+"""
+
+READ_MASK_JS = """
+(...args) => {
+  const mask = document.querySelector('#__ID__ .pb-mask');
+  args[2] = mask ? mask.toDataURL('image/png') : '';
+  return args;
+}
+""".replace("__ID__", EDITOR_ID)
