@@ -20,7 +20,7 @@ from pathlib import Path
 
 from builders.build import ENGINES, build_store
 from builders.config import MCQ_FAMILIES, BuildConfig, BuildError
-from perbench.images import set_max_pixels
+from perbench.images import pixel_limit
 from perbench.schema import TASKS
 from perbench.sources import open_source
 
@@ -109,18 +109,17 @@ def build_config(args: argparse.Namespace) -> BuildConfig:
 
 def run(args: argparse.Namespace) -> int:
     config = build_config(args)
-    if args.max_image_pixels:
-        set_max_pixels(args.max_image_pixels)
     readers = [open_source(s, args.shard_size, config.skip_errors) for s in args.sources]
-    summary = build_store(
-        readers,
-        args.out,
-        seed=args.seed,
-        config=config,
-        num_proc=args.num_proc,
-        progress=not args.no_progress,
-        engine=args.engine,
-    )
+    with pixel_limit(args.max_image_pixels):
+        summary = build_store(
+            readers,
+            args.out,
+            seed=args.seed,
+            config=config,
+            num_proc=args.num_proc,
+            progress=not args.no_progress,
+            engine=args.engine,
+        )
     shards = summary["shards"]
     print(
         f"{args.out}: {summary['images']} images, shards {shards['built']} built + "

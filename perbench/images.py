@@ -2,7 +2,8 @@
 
 API:
   DEFAULT_MAX_PIXELS                      200 million pixels
-  set_max_pixels(limit)                   the process-wide pixel limit (``--max-image-pixels``)
+  pixel_limit(limit)                      context: the pixel limit while a command runs
+                                          (``--max-image-pixels``; None keeps the one in force)
   max_pixels() -> int                     the limit in force
   decode_image(data, where, mode="RGB") -> (H, W, C) uint8 array (or (H, W) for "L"/"I")
   image_size(data, where) -> (height, width)   reads the header and checks the whole file decodes
@@ -17,6 +18,8 @@ from __future__ import annotations
 
 import io
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -27,11 +30,18 @@ DEFAULT_MAX_PIXELS = 200_000_000
 _LIMIT = {"pixels": DEFAULT_MAX_PIXELS}
 
 
-def set_max_pixels(limit: int) -> None:
-    """Set the largest image (width * height) any reader decodes."""
-    if limit < 1:
+@contextmanager
+def pixel_limit(limit: int | None) -> Iterator[None]:
+    """The largest image (width * height) any reader decodes inside the block; restored after,
+    so one command run in-process (tests, notebooks) cannot change the next one's limit."""
+    if limit is not None and limit < 1:
         raise ImageError(f"the pixel limit must be positive, got {limit}")
-    _LIMIT["pixels"] = int(limit)
+    previous = _LIMIT["pixels"]
+    _LIMIT["pixels"] = previous if limit is None else int(limit)
+    try:
+        yield
+    finally:
+        _LIMIT["pixels"] = previous
 
 
 def max_pixels() -> int:

@@ -134,13 +134,11 @@ def run(args: argparse.Namespace) -> int:
         for line in override_lines(Release(path).manifest):
             print(line)
     else:
+        from perbench.images import pixel_limit
         from perbench.stbench import import_stbench
 
-        if args.max_image_pixels:
-            from perbench.images import set_max_pixels
-
-            set_max_pixels(args.max_image_pixels)
-        samples = import_stbench(args.folder, args.images)
+        with pixel_limit(args.max_image_pixels):
+            samples = import_stbench(args.folder, args.images)
         path = write_release(
             samples,
             out,

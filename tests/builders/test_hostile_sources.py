@@ -12,7 +12,7 @@ from PIL import Image
 from builders.build import build_store
 from perbench.cli import main
 from perbench.errors import ImageError, MaskError, SourceError
-from perbench.images import set_max_pixels
+from perbench.images import DEFAULT_MAX_PIXELS, max_pixels, pixel_limit
 from perbench.mask_checks import runs_to_counts
 from perbench.sources.coco import CocoReader
 from perbench.stbench import import_stbench
@@ -77,15 +77,12 @@ def test_broken_images_are_typed_errors_and_skip_errors_skips_them(tmp_path, nam
 def test_the_pixel_limit_can_be_raised(tmp_path):
     instances, images = _coco(tmp_path, file_name="big.png")
     Image.new("RGB", (WIDTH, HEIGHT)).save(images / "big.png")
-    try:
-        set_max_pixels(WIDTH * HEIGHT - 1)
-        with pytest.raises(ImageError, match="max-image-pixels"):
-            build_store([CocoReader(instances, images)], tmp_path / "a.db", progress=False)
-    finally:
-        set_max_pixels(200_000_000)
+    with pixel_limit(WIDTH * HEIGHT - 1), pytest.raises(ImageError, match="max-image-pixels"):
+        build_store([CocoReader(instances, images)], tmp_path / "a.db", progress=False)
     out = tmp_path / "b.db"
     assert main(["build", f"coco:{instances}:{images}", "--out", str(out), "--no-progress",
                  "--max-image-pixels", str(WIDTH * HEIGHT)]) == 0  # fmt: skip
+    assert max_pixels() == DEFAULT_MAX_PIXELS  # the command's limit ends with the command
 
 
 def test_build_refuses_an_rle_with_zero_length_runs(tmp_path):
