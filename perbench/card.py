@@ -2,9 +2,9 @@
 
 API:
   CardFacts(name, version, counts, licenses, sources=(), fingerprint=None, audit=None)
-      the manifest-level facts a card states; ``fingerprint`` (the release fingerprint, when
-      the caller knows it) and ``audit`` (the audit summary, a flat mapping, when the release
-      carries one) are optional so each step passes what it has
+      the manifest-level facts a card states; ``fingerprint`` (the release fingerprint, or a
+      blank one to stamp later) and ``audit`` (the validity audit's Markdown section, with any
+      gate override) are optional so each step passes what it has
   card_metadata(facts) -> dict       the YAML block (``configs`` + Hub metadata)
   dataset_card(facts) -> str         the whole README.md
   size_category(total) -> str        the Hub's size bucket for ``total`` samples
@@ -75,7 +75,7 @@ class CardFacts:
     licenses: Sequence[str]
     sources: Sequence[str] = ()
     fingerprint: str | None = None
-    audit: Mapping[str, Any] | None = None
+    audit: str | None = None
     tags: Sequence[str] = field(default_factory=lambda: list(TAGS))
 
 
@@ -114,11 +114,6 @@ def card_metadata(facts: CardFacts) -> dict[str, Any]:
     }
 
 
-def _audit_lines(audit: Mapping[str, Any]) -> str:
-    rows = "\n".join(f"| {key} | {value} |" for key, value in audit.items())
-    return f"## Audit\n\n| check | result |\n| --- | --- |\n{rows}\n\n"
-
-
 def dataset_card(facts: CardFacts) -> str:
     metadata = yaml.safe_dump(card_metadata(facts), sort_keys=False, allow_unicode=True)
     rows = "\n".join(f"| `{task}` | {facts.counts.get(task, 0)} |" for task in TASKS)
@@ -137,6 +132,6 @@ def dataset_card(facts: CardFacts) -> str:
         'data_files="mcq/*.parquet", split="train")\n```\n\n'
         "`manifest.json` lists the sha256 of every file; `perbench release verify` checks "
         f"them.\n\n{fingerprint}"
-        + (_audit_lines(facts.audit) if facts.audit else "")
+        + (f"{facts.audit.strip()}\n\n" if facts.audit else "")
         + f"## Citation\n\n```bibtex\n{CITATION}\n```\n"
     )

@@ -195,9 +195,10 @@ def write_release(
         sources = sorted({s.source.get("dataset", "") for v in by_task.values() for s in v} - {""})
         # The fingerprint is the manifest's hash, known only once the manifest is written: the
         # card is hashed with a blank one and stamped afterwards (perbench.provenance).
-        facts = CardFacts(name, version, counts, licenses, sources, fingerprint="0" * 64)
-        extra = f"\n{card_extra}" if card_extra else ""
-        (staging / CARD).write_text(dataset_card(facts) + extra)
+        facts = CardFacts(
+            name, version, counts, licenses, sources, fingerprint="0" * 64, audit=card_extra
+        )
+        (staging / CARD).write_text(dataset_card(facts))
         for path in sorted(staging.rglob("*")):
             if path.is_file():
                 files[path.relative_to(staging).as_posix()] = sha256_file(path)
