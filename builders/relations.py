@@ -14,16 +14,17 @@ Definitions (all on ObjectFacts; ``margin`` in pixels, ~2% of the image's longer
 direction tests use a margin scaled by the two objects' sizes, ``m = SIZE_MARGIN x`` the smaller
 width (left/right) or height (above/below), never the image:
   left_of(c, p)   True when c's box ends before p's starts (overlap of at most m); False when
-                  c's centroid is not left of p's centroid, or the boxes' x-spans overlap by
-                  half the smaller width or more; else None
+                  c's centroid is not left of p's centroid, or each centroid lies within the
+                  other's x-span and the spans overlap by half the smaller width or more (the
+                  two are level); else None (say, up and to the left: a person may say either)
   right_of, above, below   the same on the other sides
   touching(c, p)  True when at least TOUCH_PIXELS of c's pixels lie within TOUCH_RADIUS px of
                   p's mask; False when none lies within ``margin``; else None
   between(c, p, q)  True when c's box lies within the x-span of the two centroids (by margin)
                   and c's centroid height lies within both prompts' heights; False when c's
-                  centroid is outside the x-span or outside both heights; else None
+                  centroid is outside the x-span; else None (across but above or below them)
   nearest         smallest mask gap, kept only if the runner-up's gap is ``ratio`` x larger plus
-                  ``margin``
+                  ``margin`` and the same candidate is also nearest centre to centre
 Nothing here depends on depth: a 2D mask cannot tell in front from behind, so there is no
 "in front of", "behind" or "on top of"; contact is what the image shows.
 A referring text is kept only when no instance of the named category gets None (see vtres).
@@ -54,7 +55,8 @@ def _before(c: ObjectFacts, p: ObjectFacts, axis: int) -> bool | None:
     if c.box[2 + axis] - p.box[axis] <= SIZE_MARGIN * smaller:
         return True
     overlap = min(c.box[2 + axis], p.box[2 + axis]) - max(c.box[axis], p.box[axis])
-    if c.centroid[axis] >= p.centroid[axis] or overlap >= OVERLAP_FALSE * smaller:
+    level = all(a.box[axis] <= b.centroid[axis] <= a.box[2 + axis] for a, b in ((c, p), (p, c)))
+    if c.centroid[axis] >= p.centroid[axis] or (level and overlap >= OVERLAP_FALSE * smaller):
         return False
     return None
 
@@ -127,7 +129,7 @@ def between(c: ObjectFacts, first: ObjectFacts, second: ObjectFacts, margin: flo
     low, high = sorted((first.centroid[0], second.centroid[0]))
     y = c.centroid[1]
     in_height = [p.box[1] <= y <= p.box[3] for p in (first, second)]
-    if c.centroid[0] <= low or c.centroid[0] >= high or not any(in_height):
+    if c.centroid[0] <= low or c.centroid[0] >= high:
         return False
     if low + margin <= c.box[0] and c.box[2] <= high - margin and all(in_height):
         return True
@@ -153,6 +155,11 @@ def _outline(f: ObjectFacts) -> np.ndarray:
     return np.stack([xs + f.box[0], ys + f.box[1]], axis=1)
 
 
+def distance(a: ObjectFacts, b: ObjectFacts) -> float:
+    """Centroid to centroid, in pixels."""
+    return float(np.hypot(a.centroid[0] - b.centroid[0], a.centroid[1] - b.centroid[1]))
+
+
 def nearest(
     candidates: list[ObjectFacts], prompt: ObjectFacts, ratio: float, margin: float
 ) -> ObjectFacts | None:
@@ -162,7 +169,8 @@ def nearest(
         return None
     if len(ranked) > 1 and ranked[1][0] < ratio * ranked[0][0] + margin:
         return None
-    return candidates[ranked[0][1]]
+    by_centre = min(range(len(candidates)), key=lambda i: distance(candidates[i], prompt))
+    return candidates[ranked[0][1]] if by_centre == ranked[0][1] else None
 
 
 def clear_direction(a: ObjectFacts, b: ObjectFacts) -> str | None:

