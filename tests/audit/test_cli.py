@@ -45,12 +45,16 @@ def test_audit_of_a_missing_path_is_an_error(tmp_path, capsys):
 
 def test_builders_record_the_instances_the_vtres_checks_need(tmp_path):
     from builders.build import build_store
+    from builders.synthetic import write_coco_source
     from evaluators.audit.run import AuditOptions, audit_store
-    from perbench.sources import ImgvizReader
+    from perbench.sources.coco import CocoReader
     from perbench.store import CandidateStore
 
+    # Generated scenes are exhaustively annotated, so the builders draft V-T RES from them (the
+    # embedded VOC photo is not, and gives none).
+    instances, images, _ = write_coco_source(tmp_path / "coco", 4, size=(320, 240), seed=0)
     path = tmp_path / "drafts.sqlite"
-    build_store([ImgvizReader()], path, seed=0, progress=False)
+    build_store([CocoReader(instances, images)], path, seed=0, progress=False)
     report = audit_store(CandidateStore(path), AuditOptions(meteor="none", progress=False))
     vtres = report["vt_res"]
     assert vtres["samples"] > 0 and vtres["without_instances"] == 0
