@@ -8,11 +8,13 @@ reviewer's edit reaches the released sample, and a perfect predictor scores perf
 from __future__ import annotations
 
 from builders.build import build_store
+from builders.synthetic import write_coco_source
 from evaluators.predictor import predict_and_evaluate
 from perbench.masks import union_rle
 from perbench.release import Release, release_from_store
 from perbench.schema import OPTION_LETTERS, Sample
 from perbench.sources import ImgvizReader
+from perbench.sources.coco import CocoReader
 from perbench.store import CandidateStore
 
 
@@ -37,9 +39,11 @@ class Oracle:
 
 def test_build_review_release_and_score(tmp_path):
     store_path = tmp_path / "build.sqlite"
-    summary = build_store(
-        [ImgvizReader(("voc",))], store_path, config={"mcq_rotations": True}, progress=False
-    )
+    # The VOC photo is not exhaustively annotated, so it yields no V-T RES text: a few generated,
+    # fully annotated COCO-format scenes supply them.
+    instances, images, _ = write_coco_source(tmp_path / "coco", 3, size=(320, 240), seed=0)
+    readers = [ImgvizReader(("voc",)), CocoReader(instances, images)]
+    summary = build_store(readers, store_path, config={"mcq_rotations": True}, progress=False)
     assert summary
     store = CandidateStore(store_path)
     ids = store.candidate_ids()
