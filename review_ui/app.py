@@ -37,6 +37,7 @@ from perbench.store import CandidateStore
 from review_ui.agreement import agreement_report, format_report
 from review_ui.auth import check_password, require_auth_off_loopback
 from review_ui.controller import REJECT_REASONS, ReviewController, Screen
+from review_ui.delta import only_changed
 from review_ui.finder import HISTORY_COLUMNS, TABLE_COLUMNS, history
 from review_ui.guard import boot_token, guard
 from review_ui.login_limit import LoginLimiter, limited_auth, login_middleware
@@ -181,15 +182,28 @@ def build_app(
             categories = gr.Dropdown([ALL, *screen.categories], value=filters["category"])
             reviewers = gr.Dropdown([ALL, *screen.reviewers], value=filters["reviewer"])
             view = screen.view
+            near_path = str(view.closeup_path) if view and view.closeup_path else None
+            keys = {
+                3: view.draft_markdown if view else "", 12: filters["task"], 13: filters["status"],
+                14: (tuple(screen.categories), filters["category"]),
+                15: (tuple(screen.reviewers), filters["reviewer"]),
+                17: screen.versions_html, 19: near_path,
+            }  # fmt: skip
             if view is None:
                 hidden = gr.Textbox(value="", visible=False)
-                return (
+                values = (
                     None, "", screen.header, "", gr.Textbox(value=""), hidden, hidden,
                     gr.Radio(visible=False), escape(screen.message), screen.progress_html,
                     gr.Dropdown([], value=None), gr.Dropdown([], value=None),
                     *chosen, categories, reviewers, "", "", gr.Dropdown([], value=None),
-                    gr.Image(value=None, visible=False), state,
+                    gr.Image(value=None, visible=False),
                 )  # fmt: skip
+            else:
+                values = page_values(view, screen, state, chosen, categories, reviewers)
+            sent, state["shown"] = only_changed(values, keys, state.get("shown", {}))
+            return (*sent, state)
+
+        def page_values(view, screen: Screen, state, chosen, categories, reviewers) -> tuple:
             sample = view.sample
             slot = state.get("slot")
             kept_slot = slot if slot in screen.slots else (screen.slots or [None])[0]
@@ -221,7 +235,6 @@ def build_app(
                 screen.versions_html,
                 gr.Dropdown(screen.version_choices, value=None),
                 closeup_of(view),
-                state,
             )
 
         def closeup_of(view) -> gr.Image:
@@ -254,7 +267,7 @@ def build_app(
             reviewer = reviewer_of(request)
             chosen = Filters(task, status, category, reviewer_name)
             filters, message = controller.remember_filters(reviewer, chosen)
-            state = {**state, "filters": asdict(filters)}
+            state = {**state, "filters": asdict(filters), "shown": {}}  # the page changed them
             return render(controller.screen(reviewer, filters, message=message), state)
 
         @on_page
@@ -347,7 +360,13 @@ def build_app(
             overlay = not state.get("overlay", True)
             view = controller.picture(sample_id, filters_of(state), state["mask_edits"], overlay)
             shown = "" if overlay else "Overlay hidden: press O to show it again."
-            return str(view.image_path), closeup_of(view), shown, {**state, "overlay": overlay}
+            near_path = str(view.closeup_path) if view.closeup_path else None
+            state = {
+                **state,
+                "overlay": overlay,
+                "shown": {**state.get("shown", {}), 19: near_path},
+            }
+            return str(view.image_path), closeup_of(view), shown, state
 
         @on_page
         def settle(sample_id, version, state, request: gr.Request):
