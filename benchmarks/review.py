@@ -157,16 +157,20 @@ def bench_queue(size: int, folder: Path) -> dict[str, float]:
     return {"p50": statistics.median(times), "max": max(times)}
 
 
-def browser_rows(sizes: list[float], count: int, folder: Path) -> None:
+def browser_rows(sizes: list[float], count: int, folder: Path, crowds: list[int]) -> None:
     """Print the real-browser figures (``count - 2`` key presses per reviewer and size)."""
     print(f"real browser (chromium, headless), {count} samples per store, A pressed {count - 2}x")
     print("MP    reviewers   key->image p50/p95 ms   server (handler) p50/p95 ms")
     for megapixels in sizes:
-        for reviewers in (1, 2):
+        for reviewers in crowds:
             name = f"browser-{megapixels}-{reviewers}"
             store = CandidateStore(folder / f"{name}.sqlite", create=True)
             store.add_candidates(_samples(megapixels, count))
-            row = browser_bench(store, folder / name, reviewers, count - 2)
+            try:
+                row = browser_bench(store, folder / name, reviewers, count - 2)
+            except RuntimeError as exc:  # a page that got an error instead of its next image
+                print(f"{megapixels:<5} {reviewers:<11} failed: {exc}")
+                continue
             print(
                 f"{megapixels:<5} {reviewers:<11} {row['key_p50']:7.1f} / {row['key_p95']:<7.1f}"
                 f"         {row['server_p50']:6.1f} / {row['server_p95']:.1f}"
@@ -179,10 +183,11 @@ def main() -> None:
     parser.add_argument("--sizes", type=float, nargs="+", default=[0.3, 1.0, 4.0])
     parser.add_argument("--queue-size", type=int, default=5000)
     parser.add_argument("--browser", action="store_true", help="the real-browser figures")
+    parser.add_argument("--reviewers", type=int, nargs="+", default=[1, 2], help="with --browser")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="perbench-bench-review-") as folder:
         if args.browser:
-            browser_rows(args.sizes, args.samples, Path(folder))
+            browser_rows(args.sizes, args.samples, Path(folder), args.reviewers)
             return
         print(f"{args.samples} samples per size, image cache off (every sample decodes its image)")
         print(
