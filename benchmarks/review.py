@@ -160,7 +160,10 @@ def bench_queue(size: int, folder: Path) -> dict[str, float]:
 def browser_rows(sizes: list[float], count: int, folder: Path, crowds: list[int]) -> None:
     """Print the real-browser figures (``count - 2`` key presses per reviewer and size)."""
     print(f"real browser (chromium, headless), {count} samples per store, A pressed {count - 2}x")
-    print("MP    reviewers   key->image p50/p95 ms   server (handler) p50/p95 ms")
+    print(
+        "MP    reviewers   key->image p50/p95 ms   server (handler) p50/p95 ms"
+        "   key->image requested p50   image download p50"
+    )
     for megapixels in sizes:
         for reviewers in crowds:
             name = f"browser-{megapixels}-{reviewers}"
@@ -173,7 +176,8 @@ def browser_rows(sizes: list[float], count: int, folder: Path, crowds: list[int]
                 continue
             print(
                 f"{megapixels:<5} {reviewers:<11} {row['key_p50']:7.1f} / {row['key_p95']:<7.1f}"
-                f"         {row['server_p50']:6.1f} / {row['server_p95']:.1f}"
+                f"         {row['server_p50']:6.1f} / {row['server_p95']:<6.1f}"
+                f"             {row['asked_p50']:6.1f}              {row['download_p50']:6.1f}"
             )
 
 

@@ -6,8 +6,10 @@ API:
       headless chromium page per reviewer (Debian's chromium, Playwright), and has every
       reviewer press A ``steps`` times at once. Returns p50/p95 in ms of "key -> image"
       (keydown dispatched in the page until the new ``#sample-image img`` is loaded and a
-      frame is drawn) and of "server" (the handler's own time, ReviewController.decide: the
-      log write, queue refresh and next sample's preparation).
+      frame is drawn), of "server" (the handler's own time, ReviewController.decide: the
+      log write, queue refresh and next sample's preparation), of "asked" (key -> the page
+      requests the new image: server, queue round trip and redraw) and of "download" (the
+      image request itself, Resource Timing; -1 when none was seen).
 """
 
 from __future__ import annotations
@@ -42,11 +44,13 @@ async (previous) => {
     const img = document.querySelector("#sample-image img");
     if (img && img.src && img.src !== previous && img.complete && img.naturalWidth > 0) {
       await new Promise((done) => requestAnimationFrame(() => done()));
-      return [performance.now() - start, img.src];
+      const fetched = performance.getEntriesByName(img.src).pop();
+      const asked = fetched ? fetched.startTime - start : -1;
+      return [performance.now() - start, img.src, asked, fetched ? fetched.duration : -1];
     }
     await new Promise((done) => requestAnimationFrame(() => done()));
   }
-  return [-1, previous];
+  return [-1, previous, -1, -1];
 }
 """
 FIRST_IMAGE_JS = "document.querySelector('#sample-image img')?.naturalWidth > 0"
@@ -62,7 +66,9 @@ def _percentiles(values: list[float]) -> tuple[float, float]:
     return float(np.percentile(values, 50)), float(np.percentile(values, 95))
 
 
-async def _reviewer(browser: Any, url: str, name: str, steps: int, out: list[float]) -> None:
+async def _reviewer(
+    browser: Any, url: str, name: str, steps: int, out: dict[str, list[float]]
+) -> None:
     context = await browser.new_context(viewport={"width": 1400, "height": 1000})
     await context.request.post(f"{url}login", form={"username": name, "password": "pw"})
     page = await context.new_page()
@@ -70,18 +76,21 @@ async def _reviewer(browser: Any, url: str, name: str, steps: int, out: list[flo
     await page.wait_for_function(FIRST_IMAGE_JS, timeout=60000)
     src = await page.evaluate("document.querySelector('#sample-image img').src")
     for _ in range(steps):
-        elapsed, src = await page.evaluate(PRESS_AND_WAIT_JS, src)
+        elapsed, src, asked, download = await page.evaluate(PRESS_AND_WAIT_JS, src)
         if elapsed < 0:
             raise RuntimeError(f"{name}: no new image within 15 s of the key")
-        out.append(elapsed)
+        out["key"].append(elapsed)
+        if asked >= 0:
+            out["asked"].append(asked)
+            out["download"].append(download)
     await context.close()
 
 
-async def _drive(url: str, names: list[str], steps: int) -> list[float]:
+async def _drive(url: str, names: list[str], steps: int) -> dict[str, list[float]]:
     chromium = shutil.which("chromium")
     if chromium is None:
         raise RuntimeError("the browser benchmark needs Debian's chromium on PATH")
-    times: list[float] = []
+    times: dict[str, list[float]] = {"key": [], "asked": [], "download": []}
     async with async_playwright() as driver:
         browser = await driver.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         await asyncio.gather(*(_reviewer(browser, url, n, steps, times) for n in names))
@@ -112,6 +121,7 @@ def browser_bench(
     finally:
         app.close()
         ReviewController.decide = decide  # type: ignore[method-assign]
-    key50, key95 = _percentiles(times)
-    server50, server95 = _percentiles(server)
-    return {"key_p50": key50, "key_p95": key95, "server_p50": server50, "server_p95": server95}
+    row = {"server_p50": _percentiles(server)[0], "server_p95": _percentiles(server)[1]}
+    for part, values in times.items():
+        row[f"{part}_p50"], row[f"{part}_p95"] = _percentiles(values) if values else (-1, -1)
+    return row
