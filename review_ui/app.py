@@ -401,9 +401,10 @@ def build_app(
         filters = [task_filter, status_filter, category_filter, reviewer_filter]
         triggers = [dropdown.input for dropdown in filters]
         gr.on(triggers, set_filters, [*filters, session, boot], page, api_name="filter")
-        accept_btn.click(accept, [sample_box, session, boot], page, api_name="accept")
-        skip_btn.click(skip, [sample_box, session, boot], page, api_name="skip")
-        undo_btn.click(undo, [session, boot], page, api_name="undo")
+        fast = {"queue": False, "show_progress": "hidden"}  # one key, one quick answer
+        accept_btn.click(accept, [sample_box, session, boot], page, api_name="accept", **fast)
+        skip_btn.click(skip, [sample_box, session, boot], page, api_name="skip", **fast)
+        undo_btn.click(undo, [session, boot], page, api_name="undo", **fast)
         overlay_btn.click(
             toggle_overlay,
             [sample_box, session, boot],
