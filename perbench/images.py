@@ -17,6 +17,8 @@ any pixel is decoded.
 from __future__ import annotations
 
 import io
+import os
+import threading
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,6 +30,7 @@ from perbench.errors import ImageError
 
 DEFAULT_MAX_PIXELS = 200_000_000
 _LIMIT = {"pixels": DEFAULT_MAX_PIXELS}
+_WARNINGS_LOCK = threading.Lock()
 
 
 @contextmanager
@@ -75,15 +78,22 @@ def decode_image(data: bytes | str | Path, where: str, mode: str | None = "RGB")
     """The decoded pixels, converted to ``mode`` (kept as stored when None)."""
     image = _open(data, where)
     try:
-        with image, warnings.catch_warnings():
-            warnings.simplefilter("error")  # PIL warns instead of failing on some broken files
+        # PIL warns instead of failing on some broken files. The warning filters are
+        # process-wide: recording (not "error") under a lock keeps other threads' warnings
+        # from becoming exceptions there, and only PIL's own warnings count here.
+        with image, _WARNINGS_LOCK, warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
             converted = image.convert(mode) if mode else image
             converted.load()
-            return np.asarray(converted)
+            pixels = np.asarray(converted)
     except ImageError:
         raise
     except Exception as exc:
         raise ImageError(f"broken or truncated image: {exc}", where=where) from None
+    pil = [w for w in caught if f"{os.sep}PIL{os.sep}" in w.filename]
+    if pil:
+        raise ImageError(f"broken or truncated image: {pil[0].message}", where=where)
+    return pixels
 
 
 def image_size(data: bytes | str | Path, where: str) -> tuple[int, int]:

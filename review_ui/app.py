@@ -8,6 +8,7 @@ Endpoints (``api_name``, usable from gradio_client; every one returns the whole 
   /show                          the reviewer's current sample, under their saved filters
   /filter(task, status, category, reviewer)    also saved for the reviewer's next visit
   /accept(sample_id)  /skip(sample_id)  /undo()
+  /overlay(sample_id)            key O: the current image without / again with the overlay
   /edit_accept(sample_id, question, references, options, answer)
   /reject(sample_id, reason, note)
   /use_instance(sample_id, slot, instance)      put an instance of the image into a mask slot
@@ -18,13 +19,12 @@ Endpoints (``api_name``, usable from gradio_client; every one returns the whole 
   /agreement()                   the agreement report (Markdown)
 The reviewer is the logged-in user (``default_reviewer`` when the app runs without login).
 Only ``adjudicators`` settle conflicts (None: no roles, anyone may; see review_ui.controller).
+A stale page (loaded before a server restart) is told to reload (review_ui.guard).
 Each reviewer's filters are kept beside the store (review_ui.places) and restored on page load.
 """
 
 from __future__ import annotations
 
-import functools
-import logging
 from collections.abc import Collection
 from dataclasses import asdict
 from pathlib import Path
@@ -32,20 +32,20 @@ from typing import Any
 
 import gradio as gr
 
-from perbench.errors import PerBenchError
 from perbench.schema import OPTION_LETTERS, TASKS
 from perbench.store import CandidateStore
 from review_ui.agreement import agreement_report, format_report
 from review_ui.auth import check_password, require_auth_off_loopback
 from review_ui.controller import REJECT_REASONS, ReviewController, Screen
+from review_ui.delta import only_changed
 from review_ui.finder import HISTORY_COLUMNS, TABLE_COLUMNS, history
+from review_ui.guard import boot_token, guard
 from review_ui.login_limit import LoginLimiter, limited_auth, login_middleware
 from review_ui.mask_editor import EDITOR_CSS, EDITOR_ID, EDITOR_JS, READ_MASK_JS, mask_from_png
 from review_ui.queue import ALL, STATUS_FILTERS, Filters
 from review_ui.shortcuts import SHORTCUTS_JS, button_label
 from review_ui.view import escape
 
-LOG = logging.getLogger(__name__)
 CSS = (
     """
 .pb-progress { font-size: 0.85em; }
@@ -55,15 +55,6 @@ CSS = (
 """
     + EDITOR_CSS
 )
-
-
-def public_message(error: PerBenchError) -> str:
-    """The error as a reviewer sees it: without the server's file paths (logged instead)."""
-    LOG.warning("review app: %s", error)
-    text = str(error)
-    if error.where:
-        text = text.replace(f"{error.where}: ", "", 1).replace(error.where, "the server's file")
-    return text
 
 
 def _new_session() -> dict[str, Any]:
@@ -85,6 +76,8 @@ def build_app(
 
     with gr.Blocks(title="PerBench review", delete_cache=(3600, 3600)) as app:
         session = gr.State(_new_session())
+        token = boot_token()
+        boot = gr.Textbox(token, visible=False, elem_id="boot")
         with gr.Row():
             task_filter = gr.Dropdown([ALL, *TASKS], value=ALL, label="Task")
             status_filter = gr.Dropdown(
@@ -105,6 +98,13 @@ def build_app(
                     buttons=["fullscreen"],
                     elem_id="sample-image",
                 )
+                near = gr.Image(
+                    label="Close-up of the prompt region (under 1% of the image)",
+                    type="filepath",
+                    interactive=False,
+                    visible=False,
+                    elem_id="closeup",
+                )
                 draft = gr.Markdown()
             with gr.Column(scale=2):
                 sample_box = gr.Textbox(label="Sample id", interactive=False, elem_id="sample-id")
@@ -122,6 +122,7 @@ def build_app(
                     edit_btn = gr.Button(button_label("e"), elem_id="edit-btn")
                     skip_btn = gr.Button(button_label("s"), elem_id="skip-btn")
                     undo_btn = gr.Button(button_label("u"), elem_id="undo-btn")
+                    overlay_btn = gr.Button(button_label("o"), elem_id="overlay-btn")
                 reason = gr.Radio(
                     [f"{n}. {text}" for n, text in enumerate(REJECT_REASONS, start=1)],
                     label="Reject reason (keys 1-8)",
@@ -165,7 +166,7 @@ def build_app(
         page = [
             image, sample_box, header, draft, question, references, options, answer, message,
             progress, mask_slot, instance, task_filter, status_filter, category_filter,
-            reviewer_filter, editor, versions_view, version_pick, session,
+            reviewer_filter, editor, versions_view, version_pick, near, session,
         ]  # fmt: skip
 
         def render(screen: Screen, state: dict[str, Any]) -> tuple:
@@ -174,20 +175,35 @@ def build_app(
                 "sample_id": screen.sample_id,
                 "mask_edits": screen.mask_edits,
                 "version": screen.version,
+                "overlay": True,
             }
             filters = state["filters"]
             chosen = (gr.Dropdown(value=filters["task"]), gr.Dropdown(value=filters["status"]))
             categories = gr.Dropdown([ALL, *screen.categories], value=filters["category"])
             reviewers = gr.Dropdown([ALL, *screen.reviewers], value=filters["reviewer"])
             view = screen.view
+            near_path = str(view.closeup_path) if view and view.closeup_path else None
+            keys = {
+                3: view.draft_markdown if view else "", 12: filters["task"], 13: filters["status"],
+                14: (tuple(screen.categories), filters["category"]),
+                15: (tuple(screen.reviewers), filters["reviewer"]),
+                17: screen.versions_html, 19: near_path,
+            }  # fmt: skip
             if view is None:
                 hidden = gr.Textbox(value="", visible=False)
-                return (
+                values = (
                     None, "", screen.header, "", gr.Textbox(value=""), hidden, hidden,
                     gr.Radio(visible=False), escape(screen.message), screen.progress_html,
                     gr.Dropdown([], value=None), gr.Dropdown([], value=None),
-                    *chosen, categories, reviewers, "", "", gr.Dropdown([], value=None), state,
+                    *chosen, categories, reviewers, "", "", gr.Dropdown([], value=None),
+                    gr.Image(value=None, visible=False),
                 )  # fmt: skip
+            else:
+                values = page_values(view, screen, state, chosen, categories, reviewers)
+            sent, state["shown"] = only_changed(values, keys, state.get("shown", {}))
+            return (*sent, state)
+
+        def page_values(view, screen: Screen, state, chosen, categories, reviewers) -> tuple:
             sample = view.sample
             slot = state.get("slot")
             kept_slot = slot if slot in screen.slots else (screen.slots or [None])[0]
@@ -218,18 +234,16 @@ def build_app(
                 "",
                 screen.versions_html,
                 gr.Dropdown(screen.version_choices, value=None),
-                state,
+                closeup_of(view),
             )
 
-        def guarded(handler):
-            @functools.wraps(handler)
-            def run(*args):
-                try:
-                    return handler(*args)
-                except PerBenchError as exc:
-                    raise gr.Error(public_message(exc)) from None
+        def closeup_of(view) -> gr.Image:
+            path = view.closeup_path
+            return gr.Image(value=str(path) if path else None, visible=path is not None)
 
-            return run
+        on_page = guard(token, page, message)
+        on_reject = guard(token, [*page, reason, note], message)
+        on_other = guard(token, [], message)
 
         def filters_of(state: dict[str, Any]) -> Filters:
             return Filters(**state["filters"])
@@ -241,22 +255,22 @@ def build_app(
             """The version this page showed of ``sample_id`` (what an accept is bound to)."""
             return state.get("version") if state.get("sample_id") == sample_id else None
 
-        @guarded
+        @on_page
         def show(state, request: gr.Request):
             reviewer = reviewer_of(request)
             filters, message = controller.saved_filters(reviewer)
             state = {**state, "filters": asdict(filters)}
             return render(controller.screen(reviewer, filters, message=message), state)
 
-        @guarded
+        @on_page
         def set_filters(task, status, category, reviewer_name, state, request: gr.Request):
             reviewer = reviewer_of(request)
             chosen = Filters(task, status, category, reviewer_name)
             filters, message = controller.remember_filters(reviewer, chosen)
-            state = {**state, "filters": asdict(filters)}
+            state = {**state, "filters": asdict(filters), "shown": {}}  # the page changed them
             return render(controller.screen(reviewer, filters, message=message), state)
 
-        @guarded
+        @on_page
         def accept(sample_id, state, request: gr.Request):
             reviewer = reviewer_of(request)
             screen = controller.decide(
@@ -265,17 +279,17 @@ def build_app(
             )  # fmt: skip
             return render(screen, state)
 
-        @guarded
+        @on_page
         def skip(sample_id, state, request: gr.Request):
             reviewer = reviewer_of(request)
             return render(controller.decide(reviewer, filters_of(state), sample_id, "skip"), state)
 
-        @guarded
+        @on_page
         def undo(state, request: gr.Request):
             reviewer = reviewer_of(request)
             return render(controller.undo(reviewer, filters_of(state)), state)
 
-        @guarded
+        @on_page
         def edit_accept(
             sample_id,
             question_text,
@@ -295,7 +309,7 @@ def build_app(
                 controller.decide(reviewer, filters, sample_id, "edit_accept", after=after), state
             )
 
-        @guarded
+        @on_reject
         def reject(sample_id, reason_text, note_text, state, request: gr.Request):
             reviewer = reviewer_of(request)
             reason_name = (reason_text or "").split(". ", 1)[-1] or None
@@ -312,7 +326,7 @@ def build_app(
             )
             return render(screen, state)
 
-        @guarded
+        @on_page
         def use_instance(sample_id, slot, instance_label, state, request: gr.Request):
             reviewer = reviewer_of(request)
             filters = filters_of(state)
@@ -323,13 +337,13 @@ def build_app(
             message = f"{slot} now uses {instance_label}; press Edit & accept to record it."
             return show_mask_edit(sample_id, slot, state, reviewer, edits, message)
 
-        @guarded
+        @on_other
         def load_editor(sample_id, slot, state):
             return controller.editor_value(
                 sample_id, slot, own_edits(state, sample_id), filters_of(state)
             )
 
-        @guarded
+        @on_page
         def apply_mask(sample_id, slot, png, state, request: gr.Request):
             reviewer = reviewer_of(request)
             sample = controller.store.candidate(sample_id, with_image=False)
@@ -339,19 +353,33 @@ def build_app(
             message = f"{slot} replaced by the edited mask; press Edit & accept to record it."
             return show_mask_edit(sample_id, slot, state, reviewer, edits, message)
 
-        @guarded
+        @guard(token, [image, near, message, session], message)
+        def toggle_overlay(sample_id, state):
+            if not sample_id or state.get("sample_id") != sample_id:
+                return gr.skip(), gr.skip(), "", state
+            overlay = not state.get("overlay", True)
+            view = controller.picture(sample_id, filters_of(state), state["mask_edits"], overlay)
+            shown = "" if overlay else "Overlay hidden: press O to show it again."
+            near_path = str(view.closeup_path) if view.closeup_path else None
+            state = {
+                **state,
+                "overlay": overlay,
+                "shown": {**state.get("shown", {}), 19: near_path},
+            }
+            return str(view.image_path), closeup_of(view), shown, state
+
+        @on_page
         def settle(sample_id, version, state, request: gr.Request):
             reviewer = reviewer_of(request)
             if not version:
                 raise gr.Error("Pick the version that settles this sample first.")
             return render(controller.settle(reviewer, filters_of(state), sample_id, version), state)
 
-        @guarded
+        @on_other
         def tables(state, request: gr.Request):
             reviewer = reviewer_of(request)
             return controller.table(reviewer, filters_of(state)), history(store, reviewer)
 
-        @guarded
         def open_sample(sample_id, state, request: gr.Request):
             reviewer = reviewer_of(request)
             sample_id = (sample_id or "").strip()
@@ -361,44 +389,58 @@ def build_app(
             )
             return render(screen, state)
 
+        @on_page
         def open_row(state, event: gr.SelectData, request: gr.Request):
             return open_sample(event.row_value[0], state, request)
 
-        @guarded
+        @on_other
         def agreement():
             return format_report(agreement_report(store))
 
-        app.load(show, [session], page, api_name="show")
+        app.load(show, [session, boot], page, api_name="show")
         filters = [task_filter, status_filter, category_filter, reviewer_filter]
         triggers = [dropdown.input for dropdown in filters]
-        gr.on(triggers, set_filters, [*filters, session], page, api_name="filter")
-        accept_btn.click(accept, [sample_box, session], page, api_name="accept")
-        skip_btn.click(skip, [sample_box, session], page, api_name="skip")
-        undo_btn.click(undo, [session], page, api_name="undo")
-        edit_inputs = [sample_box, question, references, options, answer, session]
+        gr.on(triggers, set_filters, [*filters, session, boot], page, api_name="filter")
+        fast = {"queue": False, "show_progress": "hidden"}  # one key, one quick answer
+        accept_btn.click(accept, [sample_box, session, boot], page, api_name="accept", **fast)
+        skip_btn.click(skip, [sample_box, session, boot], page, api_name="skip", **fast)
+        undo_btn.click(undo, [session, boot], page, api_name="undo", **fast)
+        overlay_btn.click(
+            toggle_overlay,
+            [sample_box, session, boot],
+            [image, near, message, session],
+            api_name="overlay",
+        )
+        edit_inputs = [sample_box, question, references, options, answer, session, boot]
         edit_btn.click(edit_accept, edit_inputs, page, api_name="edit_accept")
         reject_btn.click(
-            reject, [sample_box, reason, note, session], [*page, reason, note], api_name="reject"
+            reject,
+            [sample_box, reason, note, session, boot],
+            [*page, reason, note],
+            api_name="reject",
         )
         use_instance_btn.click(
-            use_instance, [sample_box, mask_slot, instance, session], page, api_name="use_instance"
+            use_instance,
+            [sample_box, mask_slot, instance, session, boot],
+            page,
+            api_name="use_instance",
         )
         load_editor_btn.click(
-            load_editor, [sample_box, mask_slot, session], editor, api_name="load_editor"
+            load_editor, [sample_box, mask_slot, session, boot], editor, api_name="load_editor"
         )
         apply_mask_btn.click(
             apply_mask,
-            [sample_box, mask_slot, painted, session],
+            [sample_box, mask_slot, painted, session, boot],
             page,
             api_name="apply_mask",
             js=READ_MASK_JS,
         )
-        settle_btn.click(settle, [sample_box, version_pick, session], page, api_name="settle")
-        refresh_tables_btn.click(tables, [session], [sample_table_df, history_df])
-        jump_box.submit(open_sample, [jump_box, session], page, api_name="open")
-        sample_table_df.select(open_row, [session], page)
-        history_df.select(open_row, [session], page)
-        report_btn.click(agreement, None, report, api_name="agreement")
+        settle_btn.click(settle, [sample_box, version_pick, session, boot], page, api_name="settle")
+        refresh_tables_btn.click(tables, [session, boot], [sample_table_df, history_df])
+        jump_box.submit(on_page(open_sample), [jump_box, session, boot], page, api_name="open")
+        sample_table_df.select(open_row, [session, boot], page)
+        history_df.select(open_row, [session, boot], page)
+        report_btn.click(agreement, [boot], report, api_name="agreement")
     app.queue(default_concurrency_limit=8)
     return app
 

@@ -10,6 +10,7 @@ API:
     .decide(reviewer, filters, sample_id, decision, after=None, reason=None, note=None,
             seen_version=None) -> Screen
     .shown_version(sample_id, filters) -> str    the version a plain accept endorses now
+    .picture(sample_id, filters, mask_edits, overlay) -> SampleView   redrawn, overlay on/off
     .undo(reviewer, filters) -> Screen
     .form_edits(sample_id, question, references, options, answer, mask_edits, filters,
                 reviewer=None) -> dict
@@ -219,6 +220,13 @@ class ReviewController:
             mask_edits=dict(mask_edits or {}), version=self._version(sample_id, filters, state),
             versions_html=side_by_side, version_choices=choices, **lists,
         )  # fmt: skip
+
+    def picture(
+        self, sample_id: str, filters: Filters, mask_edits: dict[str, Any], overlay: bool
+    ) -> SampleView:
+        """The sample as ``screen`` shows it, drawn with or without the overlay (key O)."""
+        edits = {**self._base_edits(filters, self.queue.state(sample_id)), **mask_edits}
+        return self.views.prepare(sample_id, edits, overlay=overlay)
 
     def _version(self, sample_id: str, filters: Filters, state: SampleState) -> str:
         draft = self.store.candidate(sample_id, with_image=False)

@@ -1,7 +1,8 @@
 """One-key shortcuts of the review app, as the JavaScript function Gradio runs on page load.
 
 API:
-  KEYS            {key: (button elem_id, label)}: a accept, e edit+accept, r reject, s skip, u undo
+  KEYS            {key: (button elem_id, label)}: a accept, e edit+accept, r reject, s skip, u undo,
+                  o overlay on/off (the bare image; the next sample shows it again)
   REASON_KEYS     "1".."8" pick the reject reason (radio ``#reject-reason``)
   SHORTCUTS_JS    the ``js=`` argument of ``Blocks.launch``
 
@@ -25,6 +26,7 @@ KEYS = {
     "r": ("reject-btn", "Reject"),
     "s": ("skip-btn", "Skip"),
     "u": ("undo-btn", "Undo"),
+    "o": ("overlay-btn", "Overlay on/off"),
 }
 REASON_KEYS = "12345678"
 ZOOM_STEP = 1.25

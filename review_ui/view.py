@@ -1,9 +1,10 @@
 """What the reviewer sees of one sample, and the mask edits made in the editor.
 
 API:
-  SampleView                 sample (edits applied), image_path (JPEG with overlays), draft_markdown
+  SampleView                 sample (edits applied), image_path (JPEG with overlays),
+                             draft_markdown, closeup_path (small prompt region, review_ui.closeup)
   ViewMaker(store, display_dir, cache_size=8, keep=64)
-    .prepare(sample_id, edits=None) -> SampleView
+    .prepare(sample_id, edits=None, overlay=True) -> SampleView   (overlay=False: bare image)
     .rgb(image_id)           decoded image (H, W, 3) uint8, LRU-cached per image
     .editor_value(sample, slot) -> str   the mask editor (review_ui.mask_editor) for that mask
     .instances(samples)      distinct masks of these samples (same image): [(label, RLE)]
@@ -34,6 +35,7 @@ from perbench.masks import RLE, area, decode
 from perbench.render import TARGET_COLOR, draw_regions, load_rgb, prompt_color
 from perbench.schema import OPTION_LETTERS, Sample
 from perbench.store import CandidateStore
+from review_ui.closeup import closeup, closeup_box
 from review_ui.mask_editor import editor_html
 
 NEW_TARGET = "new target"
@@ -49,6 +51,7 @@ class SampleView:
     sample: Sample
     image_path: Path
     draft_markdown: str
+    closeup_path: Path | None = None
 
 
 def _hex(color: tuple[int, int, int]) -> str:
@@ -164,8 +167,12 @@ class ViewMaker:
         path.write_bytes(buffer.getvalue())
         return path
 
-    def prepare(self, sample_id: str, edits: dict[str, Any] | None = None) -> SampleView:
-        """The sample with ``edits`` applied, its overlay image on disk and its draft text."""
+    def prepare(
+        self, sample_id: str, edits: dict[str, Any] | None = None, overlay: bool = True
+    ) -> SampleView:
+        """The sample with ``edits`` applied, its image on disk (with the prompt and target
+        overlay unless ``overlay`` is False), a close-up when the prompts are small
+        (review_ui.closeup) and its draft text."""
         sample = self.store.candidate(sample_id, with_image=False)
         if edits:
             sample = sample.copy_with(**edits)
@@ -175,8 +182,10 @@ class ViewMaker:
                 f"sample {sample.id}: image is {rgb.shape[1]}x{rgb.shape[0]} but the sample says "
                 f"{sample.width}x{sample.height}; rebuild the candidate"
             )
-        overlay = draw_regions(rgb, sample.prompts, sample.targets)
-        return SampleView(sample, self._write_jpeg(overlay), draft_markdown(sample))
+        shown = draw_regions(rgb, sample.prompts, sample.targets) if overlay else rgb
+        box = closeup_box(sample.prompts, sample.height, sample.width)
+        near = self._write_jpeg(closeup(shown, box)) if box else None
+        return SampleView(sample, self._write_jpeg(shown), draft_markdown(sample), near)
 
     def editor_value(self, sample: Sample, slot: str) -> str:
         """The mask editor holding the image and ``slot``'s mask (empty for a new target)."""
