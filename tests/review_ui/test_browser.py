@@ -12,17 +12,8 @@ from PIL import Image
 from perbench.masks import decode
 from perbench.render import PROMPT_COLORS
 from review_ui.app import build_app, launch_app
+from tests.review_ui.chromium import CHROMIUM, CHROMIUM_ARGS, SAMPLE_ID_JS
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-SAMPLE_ID_JS = "(document.querySelector('#sample-id textarea, #sample-id input')?.value ?? '')"
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(

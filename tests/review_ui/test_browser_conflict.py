@@ -12,8 +12,8 @@ from perbench.review_log import payload_version
 from perbench.sources import ImgvizReader
 from perbench.store import CandidateStore
 from review_ui.app import build_app, launch_app
+from tests.review_ui.chromium import CHROMIUM, CHROMIUM_ARGS, SAMPLE_ID_JS
 from tests.review_ui.conftest import draft_samples
-from tests.review_ui.test_browser_masks import CHROMIUM, CHROMIUM_ARGS, SAMPLE_ID_JS
 
 EVIL = "<img src=x onerror=window.pwned=1>"
 ALICE = f"alice{EVIL}"

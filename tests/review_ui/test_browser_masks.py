@@ -20,17 +20,8 @@ from perbench.masks import decode, encode
 from perbench.schema import Sample, make_sample_id
 from perbench.store import CandidateStore
 from review_ui.app import build_app, launch_app
+from tests.review_ui.chromium import CHROMIUM, CHROMIUM_ARGS, SAMPLE_ID_JS
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-SAMPLE_ID_JS = "(document.querySelector('#sample-id textarea, #sample-id input')?.value ?? '')"
 SIZES = ((640, 480), (480, 640), (4000, 3000))  # width, height
 TOLERANCE = 2
 pytestmark = [
