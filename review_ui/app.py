@@ -4,6 +4,10 @@ API:
   build_app(store, default_reviewer, display_dir, adjudicators=None) -> gr.Blocks
   launch_app(app, host, port, users, display_dir) -> url   serve in the background (login if users)
 
+The sample image and its close-up are <img> tags whose URLs name their content
+(review_ui.images, served by launch_app behind the same login, browser-cacheable); each page
+also loads the likely next sample's images, hidden, so the next key shows them from the cache.
+
 Endpoints (``api_name``, usable from gradio_client; every one returns the whole page):
   /show                          the reviewer's current sample, under their saved filters
   /filter(task, status, category, reviewer)    also saved for the reviewer's next visit
@@ -25,6 +29,7 @@ Each reviewer's filters are kept beside the store (review_ui.places) and restore
 
 from __future__ import annotations
 
+import html
 from collections.abc import Collection
 from dataclasses import asdict
 from pathlib import Path
@@ -40,6 +45,7 @@ from review_ui.controller import REJECT_REASONS, ReviewController, Screen
 from review_ui.delta import only_changed
 from review_ui.finder import HISTORY_COLUMNS, TABLE_COLUMNS, history
 from review_ui.guard import boot_token, guard
+from review_ui.images import image_route
 from review_ui.login_limit import LoginLimiter, limited_auth, login_middleware
 from review_ui.mask_editor import EDITOR_CSS, EDITOR_ID, EDITOR_JS, READ_MASK_JS, mask_from_png
 from review_ui.queue import ALL, STATUS_FILTERS, Filters
@@ -50,11 +56,33 @@ CSS = (
     """
 .pb-progress { font-size: 0.85em; }
 .pb-row { display: flex; gap: 0.6em; align-items: center; margin: 2px 0; }
-#sample-image .image-container, #sample-image .image-frame { overflow: hidden; }
+#sample-image { overflow: hidden; }
+#sample-image img.pb-sample, #closeup img { display: block; width: 100%; object-fit: contain; }
+#sample-image img.pb-sample { max-height: 75vh; }
+#closeup img { max-height: 320px; }
 .pb-bar { display: flex; width: 240px; height: 10px; background: #eee; overflow: hidden; }
 """
     + EDITOR_CSS
 )
+
+
+def picture_html(url: str, prefetch: list[str]) -> str:
+    """The sample image by its URL, then the likely next sample's images, hidden: the browser
+    fetches them now and has them in its cache when the key is pressed."""
+    ahead = "".join(f'<img src="{html.escape(u)}" alt="" decoding="async">' for u in prefetch)
+    return (
+        f'<img class="pb-sample" src="{html.escape(url)}" alt="sample image">'
+        f'<div class="pb-prefetch" hidden>{ahead}</div>'
+    )
+
+
+def closeup_html(url: str | None) -> str:
+    if url is None:
+        return ""
+    return (
+        "<p>Close-up of the prompt region (under 1% of the image)</p>"
+        f'<img src="{html.escape(url)}" alt="close-up of the prompt region">'
+    )
 
 
 def _new_session() -> dict[str, Any]:
@@ -91,20 +119,8 @@ def build_app(
         progress = gr.HTML()
         with gr.Row():
             with gr.Column(scale=3):
-                image = gr.Image(
-                    label="Sample",
-                    type="filepath",
-                    interactive=False,
-                    buttons=["fullscreen"],
-                    elem_id="sample-image",
-                )
-                near = gr.Image(
-                    label="Close-up of the prompt region (under 1% of the image)",
-                    type="filepath",
-                    interactive=False,
-                    visible=False,
-                    elem_id="closeup",
-                )
+                image = gr.HTML("", elem_id="sample-image")  # <img> by URL (review_ui.images)
+                near = gr.HTML("", elem_id="closeup")
                 draft = gr.Markdown()
             with gr.Column(scale=2):
                 sample_box = gr.Textbox(label="Sample id", interactive=False, elem_id="sample-id")
@@ -182,24 +198,28 @@ def build_app(
             categories = gr.Dropdown([ALL, *screen.categories], value=filters["category"])
             reviewers = gr.Dropdown([ALL, *screen.reviewers], value=filters["reviewer"])
             view = screen.view
-            near_path = str(view.closeup_path) if view and view.closeup_path else None
+            picture = picture_html(view.image_url, screen.prefetch) if view else ""
+            near_html = closeup_html(view.closeup_url) if view else ""
             keys = {
-                3: view.draft_markdown if view else "", 12: filters["task"], 13: filters["status"],
-                14: (tuple(screen.categories), filters["category"]),
+                0: picture, 3: view.draft_markdown if view else "", 12: filters["task"],
+                13: filters["status"], 14: (tuple(screen.categories), filters["category"]),
                 15: (tuple(screen.reviewers), filters["reviewer"]),
-                17: screen.versions_html, 19: near_path,
+                17: screen.versions_html, 19: near_html,
             }  # fmt: skip
             if view is None:
                 hidden = gr.Textbox(value="", visible=False)
                 values = (
-                    None, "", screen.header, "", gr.Textbox(value=""), hidden, hidden,
+                    "", "", screen.header, "", gr.Textbox(value=""), hidden, hidden,
                     gr.Radio(visible=False), escape(screen.message), screen.progress_html,
                     gr.Dropdown([], value=None), gr.Dropdown([], value=None),
-                    *chosen, categories, reviewers, "", "", gr.Dropdown([], value=None),
-                    gr.Image(value=None, visible=False),
+                    *chosen, categories, reviewers, "", "", gr.Dropdown([], value=None), "",
                 )  # fmt: skip
             else:
-                values = page_values(view, screen, state, chosen, categories, reviewers)
+                values = (
+                    picture,
+                    *page_values(view, screen, state, chosen, categories, reviewers),
+                    near_html,
+                )
             sent, state["shown"] = only_changed(values, keys, state.get("shown", {}))
             return (*sent, state)
 
@@ -210,7 +230,6 @@ def build_app(
             state["slot"] = kept_slot
             letters = list(OPTION_LETTERS[: len(sample.options or [])])
             return (
-                str(view.image_path),
                 sample.id,
                 screen.header,
                 view.draft_markdown,
@@ -234,12 +253,7 @@ def build_app(
                 "",
                 screen.versions_html,
                 gr.Dropdown(screen.version_choices, value=None),
-                closeup_of(view),
             )
-
-        def closeup_of(view) -> gr.Image:
-            path = view.closeup_path
-            return gr.Image(value=str(path) if path else None, visible=path is not None)
 
         on_page = guard(token, page, message)
         on_reject = guard(token, [*page, reason, note], message)
@@ -360,13 +374,13 @@ def build_app(
             overlay = not state.get("overlay", True)
             view = controller.picture(sample_id, filters_of(state), state["mask_edits"], overlay)
             shown = "" if overlay else "Overlay hidden: press O to show it again."
-            near_path = str(view.closeup_path) if view.closeup_path else None
+            picture, near_html = picture_html(view.image_url, []), closeup_html(view.closeup_url)
             state = {
                 **state,
                 "overlay": overlay,
-                "shown": {**state.get("shown", {}), 19: near_path},
+                "shown": {**state.get("shown", {}), 0: picture, 19: near_html},
             }
-            return str(view.image_path), closeup_of(view), shown, state
+            return picture, near_html, shown, state
 
         @on_page
         def settle(sample_id, version, state, request: gr.Request):
@@ -442,6 +456,7 @@ def build_app(
         history_df.select(open_row, [session, boot], page)
         report_btn.click(agreement, [boot], report, api_name="agreement")
     app.queue(default_concurrency_limit=8)
+    app.review_images = controller.views.images  # served by launch_app's image route
     return app
 
 
@@ -474,6 +489,9 @@ def launch_app(
         ssr_mode=False,
         js=SHORTCUTS_JS,
         css=CSS,
-        app_kwargs={"middleware": [login_middleware(limiter)]},
+        app_kwargs={
+            "middleware": [login_middleware(limiter)],
+            "routes": [image_route(app.review_images)],
+        },
     )
     return url

@@ -2,7 +2,8 @@
 
 API:
   REJECT_REASONS                      the short list a reject picks from (keys 1-8)
-  Screen                              everything one page shows (sample view, texts, progress)
+  Screen                              everything one page shows (sample view, texts, progress,
+                                      and ``prefetch``: the image URLs of the likely next sample)
   ReviewController(store, display_dir, adjudicators=None)
     .saved_filters(reviewer) -> (Filters, message)   the reviewer's filters saved beside the store
     .remember_filters(reviewer, filters) -> (Filters, message)   check and save them
@@ -86,6 +87,7 @@ class Screen:
     version: str | None = None
     versions_html: str = ""
     version_choices: list[tuple[str, str]] = field(default_factory=list)
+    prefetch: list[str] = field(default_factory=list)
 
 
 def _bar_row(label: str, parts: list[tuple[str, str, int]], total: int, text: str = "") -> str:
@@ -203,8 +205,11 @@ class ReviewController:
                 header = "**Nothing to review under these filters.** Change the filters above."
                 return Screen(None, None, header, message, progress, **lists)
             state = self.queue.state(sample_id)
+            likely = self._likely_next(filters, reviewer, sample_id)
+            likely_edits = self._base_edits(filters, self.queue.state(likely)) if likely else {}
         edits = {**self._base_edits(filters, state), **(mask_edits or {})}
         view = self.views.prepare(sample_id, edits)
+        prefetch = self.views.plan(likely, likely_edits) if likely else []
         image_ids = self.queue.ids_of_image(view.sample.image_id)
         instances = [label for label, _ in self.views.instances(image_ids)]
         header = self._header(view.sample, state, filters, remaining, reviewer)
@@ -218,8 +223,20 @@ class ReviewController:
         return Screen(
             sample_id, view, header, message, progress, mask_slots(view.sample), instances,
             mask_edits=dict(mask_edits or {}), version=self._version(sample_id, filters, state),
-            versions_html=side_by_side, version_choices=choices, **lists,
+            versions_html=side_by_side, version_choices=choices, prefetch=prefetch, **lists,
         )  # fmt: skip
+
+    def _likely_next(self, filters: Filters, reviewer: str, sample_id: str) -> str | None:
+        """The sample ``decide`` will most likely show after ``sample_id`` (to prefetch it).
+
+        Only a guess: ``decide`` asks the queue again, so another reviewer's decision in
+        between changes what is shown, never to a wrong sample (the prefetch is then unused).
+        """
+        if filters.status == TO_REVIEW:
+            ids = self.queue.ordered(filters, reviewer)
+            return next((other for other in ids if other != sample_id), None)
+        likely = self.queue.next_id(filters, reviewer, after=sample_id)
+        return likely if likely != sample_id else None
 
     def picture(
         self, sample_id: str, filters: Filters, mask_edits: dict[str, Any], overlay: bool

@@ -2,9 +2,13 @@
 
 API:
   SampleView                 sample (edits applied), image_path (JPEG with overlays),
-                             draft_markdown, closeup_path (small prompt region, review_ui.closeup)
+                             draft_markdown, closeup_path (small prompt region, review_ui.closeup);
+                             .image_url / .closeup_url: their URLs (review_ui.images)
   ViewMaker(store, display_dir, cache_size=8, keep=64)
     .prepare(sample_id, edits=None, overlay=True) -> SampleView   (overlay=False: bare image)
+    .plan(sample_id, edits=None) -> [url]   the URLs prepare would give (image, close-up), the
+                             drawing left for the first to ask (the browser prefetching them)
+    .images                  the DisplayImages behind those URLs (review_ui.images)
     .rgb(image_id)           decoded image (H, W, 3) uint8, LRU-cached per image
     .editor_value(sample, slot) -> str   the mask editor (review_ui.mask_editor) for that mask
     .instances(samples)      distinct masks of these samples (same image): [(label, RLE)]
@@ -12,15 +16,14 @@ API:
   apply_mask(sample, slot, rle) -> edits dict ({"prompts": ...} or {"targets": ...})
   draft_markdown(sample)     the draft answer as Markdown (tags escaped)
 
-Edits are dicts of Sample fields (the store's ``after``). Prompts are drawn in
-``perbench.render.prompt_color``, targets in ``TARGET_COLOR``.
+A picture is drawn once per content (image, masks, overlay): ``prepare`` of a sample already
+planned and fetched reuses its files. Edits are dicts of Sample fields (the store's ``after``).
+Prompts are drawn in ``perbench.render.prompt_color``, targets in ``TARGET_COLOR``.
 """
 
 from __future__ import annotations
 
 import html
-import io
-import itertools
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -28,7 +31,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image
 
 from perbench.errors import PerBenchError
 from perbench.masks import RLE, area, decode
@@ -36,10 +38,10 @@ from perbench.render import TARGET_COLOR, draw_regions, load_rgb, prompt_color
 from perbench.schema import OPTION_LETTERS, Sample
 from perbench.store import CandidateStore
 from review_ui.closeup import closeup, closeup_box
+from review_ui.images import DisplayImages, content_key, image_url, key_url
 from review_ui.mask_editor import editor_html
 
 NEW_TARGET = "new target"
-JPEG_QUALITY = 90
 
 
 class ReviewEditError(PerBenchError):
@@ -52,6 +54,14 @@ class SampleView:
     image_path: Path
     draft_markdown: str
     closeup_path: Path | None = None
+
+    @property
+    def image_url(self) -> str:
+        return image_url(self.image_path)
+
+    @property
+    def closeup_url(self) -> str | None:
+        return image_url(self.closeup_path) if self.closeup_path else None
 
 
 def _hex(color: tuple[int, int, int]) -> str:
@@ -133,19 +143,16 @@ def apply_mask(sample: Sample, slot: str, rle: RLE) -> dict[str, Any]:
 
 
 class ViewMaker:
-    """Renders samples for the app: overlays drawn, JPEG written to a small ring of files."""
+    """Renders samples for the app: overlays drawn, JPEGs kept by content (DisplayImages)."""
 
     def __init__(
         self, store: CandidateStore, display_dir: Path, cache_size: int = 8, keep: int = 64
     ):
         self.store = store
-        self.display_dir = Path(display_dir)
-        self.display_dir.mkdir(parents=True, exist_ok=True)
+        self.images = DisplayImages(display_dir, keep)
         self.cache_size = cache_size
-        self.keep = keep
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
-        self._counter = itertools.count()
 
     def rgb(self, image_id: str) -> np.ndarray:
         with self._lock:
@@ -159,13 +166,36 @@ class ViewMaker:
                 self._cache.popitem(last=False)
         return rgb
 
-    def _write_jpeg(self, rgb: np.ndarray) -> Path:
-        buffer = io.BytesIO()
-        Image.fromarray(rgb).save(buffer, format="JPEG", quality=JPEG_QUALITY)
-        with self._lock:
-            path = self.display_dir / f"view-{next(self._counter) % self.keep:03d}.jpg"
-        path.write_bytes(buffer.getvalue())
-        return path
+    def _planned(
+        self, sample_id: str, edits: dict[str, Any] | None, overlay: bool
+    ) -> tuple[Sample, str, bool]:
+        """The sample with ``edits``, the key of its picture (planned) and whether it gets a
+        close-up."""
+        sample = self.store.candidate(sample_id, with_image=False)
+        if edits:
+            sample = sample.copy_with(**edits)
+        box = closeup_box(sample.prompts, sample.height, sample.width)
+        key = content_key(
+            [sample.image_id, sample.height, sample.width, sample.prompts, sample.targets, overlay]
+        )
+
+        def render() -> dict[str, np.ndarray]:
+            rgb = self.rgb(sample.image_id)
+            if rgb.shape[:2] != (sample.height, sample.width):
+                raise ReviewEditError(
+                    f"sample {sample.id}: image is {rgb.shape[1]}x{rgb.shape[0]} but the sample "
+                    f"says {sample.width}x{sample.height}; rebuild the candidate"
+                )
+            shown = draw_regions(rgb, sample.prompts, sample.targets) if overlay else rgb
+            return {"": shown, **({"near": closeup(shown, box)} if box else {})}
+
+        self.images.plan(key, render)
+        return sample, key, box is not None
+
+    def plan(self, sample_id: str, edits: dict[str, Any] | None = None) -> list[str]:
+        """The URLs ``prepare(sample_id, edits)`` will show; drawn when first asked for."""
+        _, key, near = self._planned(sample_id, edits, overlay=True)
+        return [key_url(key)] + ([key_url(key, "near")] if near else [])
 
     def prepare(
         self, sample_id: str, edits: dict[str, Any] | None = None, overlay: bool = True
@@ -173,19 +203,9 @@ class ViewMaker:
         """The sample with ``edits`` applied, its image on disk (with the prompt and target
         overlay unless ``overlay`` is False), a close-up when the prompts are small
         (review_ui.closeup) and its draft text."""
-        sample = self.store.candidate(sample_id, with_image=False)
-        if edits:
-            sample = sample.copy_with(**edits)
-        rgb = self.rgb(sample.image_id)
-        if rgb.shape[:2] != (sample.height, sample.width):
-            raise ReviewEditError(
-                f"sample {sample.id}: image is {rgb.shape[1]}x{rgb.shape[0]} but the sample says "
-                f"{sample.width}x{sample.height}; rebuild the candidate"
-            )
-        shown = draw_regions(rgb, sample.prompts, sample.targets) if overlay else rgb
-        box = closeup_box(sample.prompts, sample.height, sample.width)
-        near = self._write_jpeg(closeup(shown, box)) if box else None
-        return SampleView(sample, self._write_jpeg(shown), draft_markdown(sample), near)
+        sample, key, _ = self._planned(sample_id, edits, overlay)
+        files = self.images.files(key)
+        return SampleView(sample, files[""], draft_markdown(sample), files.get("near"))
 
     def editor_value(self, sample: Sample, slot: str) -> str:
         """The mask editor holding the image and ``slot``'s mask (empty for a new target)."""

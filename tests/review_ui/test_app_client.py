@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 
+import httpx
 import numpy as np
 import pytest
 from gradio_client import Client
@@ -17,7 +19,7 @@ from review_ui.queue import ReviewQueue
 from review_ui.view import ViewMaker
 
 USERS = {"alice": "alice-pw", "bob": "bob-pw"}
-SAMPLE, HEADER, QUESTION, REFERENCES, OPTIONS, ANSWER, MESSAGE = 1, 2, 4, 5, 6, 7, 8
+IMAGE, SAMPLE, HEADER, QUESTION, REFERENCES, OPTIONS, ANSWER, MESSAGE = 0, 1, 2, 4, 5, 6, 7, 8
 SLOTS, TASK_FILTER, STATUS_FILTER, CATEGORY_FILTER, REVIEWER_FILTER = 10, 12, 13, 14, 15
 
 
@@ -200,3 +202,21 @@ def test_public_address_without_login_is_refused(store, tmp_path):
     app = build_app(store, "nobody", tmp_path / "display")
     with pytest.raises(ReviewAuthError, match="refusing to listen on 0.0.0.0"):
         launch_app(app, "0.0.0.0", None, {}, tmp_path / "display")
+
+
+def test_images_are_served_by_cacheable_url_only_to_logged_in_browsers(served):
+    url, _ = served
+    page = _client(url, "alice").predict(api_name="/show")
+    shown, *ahead = re.findall(r'src="(pb-image/view-[0-9a-f]{32}(?:-near)?\.jpg)"', page[IMAGE])
+    assert ahead, "the likely next sample's image is loaded ahead"
+    for name in (shown, ahead[0]):
+        refused = httpx.get(url + name)
+        assert refused.status_code == 401 and refused.content == b"Log in first."
+    with httpx.Client(base_url=url) as browser:
+        browser.post("login", data={"username": "alice", "password": "alice-pw"})
+        for name in (shown, ahead[0]):  # ahead: drawn on this request, never shown yet
+            answer = browser.get(name)
+            assert answer.status_code == 200 and answer.content[:2] == b"\xff\xd8"  # a JPEG
+            assert answer.headers["cache-control"] == "private, max-age=31536000, immutable"
+        assert browser.get("pb-image/view-" + "0" * 32 + ".jpg").status_code == 404
+        assert browser.get("pb-image/..%2Fcandidates.sqlite").status_code == 404
