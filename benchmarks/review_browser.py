@@ -1,15 +1,19 @@
 """Review app in a real browser: keypress -> the next sample's image visible.
 
 API:
-  browser_bench(store, display_dir, reviewers, steps) -> dict
+  browser_bench(store, display_dir, reviewers, steps, read_ms=0) -> dict
       serves the app (login, one account per reviewer) on a free loopback port, opens one
       headless chromium page per reviewer (Debian's chromium, Playwright), and has every
-      reviewer press A ``steps`` times at once. Returns p50/p95 in ms of "key -> image"
+      reviewer press A ``steps`` times at once, each ``read_ms`` after its image showed (the
+      reviewer reading; the page prefetches meanwhile). Returns p50/p95 in ms of "key -> image"
       (keydown dispatched in the page until the new ``#sample-image img`` is loaded and a
       frame is drawn), of "server" (the handler's own time, ReviewController.decide: the
-      log write, queue refresh and next sample's preparation), of "asked" (key -> the page
-      requests the new image: server, queue round trip and redraw) and of "download" (the
-      image request itself, Resource Timing; -1 when none was seen).
+      log write, queue refresh and next sample's preparation), of "answered" (key -> the
+      event's answer fully received: server and round trip; the rest of key -> image is the
+      page's redraw and the image), of "asked" and "download" (key -> the page requests the
+      image, and that request, Resource Timing) over the keys whose image was not fetched
+      ahead, and "prefetched": the share of keys whose image was requested before the key
+      (-1 for a figure with no value).
 """
 
 from __future__ import annotations
@@ -45,12 +49,16 @@ async (previous) => {
     if (img && img.src && img.src !== previous && img.complete && img.naturalWidth > 0) {
       await new Promise((done) => requestAnimationFrame(() => done()));
       const fetched = performance.getEntriesByName(img.src).pop();
-      const asked = fetched ? fetched.startTime - start : -1;
-      return [performance.now() - start, img.src, asked, fetched ? fetched.duration : -1];
+      const asked = fetched ? fetched.startTime - start : null;
+      const calls = performance.getEntriesByType("resource").filter(
+        (e) => e.name.includes("/gradio_api/") && e.startTime >= start);
+      const answered = calls.length ? calls[calls.length - 1].responseEnd - start : null;
+      return [performance.now() - start, img.src, asked, fetched ? fetched.duration : null,
+              answered];
     }
     await new Promise((done) => requestAnimationFrame(() => done()));
   }
-  return [-1, previous, -1, -1];
+  return [-1, previous, null, null, null];
 }
 """
 FIRST_IMAGE_JS = "document.querySelector('#sample-image img')?.naturalWidth > 0"
@@ -67,7 +75,7 @@ def _percentiles(values: list[float]) -> tuple[float, float]:
 
 
 async def _reviewer(
-    browser: Any, url: str, name: str, steps: int, out: dict[str, list[float]]
+    browser: Any, url: str, name: str, steps: int, read_ms: int, out: dict[str, list[float]]
 ) -> None:
     context = await browser.new_context(viewport={"width": 1400, "height": 1000})
     await context.request.post(f"{url}login", form={"username": name, "password": "pw"})
@@ -76,30 +84,35 @@ async def _reviewer(
     await page.wait_for_function(FIRST_IMAGE_JS, timeout=60000)
     src = await page.evaluate("document.querySelector('#sample-image img').src")
     for _ in range(steps):
-        elapsed, src, asked, download = await page.evaluate(PRESS_AND_WAIT_JS, src)
+        await page.wait_for_timeout(read_ms)
+        elapsed, src, asked, download, answered = await page.evaluate(PRESS_AND_WAIT_JS, src)
         if elapsed < 0:
             raise RuntimeError(f"{name}: no new image within 15 s of the key")
         out["key"].append(elapsed)
-        if asked >= 0:
+        out["prefetched"].append(100.0 * (asked is not None and asked < 0))
+        if answered is not None:
+            out["answered"].append(answered)
+        if asked is not None and asked >= 0:
             out["asked"].append(asked)
             out["download"].append(download)
     await context.close()
 
 
-async def _drive(url: str, names: list[str], steps: int) -> dict[str, list[float]]:
+async def _drive(url: str, names: list[str], steps: int, read_ms: int) -> dict[str, list[float]]:
     chromium = shutil.which("chromium")
     if chromium is None:
         raise RuntimeError("the browser benchmark needs Debian's chromium on PATH")
-    times: dict[str, list[float]] = {"key": [], "asked": [], "download": []}
+    parts = ("key", "answered", "asked", "download", "prefetched")
+    times: dict[str, list[float]] = {part: [] for part in parts}
     async with async_playwright() as driver:
         browser = await driver.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        await asyncio.gather(*(_reviewer(browser, url, n, steps, times) for n in names))
+        await asyncio.gather(*(_reviewer(browser, url, n, steps, read_ms, times) for n in names))
         await browser.close()
     return times
 
 
 def browser_bench(
-    store: CandidateStore, display_dir: Path, reviewers: int, steps: int
+    store: CandidateStore, display_dir: Path, reviewers: int, steps: int, read_ms: int = 0
 ) -> dict[str, float]:
     """The figures described in the module docstring."""
     server: list[float] = []
@@ -117,11 +130,12 @@ def browser_bench(
     app = build_app(store, "nobody", display_dir)
     try:
         url = launch_app(app, "127.0.0.1", _free_port(), {n: "pw" for n in names}, display_dir)
-        times = asyncio.run(_drive(url, names, steps))
+        times = asyncio.run(_drive(url, names, steps, read_ms))
     finally:
         app.close()
         ReviewController.decide = decide  # type: ignore[method-assign]
     row = {"server_p50": _percentiles(server)[0], "server_p95": _percentiles(server)[1]}
     for part, values in times.items():
         row[f"{part}_p50"], row[f"{part}_p95"] = _percentiles(values) if values else (-1, -1)
+    row["prefetched"] = float(np.mean(times["prefetched"]))
     return row

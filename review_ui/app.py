@@ -42,7 +42,7 @@ from perbench.store import CandidateStore
 from review_ui.agreement import agreement_report, format_report
 from review_ui.auth import check_password, require_auth_off_loopback
 from review_ui.controller import REJECT_REASONS, ReviewController, Screen
-from review_ui.delta import only_changed
+from review_ui.delta import Props, send
 from review_ui.finder import HISTORY_COLUMNS, TABLE_COLUMNS, history
 from review_ui.guard import boot_token, guard
 from review_ui.images import image_route
@@ -194,65 +194,48 @@ def build_app(
                 "overlay": True,
             }
             filters = state["filters"]
-            chosen = (gr.Dropdown(value=filters["task"]), gr.Dropdown(value=filters["status"]))
-            categories = gr.Dropdown([ALL, *screen.categories], value=filters["category"])
-            reviewers = gr.Dropdown([ALL, *screen.reviewers], value=filters["reviewer"])
+            chosen = (filters["task"], filters["status"])
+            categories = Props(filters["category"], choices=[ALL, *screen.categories])
+            reviewers = Props(filters["reviewer"], choices=[ALL, *screen.reviewers])
             view = screen.view
-            picture = picture_html(view.image_url, screen.prefetch) if view else ""
-            near_html = closeup_html(view.closeup_url) if view else ""
-            keys = {
-                0: picture, 3: view.draft_markdown if view else "", 12: filters["task"],
-                13: filters["status"], 14: (tuple(screen.categories), filters["category"]),
-                15: (tuple(screen.reviewers), filters["reviewer"]),
-                17: screen.versions_html, 19: near_html,
-            }  # fmt: skip
             if view is None:
-                hidden = gr.Textbox(value="", visible=False)
+                hidden = Props("", visible=False)
                 values = (
-                    "", "", screen.header, "", gr.Textbox(value=""), hidden, hidden,
-                    gr.Radio(visible=False), escape(screen.message), screen.progress_html,
-                    gr.Dropdown([], value=None), gr.Dropdown([], value=None),
-                    *chosen, categories, reviewers, "", "", gr.Dropdown([], value=None), "",
+                    "", "", screen.header, "", "", hidden, hidden, Props(None, visible=False),
+                    escape(screen.message), screen.progress_html, Props(None, choices=[]),
+                    Props(None, choices=[]), *chosen, categories, reviewers, "", "",
+                    Props(None, choices=[]), "",
                 )  # fmt: skip
             else:
-                values = (
-                    picture,
-                    *page_values(view, screen, state, chosen, categories, reviewers),
-                    near_html,
-                )
-            sent, state["shown"] = only_changed(values, keys, state.get("shown", {}))
+                values = page_values(view, screen, state, (*chosen, categories, reviewers))
+            sent, state["shown"] = send(values, state.get("shown", {}))
             return (*sent, state)
 
-        def page_values(view, screen: Screen, state, chosen, categories, reviewers) -> tuple:
+        def page_values(view, screen: Screen, state, filter_values: tuple) -> tuple:
             sample = view.sample
             slot = state.get("slot")
             kept_slot = slot if slot in screen.slots else (screen.slots or [None])[0]
             state["slot"] = kept_slot
             letters = list(OPTION_LETTERS[: len(sample.options or [])])
+            answer = OPTION_LETTERS[sample.answer] if sample.answer is not None else None
             return (
+                picture_html(view.image_url, screen.prefetch),
                 sample.id,
                 screen.header,
                 view.draft_markdown,
-                gr.Textbox(value=sample.question),
-                gr.Textbox(
-                    value="\n\n".join(sample.references or []), visible=sample.task == "description"
-                ),
-                gr.Textbox(value="\n".join(sample.options or []), visible=sample.task == "mcq"),
-                gr.Radio(
-                    letters,
-                    value=OPTION_LETTERS[sample.answer] if sample.answer is not None else None,
-                    visible=sample.task == "mcq",
-                ),
+                sample.question,
+                Props("\n\n".join(sample.references or []), visible=sample.task == "description"),
+                Props("\n".join(sample.options or []), visible=sample.task == "mcq"),
+                Props(answer, choices=letters, visible=sample.task == "mcq"),
                 escape(screen.message),
                 screen.progress_html,
-                gr.Dropdown(screen.slots, value=kept_slot),
-                gr.Dropdown(screen.instances, value=None),
-                *chosen,
-                categories,
-                reviewers,
+                Props(kept_slot, choices=screen.slots),
+                Props(None, choices=screen.instances),
+                *filter_values,
                 "",
                 screen.versions_html,
-                gr.Dropdown(screen.version_choices, value=None),
+                Props(None, choices=screen.version_choices),
+                closeup_html(view.closeup_url),
             )
 
         on_page = guard(token, page, message)
@@ -281,7 +264,7 @@ def build_app(
             reviewer = reviewer_of(request)
             chosen = Filters(task, status, category, reviewer_name)
             filters, message = controller.remember_filters(reviewer, chosen)
-            state = {**state, "filters": asdict(filters), "shown": {}}  # the page changed them
+            state = {**state, "filters": asdict(filters)}
             return render(controller.screen(reviewer, filters, message=message), state)
 
         @on_page
@@ -374,13 +357,8 @@ def build_app(
             overlay = not state.get("overlay", True)
             view = controller.picture(sample_id, filters_of(state), state["mask_edits"], overlay)
             shown = "" if overlay else "Overlay hidden: press O to show it again."
-            picture, near_html = picture_html(view.image_url, []), closeup_html(view.closeup_url)
-            state = {
-                **state,
-                "overlay": overlay,
-                "shown": {**state.get("shown", {}), 0: picture, 19: near_html},
-            }
-            return picture, near_html, shown, state
+            state = {**state, "overlay": overlay}
+            return picture_html(view.image_url, []), closeup_html(view.closeup_url), shown, state
 
         @on_page
         def settle(sample_id, version, state, request: gr.Request):

@@ -230,3 +230,24 @@ def test_an_accept_binds_to_the_version_it_saw(store, tmp_path):
     state = store.state(sample.id)
     assert state.status == "accepted" and state.edits == after
     assert list(state.versions.values()) == [["alice", "bob"]]
+
+
+def test_the_next_sample_prefetched_is_the_one_shown_and_drawn_once(controller, store):
+    first = controller.screen("alice", MINE)
+    likely = controller.queue.ordered(MINE, "alice")[1]
+    assert first.prefetch and first.prefetch == controller.views.plan(likely)
+    drawn = controller.views.images.served(first.prefetch[0].rsplit("/", 1)[-1])  # the browser
+    stamp = drawn.stat().st_mtime_ns
+    after = controller.decide("alice", MINE, first.sample_id, "accept")
+    assert after.sample_id == likely and after.view.image_path == drawn
+    assert drawn.stat().st_mtime_ns == stamp  # served from the prefetch, not drawn again
+
+
+def test_another_reviewers_decision_changes_the_next_sample_never_to_a_wrong_one(controller, store):
+    first = controller.screen("alice", MINE)
+    likely = controller.queue.ordered(MINE, "alice")[1]
+    controller.decide("bob", MINE, likely, "accept")  # one accept settles it (k = 1)
+    after = controller.decide("alice", MINE, first.sample_id, "accept")
+    assert after.sample_id not in (first.sample_id, likely)
+    assert after.sample_id == controller.queue.next_id(MINE, "alice")
+    assert after.view.sample.id == after.sample_id

@@ -1,38 +1,46 @@
-"""Only the outputs that changed are sent to the page."""
+"""Outputs are sent as plain values; component properties only when they changed."""
 
 from __future__ import annotations
 
 from gradio_client import Client
 
 from review_ui.app import build_app, launch_app
-from review_ui.delta import only_changed
+from review_ui.delta import Props, send
 
-SAMPLE, MESSAGE, TASK_FILTER, STATUS_FILTER = 1, 8, 12, 13
-
-
-def _skipped(output) -> bool:
-    return isinstance(output, dict) and output.get("__type__") == "update" and "value" not in output
+SAMPLE, REFERENCES, OPTIONS, MESSAGE, CATEGORY_FILTER = 1, 5, 6, 8, 14
 
 
-def test_only_changed_skips_outputs_equal_to_the_last_sent():
-    sent, keys = only_changed(["a", "b", "c"], {0: "a", 1: "b"}, {0: "a", 1: "old"})
-    assert _skipped(sent[0]) and sent[1:] == ["b", "c"]  # 2 has no key: always sent
-    assert keys == {0: "a", 1: "b"}
+def _update(output) -> bool:
+    return isinstance(output, dict) and output.get("__type__") == "update"
 
 
-def test_an_accept_resends_the_sample_not_the_unchanged_filters(store, tmp_path, free_port):
+def test_send_gives_properties_only_when_they_changed():
+    values = ["a", Props("b", visible=True), Props("c", choices=["c", "d"])]
+    sent, shown = send(values, {})
+    assert sent[0] == "a" and all(_update(v) for v in sent[1:])
+    assert sent[1]["value"] == "b" and sent[1]["visible"] is True
+    again, kept = send([v for v in values], shown)
+    assert again == ["a", "b", "c"] and kept == shown
+    changed, _ = send(["a", Props("b", visible=False), Props("e", choices=["c", "d"])], shown)
+    assert _update(changed[1]) and changed[1]["visible"] is False and changed[2] == "e"
+
+
+def test_an_accept_sends_values_and_only_the_changed_properties(store, tmp_path, free_port):
     display = tmp_path / "display"
     app = build_app(store, "alice", display)
     url = launch_app(app, "127.0.0.1", free_port, {}, display)
     try:
         client = Client(url, verbose=False)
         page = client.predict(api_name="/show")
-        assert not _skipped(page[TASK_FILTER])
+        assert page[SAMPLE].startswith("description-")
+        assert _update(page[CATEGORY_FILTER]) and _update(page[OPTIONS])  # first: properties
         after = client.predict(page[SAMPLE], api_name="/accept")
-        assert after[SAMPLE] != page[SAMPLE] and "Recorded: accept" in after[MESSAGE]
-        assert _skipped(after[TASK_FILTER]) and _skipped(after[STATUS_FILTER])
-        picked = client.predict("mcq", "to review", "all", "all", api_name="/filter")
-        assert not _skipped(picked[TASK_FILTER])  # the page changed it: the answer is sent
-        assert picked[SAMPLE].startswith("mcq-")
+        assert after[SAMPLE].startswith("description-") and "Recorded: accept" in after[MESSAGE]
+        assert after[CATEGORY_FILTER] == "all"  # same choices: the plain value
+        assert after[OPTIONS] == "" and after[REFERENCES].startswith("A ")  # same visibility
+        mcq = client.predict("mcq", "to review", "all", "all", api_name="/filter")
+        assert mcq[SAMPLE].startswith("mcq-") and mcq[CATEGORY_FILTER] == "all"
+        assert _update(mcq[OPTIONS]) and mcq[OPTIONS]["visible"] is True  # now an MCQ
+        assert _update(mcq[REFERENCES]) and mcq[REFERENCES]["visible"] is False
     finally:
         app.close()
