@@ -45,7 +45,7 @@ from review_ui.controller import REJECT_REASONS, ReviewController, Screen
 from review_ui.delta import Props, send
 from review_ui.finder import HISTORY_COLUMNS, TABLE_COLUMNS, history
 from review_ui.guard import boot_token, guard
-from review_ui.images import image_route
+from review_ui.images import DECODE_AHEAD_JS, image_route
 from review_ui.login_limit import LoginLimiter, limited_auth, login_middleware
 from review_ui.mask_editor import EDITOR_CSS, EDITOR_ID, EDITOR_JS, READ_MASK_JS, mask_from_png
 from review_ui.queue import ALL, STATUS_FILTERS, Filters
@@ -465,7 +465,7 @@ def launch_app(
         allowed_paths=[str(display_dir)],
         quiet=True,
         ssr_mode=False,
-        js=SHORTCUTS_JS,
+        js=f"() => {{ ({SHORTCUTS_JS})(); ({DECODE_AHEAD_JS})(); }}",
         css=CSS,
         app_kwargs={
             "middleware": [login_middleware(limiter)],

@@ -13,6 +13,8 @@ API:
                                   drawing) and keep the files; KeyError for an unknown key
     .served(name) -> Path | None  the file behind a URL's file name, drawn now if only planned
   image_route(images) -> starlette Route   GET ``/pb-image/{name}``
+  DECODE_AHEAD_JS                 page-load JavaScript: decodes the images fetched ahead
+                                  (``.pb-prefetch img``), so showing one costs no decode
 
 A key is a hash of everything its picture depends on (image id, masks, overlay on/off, JPEG
 quality), so its URL never changes meaning and is sent with ``Cache-Control: ... immutable``:
@@ -49,6 +51,16 @@ JPEG_QUALITY = 90
 MAX_AGE_S = 31_536_000
 NAME = re.compile(r"view-(?P<key>[0-9a-f]{32})(?P<near>-near)?\.jpg")
 Render = Callable[[], dict[str, np.ndarray]]
+DECODE_AHEAD_JS = """
+() => {
+  const decodeAhead = () => document.querySelectorAll(".pb-prefetch img").forEach((img) => {
+    if (img.dataset.decoded === img.src) return;
+    img.dataset.decoded = img.src;
+    img.decode().catch(() => {});
+  });
+  new MutationObserver(decodeAhead).observe(document.body, { childList: true, subtree: true });
+}
+"""
 
 
 def content_key(payload: Any) -> str:
