@@ -16,8 +16,8 @@ Prints p50/p95 in ms and ratios.
 
 ``--browser``: instead, the end-to-end figure in a real browser (benchmarks/review_browser.py):
 keypress -> the next sample's image visible, p50/p95, with one reviewer and with two pressing at
-once (each on a fresh store of ``--samples`` samples), beside the server's share (the handler);
-each key is pressed ``--read-ms`` after the image showed (a reviewer reading it).
+once (each on a fresh store of ``--samples`` samples per reviewer), beside the server's share
+(the handler); each key is pressed ``--read-ms`` after the image showed (a reviewer reading it).
 """
 
 from __future__ import annotations
@@ -163,7 +163,7 @@ def browser_rows(
 ) -> None:
     """Print the real-browser figures (``count - 2`` key presses per reviewer and size)."""
     print(
-        f"real browser (chromium, headless), {count} samples per store, A pressed {count - 2}x, "
+        f"real browser (chromium, headless), {count} samples per reviewer, A pressed {count - 2}x, "
         f"{read_ms} ms after each image showed"
     )
     print(
@@ -174,7 +174,8 @@ def browser_rows(
         for reviewers in crowds:
             name = f"browser-{megapixels}-{reviewers}"
             store = CandidateStore(folder / f"{name}.sqlite", create=True)
-            store.add_candidates(_samples(megapixels, count))
+            # enough for reviewers who drift apart and each decide different samples
+            store.add_candidates(_samples(megapixels, count * reviewers))
             try:
                 row = browser_bench(store, folder / name, reviewers, count - 2, read_ms)
             except RuntimeError as exc:  # a page that got an error instead of its next image

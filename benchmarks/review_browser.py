@@ -6,8 +6,9 @@ API:
       headless chromium page per reviewer (Debian's chromium, Playwright), and has every
       reviewer press A ``steps`` times at once, each ``read_ms`` after its image showed (the
       reviewer reading; the page prefetches meanwhile). Returns p50/p95 in ms of "key -> image"
-      (keydown dispatched in the page until the new ``#sample-image img`` is loaded and a
-      frame is drawn), of "server" (the handler's own time, ReviewController.decide: the
+      (keydown dispatched in the page until the next sample's id is shown, its
+      ``#sample-image img`` is loaded and a frame is drawn; two samples may share a picture,
+      and so its URL), of "server" (the handler's own time, ReviewController.decide: the
       log write, queue refresh and next sample's preparation), of "answered" (key -> the
       event's answer fully received: server and round trip; the rest of key -> image is the
       page's redraw and the image), of "asked" and "download" (key -> the page requests the
@@ -40,27 +41,30 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+SAMPLE_ID_JS = "(document.querySelector('#sample-id textarea, #sample-id input')?.value ?? '')"
 PRESS_AND_WAIT_JS = """
 async (previous) => {
+  const sampleId = () => __SAMPLE_ID__;
   const start = performance.now();
   document.dispatchEvent(new KeyboardEvent("keydown", { key: "a", bubbles: true }));
   while (performance.now() - start < 15000) {
     const img = document.querySelector("#sample-image img");
-    if (img && img.src && img.src !== previous && img.complete && img.naturalWidth > 0) {
+    const now = sampleId();
+    if (now && now !== previous && img && img.complete && img.naturalWidth > 0) {
       await new Promise((done) => requestAnimationFrame(() => done()));
       const fetched = performance.getEntriesByName(img.src).pop();
       const asked = fetched ? fetched.startTime - start : null;
       const calls = performance.getEntriesByType("resource").filter(
         (e) => e.name.includes("/gradio_api/") && e.startTime >= start);
       const answered = calls.length ? calls[calls.length - 1].responseEnd - start : null;
-      return [performance.now() - start, img.src, asked, fetched ? fetched.duration : null,
+      return [performance.now() - start, now, asked, fetched ? fetched.duration : null,
               answered];
     }
     await new Promise((done) => requestAnimationFrame(() => done()));
   }
   return [-1, previous, null, null, null];
 }
-"""
+""".replace("__SAMPLE_ID__", SAMPLE_ID_JS)
 FIRST_IMAGE_JS = "document.querySelector('#sample-image img')?.naturalWidth > 0"
 
 
@@ -82,10 +86,10 @@ async def _reviewer(
     page = await context.new_page()
     await page.goto(url)
     await page.wait_for_function(FIRST_IMAGE_JS, timeout=60000)
-    src = await page.evaluate("document.querySelector('#sample-image img').src")
+    shown = await page.evaluate(SAMPLE_ID_JS)
     for _ in range(steps):
         await page.wait_for_timeout(read_ms)
-        elapsed, src, asked, download, answered = await page.evaluate(PRESS_AND_WAIT_JS, src)
+        elapsed, shown, asked, download, answered = await page.evaluate(PRESS_AND_WAIT_JS, shown)
         if elapsed < 0:
             raise RuntimeError(f"{name}: no new image within 15 s of the key")
         out["key"].append(elapsed)
