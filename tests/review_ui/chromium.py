@@ -1,4 +1,16 @@
-"""Debian's chromium as the browser tests launch it (never a downloaded browser)."""
+"""Debian's chromium as the browser tests and benchmarks/review_browser.py launch it (never a
+downloaded browser), and the review page's helpers shared by the browser tests.
+
+API:
+  CHROMIUM, CHROMIUM_ARGS    launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+  SAMPLE_ID_JS               JavaScript expression: the sample id the page shows ('' before one)
+  log_in(page, name, password)                fill the login form on ``page``; wait for a sample
+  wait_for_new_sample(page, previous) -> str  wait until the page shows another sample; its id
+"""
+
+from __future__ import annotations
+
+from typing import Any
 
 CHROMIUM = "/usr/bin/chromium"
 # Without the background-networking flags chromium's own connections are refused on this
@@ -12,3 +24,20 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 SAMPLE_ID_JS = "(document.querySelector('#sample-id textarea, #sample-id input')?.value ?? '')"
+
+
+def log_in(page: Any, name: str, password: str) -> None:
+    """Log in through Gradio's login form (already loaded in ``page``); wait for a sample."""
+    page.wait_for_selector("input[type=password]", timeout=30000)
+    page.locator("input").nth(0).fill(name)
+    page.locator("input[type=password]").fill(password)
+    page.get_by_role("button", name="Login").click()
+    page.wait_for_selector("#accept-btn", timeout=30000)
+    page.wait_for_function(f"{SAMPLE_ID_JS} !== ''", timeout=30000)
+
+
+def wait_for_new_sample(page: Any, previous: str) -> str:
+    page.wait_for_function(
+        f"{SAMPLE_ID_JS} !== {previous!r} && {SAMPLE_ID_JS} !== ''", timeout=20000
+    )
+    return page.evaluate(SAMPLE_ID_JS)
