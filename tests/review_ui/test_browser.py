@@ -16,9 +16,8 @@ from perbench.render import PROMPT_COLORS
 from review_ui.app import build_app, launch_app
 from tests.review_ui.chromium import (
     CHROMIUM,
-    CHROMIUM_ARGS,
     SAMPLE_ID_JS,
-    log_in,
+    open_review_page,
     wait_for_new_sample,
 )
 
@@ -46,10 +45,7 @@ def test_keys_decide_and_the_overlay_is_on_screen(store, tmp_path, free_port):
     url = launch_app(app, "127.0.0.1", free_port, {"alice": "alice-pw"}, tmp_path / "display")
     try:
         with playwright_api.sync_playwright() as driver:
-            browser = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.goto(url)
-            log_in(page, "alice", "alice-pw")
+            browser, page = open_review_page(driver, url, ("alice", "alice-pw"))
             first = page.evaluate(SAMPLE_ID_JS)
             assert page.locator("#accept-btn").inner_text().strip() == "Accept [A]"
 
@@ -117,10 +113,7 @@ def test_keys_on_a_fresh_page_ctrl_enter_and_zoom(store, tmp_path, free_port):
     zoom_js = "Number(document.querySelector('#sample-image img')?.dataset.zoom || 1)"
     try:
         with playwright_api.sync_playwright() as driver:
-            browser = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.goto(url)
-            page.wait_for_function(f"{SAMPLE_ID_JS} !== ''", timeout=30000)
+            browser, page = open_review_page(driver, url)
             first = page.evaluate(SAMPLE_ID_JS)
             page.keyboard.press("a")
             second = wait_for_new_sample(page, first)
@@ -165,10 +158,8 @@ def test_jump_to_id_table_and_history_reopen_samples(store, tmp_path, free_port)
     wanted = store.candidate_ids("vt_res")[-1]
     try:
         with playwright_api.sync_playwright() as driver:
-            browser = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1400, "height": 1400})
-            page.goto(url)
-            first = wait_for_new_sample(page, "")
+            browser, page = open_review_page(driver, url, height=1400)
+            first = page.evaluate(SAMPLE_ID_JS)
             page.keyboard.press("a")
             wait_for_new_sample(page, first)
             page.get_by_text("Find samples").click()
@@ -205,10 +196,7 @@ def test_key_o_hides_and_shows_the_overlay_and_flags_are_shown(make_store, serve
     store = make_store(tmp_path / "flagged.sqlite", per_task=1, meta={"flags": [flag]})
     url = serve(store)
     with playwright_api.sync_playwright() as driver:
-        browser = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(url)
-        page.wait_for_function(f"{SAMPLE_ID_JS} !== ''", timeout=30000)
+        browser, page = open_review_page(driver, url)
         shown = page.evaluate(SAMPLE_ID_JS)
         assert page.get_by_text("contradicts the measured attributes").is_visible()
         assert page.get_by_text(flag).is_visible()  # escaped: the tag is text, not bold

@@ -14,9 +14,9 @@ from review_ui.app import build_app, launch_app
 from review_ui.guard import RESTARTED, RESTARTED_LOGIN, guard
 from tests.review_ui.chromium import (
     CHROMIUM,
-    CHROMIUM_ARGS,
     SAMPLE_ID_JS,
     log_in,
+    open_review_page,
     wait_for_new_sample,
 )
 
@@ -69,10 +69,7 @@ def test_a_stale_page_with_login_says_reload_and_log_in_again(store, tmp_path, f
     second = None
     try:
         with playwright_api.sync_playwright() as driver:
-            browser = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.goto(url)
-            log_in(page, "alice", "alice-pw")
+            browser, page = open_review_page(driver, url, ("alice", "alice-pw"))
             decided = page.evaluate(SAMPLE_ID_JS)
             page.keyboard.press("a")
             shown = wait_for_new_sample(page, decided)
