@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 from gradio_client import Client
 from PIL import Image
@@ -62,8 +64,9 @@ def test_key_o_toggles_the_overlay_of_the_current_sample(store, serve, tmp_path)
     plain = ViewMaker(store, tmp_path / "other").rgb(sample.image_id).astype(int)
     inside = decode(sample.prompts[0]["mask"]).astype(bool)
 
-    def distance(path) -> float:
-        shown = np.asarray(Image.open(path).convert("RGB")).astype(int)
+    def distance(picture: str) -> float:  # the page's <img> by URL: the file it names
+        name = re.search(r'class="pb-sample" src="pb-image/([^"]+)"', picture)[1]
+        shown = np.asarray(Image.open(tmp_path / "display" / name).convert("RGB")).astype(int)
         return float(np.abs(shown - plain)[inside].mean())
 
     assert distance(page[0]) > 4
