@@ -6,7 +6,13 @@ Modules:
   review_ui.view       SampleView: overlay image, draft text, mask slots, editor <-> RLE
   review_ui.places     SavedFilters: each reviewer's filters, kept beside the store for reloads
   review_ui.agreement  agreement_report(store): decision agreement and mask IoU between reviewers
-  review_ui.app        build_app(store, ...) -> gr.Blocks; launch_app(...)
+  review_ui.controller ReviewController: the decisions and screens behind the buttons (no Gradio)
+  review_ui.screen     Screen: what one page shows; its header and progress texts
+  review_ui.editing    the form and mask edits, as the store's ``after``
+  review_ui.images     content-addressed display images, served by a cacheable URL
+  review_ui.layout     the page's components; review_ui.render: a Screen as the page's outputs
+  review_ui.delta      sending outputs cheaply (component properties only when they changed)
+  review_ui.app        build_app(store, ...) -> gr.Blocks (the event handlers); launch_app(...)
   review_ui.shortcuts  the one-key shortcuts (JavaScript run on page load)
   review_ui.cli        ``perbench review STORE``
 

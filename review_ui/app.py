@@ -4,9 +4,11 @@ API:
   build_app(store, default_reviewer, display_dir, adjudicators=None) -> gr.Blocks
   launch_app(app, host, port, users, display_dir) -> url   serve in the background (login if users)
 
-The sample image and its close-up are <img> tags whose URLs name their content
-(review_ui.images, served by launch_app behind the same login, browser-cacheable); each page
-also loads the likely next sample's images, hidden, so the next key shows them from the cache.
+The page's components are laid out by review_ui.layout; every page event returns the outputs
+review_ui.render makes of a review_ui.controller.Screen. The sample image and its close-up are
+<img> tags whose URLs name their content (review_ui.images, served by launch_app behind the same
+login, browser-cacheable); each page also loads the likely next sample's images, hidden, so the
+next key shows them from the cache.
 
 Endpoints (``api_name``, usable from gradio_client; every one returns the whole page):
   /show                          the reviewer's current sample, under their saved filters
@@ -30,7 +32,6 @@ Each reviewer's filters are kept beside the store (review_ui.places) and restore
 
 from __future__ import annotations
 
-import html
 from collections.abc import Collection
 from dataclasses import asdict
 from pathlib import Path
@@ -38,56 +39,19 @@ from typing import Any
 
 import gradio as gr
 
-from perbench.schema import OPTION_LETTERS, TASKS
 from perbench.store import CandidateStore
 from review_ui.agreement import agreement_report, format_report
 from review_ui.auth import check_password, require_auth_off_loopback
-from review_ui.controller import REJECT_REASONS, ReviewController, Screen
-from review_ui.delta import Props, send
-from review_ui.finder import HISTORY_COLUMNS, TABLE_COLUMNS, history
+from review_ui.controller import ReviewController
+from review_ui.finder import history
 from review_ui.guard import STALE_LOGIN_JS, boot_token, guard
-from review_ui.images import DECODE_AHEAD_JS, image_route
+from review_ui.images import FETCH_AHEAD_JS, image_route
+from review_ui.layout import CSS, Layout
 from review_ui.login_limit import LoginLimiter, limited_auth, login_middleware
-from review_ui.mask_editor import EDITOR_CSS, EDITOR_ID, EDITOR_JS, READ_MASK_JS, mask_from_png
-from review_ui.queue import ALL, STATUS_FILTERS, Filters
-from review_ui.shortcuts import SHORTCUTS_JS, button_label
-from review_ui.view import escape
-
-CSS = (
-    """
-.pb-progress { font-size: 0.85em; }
-.pb-row { display: flex; gap: 0.6em; align-items: center; margin: 2px 0; }
-#sample-image { overflow: hidden; }
-#sample-image img.pb-sample, #closeup img { display: block; width: 100%; object-fit: contain; }
-#sample-image img.pb-sample { max-height: 75vh; }
-#closeup img { max-height: 320px; }
-.pb-bar { display: flex; width: 240px; height: 10px; background: #eee; overflow: hidden; }
-"""
-    + EDITOR_CSS
-)
-
-
-def picture_html(url: str, prefetch: list[str]) -> str:
-    """The sample image by its URL, then the likely next sample's images, hidden: the browser
-    fetches them now and has them in its cache when the key is pressed."""
-    ahead = "".join(f'<img src="{html.escape(u)}" alt="" decoding="async">' for u in prefetch)
-    return (
-        f'<img class="pb-sample" src="{html.escape(url)}" alt="sample image">'
-        f'<div class="pb-prefetch" hidden>{ahead}</div>'
-    )
-
-
-def closeup_html(url: str | None) -> str:
-    if url is None:
-        return ""
-    return (
-        "<p>Close-up of the prompt region (under 1% of the image)</p>"
-        f'<img src="{html.escape(url)}" alt="close-up of the prompt region">'
-    )
-
-
-def _new_session() -> dict[str, Any]:
-    return {"filters": asdict(Filters()), "mask_edits": {}, "sample_id": None}
+from review_ui.mask_editor import READ_MASK_JS, mask_from_png
+from review_ui.queue import Filters
+from review_ui.render import closeup_html, picture_html, render
+from review_ui.shortcuts import SHORTCUTS_JS
 
 
 def build_app(
@@ -104,144 +68,13 @@ def build_app(
         return name or default_reviewer
 
     with gr.Blocks(title="PerBench review", delete_cache=(3600, 3600)) as app:
-        session = gr.State(_new_session())
         token = boot_token()
-        boot = gr.Textbox(token, visible=False, elem_id="boot")
-        with gr.Row():
-            task_filter = gr.Dropdown([ALL, *TASKS], value=ALL, label="Task")
-            status_filter = gr.Dropdown(
-                list(STATUS_FILTERS),
-                value=STATUS_FILTERS[0],
-                label="Status",
-                elem_id="status-filter",
-            )
-            category_filter = gr.Dropdown([ALL], value=ALL, label="Category")
-            reviewer_filter = gr.Dropdown([ALL], value=ALL, label="Decided by")
-        progress = gr.HTML()
-        with gr.Row():
-            with gr.Column(scale=3):
-                image = gr.HTML("", elem_id="sample-image")  # <img> by URL (review_ui.images)
-                near = gr.HTML("", elem_id="closeup")
-                draft = gr.Markdown()
-            with gr.Column(scale=2):
-                sample_box = gr.Textbox(label="Sample id", interactive=False, elem_id="sample-id")
-                header = gr.Markdown()
-                question = gr.Textbox(label="Question", lines=2)
-                references = gr.Textbox(label="References (blank line between two)", lines=4)
-                options = gr.Textbox(label="Options (one per line)", lines=4)
-                answer = gr.Radio(
-                    list(OPTION_LETTERS[:2]), label="Correct option", elem_id="answer"
-                )
-                with gr.Row():
-                    accept_btn = gr.Button(
-                        button_label("a"), variant="primary", elem_id="accept-btn"
-                    )
-                    edit_btn = gr.Button(button_label("e"), elem_id="edit-btn")
-                    skip_btn = gr.Button(button_label("s"), elem_id="skip-btn")
-                    undo_btn = gr.Button(button_label("u"), elem_id="undo-btn")
-                    overlay_btn = gr.Button(button_label("o"), elem_id="overlay-btn")
-                reason = gr.Radio(
-                    [f"{n}. {text}" for n, text in enumerate(REJECT_REASONS, start=1)],
-                    label="Reject reason (keys 1-8)",
-                    elem_id="reject-reason",
-                )
-                note = gr.Textbox(label="Note (free text)", lines=1)
-                reject_btn = gr.Button(button_label("r"), variant="stop", elem_id="reject-btn")
-                message = gr.Markdown(elem_id="message")
-        versions_view = gr.HTML("", elem_id="versions")
-        with gr.Row():
-            version_pick = gr.Dropdown(
-                [], label="Settle with version (adjudicator)", elem_id="version-pick"
-            )
-            settle_btn = gr.Button("Settle with this version", elem_id="settle-btn")
-        with gr.Accordion("Edit masks", open=False):
-            with gr.Row():
-                mask_slot = gr.Dropdown([], label="Mask to change", elem_id="mask-slot")
-                instance = gr.Dropdown([], label="Instance of this image")
-            with gr.Row():
-                use_instance_btn = gr.Button("Use this instance")
-                load_editor_btn = gr.Button("Load the mask into the editor", elem_id="load-editor")
-                apply_mask_btn = gr.Button("Use the edited mask", elem_id="apply-mask")
-            editor = gr.HTML("", elem_id=EDITOR_ID, js_on_load=EDITOR_JS)
-            painted = gr.Textbox(visible=False)
-        with gr.Accordion("Find samples", open=False):
-            with gr.Row():
-                jump_box = gr.Textbox(label="Jump to id (Enter)", elem_id="jump-id", scale=3)
-                refresh_tables_btn = gr.Button("Show the table and my history", elem_id="tables")
-            sample_table_df = gr.Dataframe(
-                headers=TABLE_COLUMNS, label="Samples under the filters (click a row to open)",
-                interactive=False, show_search="filter", elem_id="sample-table",
-            )  # fmt: skip
-            history_df = gr.Dataframe(
-                headers=HISTORY_COLUMNS, label="My last decisions (click a row to reopen)",
-                interactive=False, elem_id="history",
-            )  # fmt: skip
-        with gr.Accordion("Agreement report", open=False):
-            report_btn = gr.Button("Compute")
-            report = gr.Markdown()
+        ui = Layout(token)
 
-        page = [
-            image, sample_box, header, draft, question, references, options, answer, message,
-            progress, mask_slot, instance, task_filter, status_filter, category_filter,
-            reviewer_filter, editor, versions_view, version_pick, near, session,
-        ]  # fmt: skip
-
-        def render(screen: Screen, state: dict[str, Any]) -> tuple:
-            state = {
-                **state,
-                "sample_id": screen.sample_id,
-                "mask_edits": screen.mask_edits,
-                "version": screen.version,
-                "overlay": True,
-            }
-            filters = state["filters"]
-            chosen = (filters["task"], filters["status"])
-            categories = Props(filters["category"], choices=[ALL, *screen.categories])
-            reviewers = Props(filters["reviewer"], choices=[ALL, *screen.reviewers])
-            view = screen.view
-            if view is None:
-                hidden = Props("", visible=False)
-                values = (
-                    "", "", screen.header, "", "", hidden, hidden, Props(None, visible=False),
-                    escape(screen.message), screen.progress_html, Props(None, choices=[]),
-                    Props(None, choices=[]), *chosen, categories, reviewers, "", "",
-                    Props(None, choices=[]), "",
-                )  # fmt: skip
-            else:
-                values = page_values(view, screen, state, (*chosen, categories, reviewers))
-            sent, state["shown"] = send(values, state.get("shown", {}))
-            return (*sent, state)
-
-        def page_values(view, screen: Screen, state, filter_values: tuple) -> tuple:
-            sample = view.sample
-            slot = state.get("slot")
-            kept_slot = slot if slot in screen.slots else (screen.slots or [None])[0]
-            state["slot"] = kept_slot
-            letters = list(OPTION_LETTERS[: len(sample.options or [])])
-            answer = OPTION_LETTERS[sample.answer] if sample.answer is not None else None
-            return (
-                picture_html(view.image_url, screen.prefetch),
-                sample.id,
-                screen.header,
-                view.draft_markdown,
-                sample.question,
-                Props("\n\n".join(sample.references or []), visible=sample.task == "description"),
-                Props("\n".join(sample.options or []), visible=sample.task == "mcq"),
-                Props(answer, choices=letters, visible=sample.task == "mcq"),
-                escape(screen.message),
-                screen.progress_html,
-                Props(kept_slot, choices=screen.slots),
-                Props(None, choices=screen.instances),
-                *filter_values,
-                "",
-                screen.versions_html,
-                Props(None, choices=screen.version_choices),
-                closeup_html(view.closeup_url),
-            )
-
-        on_page = guard(token, page, message)
-        on_reject = guard(token, [*page, reason, note], message)
-        on_other = guard(token, [], message)
+        page = ui.page
+        on_page = guard(token, page, ui.message)
+        on_reject = guard(token, [*page, ui.reason, ui.note], ui.message)
+        on_other = guard(token, [], ui.message)
 
         def filters_of(state: dict[str, Any]) -> Filters:
             return Filters(**state["filters"])
@@ -351,7 +184,7 @@ def build_app(
             message = f"{slot} replaced by the edited mask; press Edit & accept to record it."
             return show_mask_edit(sample_id, slot, state, reviewer, edits, message)
 
-        @guard(token, [image, near, message, session], message)
+        @guard(token, [ui.image, ui.near, ui.message, ui.session], ui.message)
         def toggle_overlay(sample_id, state):
             if not sample_id or state.get("sample_id") != sample_id:
                 return gr.skip(), gr.skip(), "", state
@@ -390,50 +223,68 @@ def build_app(
         def agreement():
             return format_report(agreement_report(store))
 
-        app.load(show, [session, boot], page, api_name="show")
-        filters = [task_filter, status_filter, category_filter, reviewer_filter]
-        triggers = [dropdown.input for dropdown in filters]
-        gr.on(triggers, set_filters, [*filters, session, boot], page, api_name="filter")
+        app.load(show, [ui.session, ui.boot], page, api_name="show")
+        triggers = [dropdown.input for dropdown in ui.filters]
+        gr.on(triggers, set_filters, [*ui.filters, ui.session, ui.boot], page, api_name="filter")
         fast = {"queue": False, "show_progress": "hidden"}  # one key, one quick answer
-        accept_btn.click(accept, [sample_box, session, boot], page, api_name="accept", **fast)
-        skip_btn.click(skip, [sample_box, session, boot], page, api_name="skip", **fast)
-        undo_btn.click(undo, [session, boot], page, api_name="undo", **fast)
-        overlay_btn.click(
+        ui.accept_btn.click(
+            accept, [ui.sample_box, ui.session, ui.boot], page, api_name="accept", **fast
+        )
+        ui.skip_btn.click(skip, [ui.sample_box, ui.session, ui.boot], page, api_name="skip", **fast)
+        ui.undo_btn.click(undo, [ui.session, ui.boot], page, api_name="undo", **fast)
+        ui.overlay_btn.click(
             toggle_overlay,
-            [sample_box, session, boot],
-            [image, near, message, session],
+            [ui.sample_box, ui.session, ui.boot],
+            [ui.image, ui.near, ui.message, ui.session],
             api_name="overlay",
         )
-        edit_inputs = [sample_box, question, references, options, answer, session, boot]
-        edit_btn.click(edit_accept, edit_inputs, page, api_name="edit_accept")
-        reject_btn.click(
+        edit_inputs = [
+            ui.sample_box,
+            ui.question,
+            ui.references,
+            ui.options,
+            ui.answer,
+            ui.session,
+            ui.boot,
+        ]
+        ui.edit_btn.click(edit_accept, edit_inputs, page, api_name="edit_accept")
+        ui.reject_btn.click(
             reject,
-            [sample_box, reason, note, session, boot],
-            [*page, reason, note],
+            [ui.sample_box, ui.reason, ui.note, ui.session, ui.boot],
+            [*page, ui.reason, ui.note],
             api_name="reject",
         )
-        use_instance_btn.click(
+        ui.use_instance_btn.click(
             use_instance,
-            [sample_box, mask_slot, instance, session, boot],
+            [ui.sample_box, ui.mask_slot, ui.instance, ui.session, ui.boot],
             page,
             api_name="use_instance",
         )
-        load_editor_btn.click(
-            load_editor, [sample_box, mask_slot, session, boot], editor, api_name="load_editor"
+        ui.load_editor_btn.click(
+            load_editor,
+            [ui.sample_box, ui.mask_slot, ui.session, ui.boot],
+            ui.editor,
+            api_name="load_editor",
         )
-        apply_mask_btn.click(
+        ui.apply_mask_btn.click(
             apply_mask,
-            [sample_box, mask_slot, painted, session, boot],
+            [ui.sample_box, ui.mask_slot, ui.painted, ui.session, ui.boot],
             page,
             api_name="apply_mask",
             js=READ_MASK_JS,
         )
-        settle_btn.click(settle, [sample_box, version_pick, session, boot], page, api_name="settle")
-        refresh_tables_btn.click(tables, [session, boot], [sample_table_df, history_df])
-        jump_box.submit(on_page(open_sample), [jump_box, session, boot], page, api_name="open")
-        sample_table_df.select(open_row, [session, boot], page)
-        history_df.select(open_row, [session, boot], page)
-        report_btn.click(agreement, [boot], report, api_name="agreement")
+        ui.settle_btn.click(
+            settle, [ui.sample_box, ui.version_pick, ui.session, ui.boot], page, api_name="settle"
+        )
+        ui.refresh_tables_btn.click(
+            tables, [ui.session, ui.boot], [ui.sample_table_df, ui.history_df]
+        )
+        ui.jump_box.submit(
+            on_page(open_sample), [ui.jump_box, ui.session, ui.boot], page, api_name="open"
+        )
+        ui.sample_table_df.select(open_row, [ui.session, ui.boot], page)
+        ui.history_df.select(open_row, [ui.session, ui.boot], page)
+        ui.report_btn.click(agreement, [ui.boot], ui.report, api_name="agreement")
     app.queue(default_concurrency_limit=8)
     app.review_images = controller.views.images  # served by launch_app's image route
     return app
@@ -466,7 +317,7 @@ def launch_app(
         allowed_paths=[str(display_dir)],
         quiet=True,
         ssr_mode=False,
-        js=f"() => {{ ({SHORTCUTS_JS})(); ({STALE_LOGIN_JS})(); ({DECODE_AHEAD_JS})(); }}",
+        js=f"() => {{ ({SHORTCUTS_JS})(); ({STALE_LOGIN_JS})(); ({FETCH_AHEAD_JS})(); }}",
         css=CSS,
         app_kwargs={
             "middleware": [login_middleware(limiter)],

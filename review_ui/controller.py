@@ -2,9 +2,7 @@
 
 API:
   REJECT_REASONS                      the short list a reject picks from (keys 1-8)
-  Screen                              everything one page shows (sample view, texts, progress,
-                                      and ``prefetch``: the image URLs of the likely next sample)
-  ReviewController(store, display_dir, adjudicators=None)
+  ReviewController(store, display_dir, adjudicators=None)   its screens are review_ui.screen.Screen
     .saved_filters(reviewer) -> (Filters, message)   the reviewer's filters saved beside the store
     .remember_filters(reviewer, filters) -> (Filters, message)   check and save them
     .screen(reviewer, filters, sample_id=None, message="", mask_edits=None) -> Screen
@@ -13,10 +11,8 @@ API:
     .shown_version(sample_id, filters) -> str    the version a plain accept endorses now
     .picture(sample_id, filters, mask_edits, overlay) -> SampleView   redrawn, overlay on/off
     .undo(reviewer, filters) -> Screen
-    .form_edits(sample_id, question, references, options, answer, mask_edits, filters,
-                reviewer=None) -> dict
-    .mask_edit(sample_id, slot, rle, mask_edits, filters) -> dict     (new mask edits)
-    .instance_mask(sample_id, label) -> RLE
+    .form_edits(...), .mask_edit(...), .editor_value(...), .instance_mask(...)   the form and
+                                      mask edits (review_ui.editing.Editing)
     .settle(reviewer, filters, sample_id, version_hash) -> Screen   an adjudicator picks a version
     .table(reviewer, filters) -> rows   the samples under the filters, for the finder table
 
@@ -34,23 +30,22 @@ now), an edit to the version it produces. Accepts of different versions are a co
 
 from __future__ import annotations
 
-import html
-import re
 import threading
 from collections.abc import Collection
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from perbench.masks import RLE
 from perbench.review_log import SampleState, payload_version
-from perbench.schema import OPTION_LETTERS, TASKS, Sample
+from perbench.schema import TASKS
 from perbench.store import CandidateStore
 from review_ui.adjudication import competing_versions, settle_after, versions_html
+from review_ui.editing import Editing
 from review_ui.finder import sample_table
 from review_ui.places import PlacesError, SavedFilters
 from review_ui.queue import ALL, STATUS_FILTERS, TO_REVIEW, Filters, ReviewQueue
-from review_ui.view import ReviewEditError, SampleView, ViewMaker, apply_mask, mask_slots
+from review_ui.screen import Screen, header_markdown, progress_html
+from review_ui.view import ReviewEditError, SampleView, ViewMaker, mask_slots
 
 REJECT_REASONS = (
     "prompt mask wrong",
@@ -63,53 +58,9 @@ REJECT_REASONS = (
     "other",
 )
 CHOICES = ("accept", "edit_accept", "reject", "skip")
-STATUS_COLORS = {
-    "accepted": "#2e9e44",
-    "in_review": "#9bd3a6",
-    "conflict": "#f08c00",
-    "rejected": "#d63c3c",
-    "pending": "#c8c8c8",
-}
 
 
-@dataclass
-class Screen:
-    sample_id: str | None
-    view: SampleView | None
-    header: str
-    message: str
-    progress_html: str
-    slots: list[str] = field(default_factory=list)
-    instances: list[str] = field(default_factory=list)
-    categories: list[str] = field(default_factory=list)
-    reviewers: list[str] = field(default_factory=list)
-    mask_edits: dict[str, Any] = field(default_factory=dict)
-    version: str | None = None
-    versions_html: str = ""
-    version_choices: list[tuple[str, str]] = field(default_factory=list)
-    prefetch: list[str] = field(default_factory=list)
-
-
-def _bar_row(label: str, parts: list[tuple[str, str, int]], total: int, text: str = "") -> str:
-    """An HTML progress row: coloured segments sized by count, then the counts in words."""
-    segments = "".join(
-        f"<div title='{name}: {count}' "
-        f"style='width:{100 * count / max(total, 1):.2f}%;background:{color}'></div>"
-        for name, color, count in parts
-        if count
-    )
-    words = text or ", ".join(f"{name} {count}" for name, _, count in parts if count)
-    return (
-        f"<div class='pb-row'><b>{html.escape(label)}</b><div class='pb-bar'>{segments}</div>"
-        f"{html.escape(words)}</div>"
-    )
-
-
-def _split_paragraphs(text: str) -> list[str]:
-    return [part.strip() for part in re.split(r"\n\s*\n", text or "") if part.strip()]
-
-
-class ReviewController:
+class ReviewController(Editing):
     """Queue + views + decisions over one candidate store, shared by every session."""
 
     def __init__(
@@ -199,7 +150,7 @@ class ReviewController:
             if sample_id is None:
                 sample_id = self.queue.next_id(filters, reviewer)
             remaining = len(self.queue.ordered(Filters(status=TO_REVIEW), reviewer))
-            progress = self._progress_html(reviewer, remaining)
+            progress = progress_html(self.queue, reviewer, remaining)
             lists = {"categories": self.queue.categories(), "reviewers": self.queue.reviewers()}
             if sample_id is None:
                 header = "**Nothing to review under these filters.** Change the filters above."
@@ -212,7 +163,15 @@ class ReviewController:
         prefetch = self.views.plan(likely, likely_edits) if likely else []
         image_ids = self.queue.ids_of_image(view.sample.image_id)
         instances = [label for label, _ in self.views.instances(image_ids)]
-        header = self._header(view.sample, state, filters, remaining, reviewer)
+        header = header_markdown(
+            view.sample,
+            state,
+            self.queue,
+            self.store.required_accepts,
+            filters,
+            remaining,
+            self._resolving(filters, state, reviewer),
+        )
         side_by_side, choices = "", []
         if filters.status == "conflict" and state.status == "conflict":
             draft = self.store.candidate(sample_id, with_image=False)
@@ -253,47 +212,6 @@ class ReviewController:
     def shown_version(self, sample_id: str, filters: Filters) -> str:
         """The version a plain accept of ``sample_id`` endorses under ``filters`` right now."""
         return self._version(sample_id, filters, self.store.state(sample_id))
-
-    def _header(
-        self, sample: Sample, state: SampleState, filters: Filters, remaining: int, reviewer: str
-    ) -> str:
-        rule = self.store.required_accepts
-        lines = [
-            f"**{sample.task}** · {html.escape(self.queue.category(sample.id))} · status "
-            f"**{state.status}** · rule: {rule} accept(s) · {remaining} left for you"
-        ]
-        if self._resolving(filters, state, reviewer):
-            lines.append("**Resolving a conflict:** your accept or reject settles this sample.")
-        elif filters.status == "conflict" and state.status == "conflict":
-            lines.append(
-                "**Conflict:** only an adjudicator settles it; your accept or reject is recorded "
-                "as your own vote."
-            )
-        if filters.status != TO_REVIEW:
-            for entry in state.live_decisions:
-                detail = f" ({', '.join(sorted(entry.after))})" if entry.after else ""
-                reason = f": {html.escape(entry.reason)}" if entry.reason else ""
-                note = f" ({html.escape(entry.note)})" if entry.note else ""
-                who = html.escape(entry.reviewer)
-                lines.append(f"- {who}: {entry.decision}{detail}{reason}{note}")
-        return "\n".join(lines)
-
-    def _progress_html(self, reviewer: str, remaining: int) -> str:
-        """One bar per task (samples by status) and per reviewer (samples decided / all)."""
-        rows = []
-        for task, counts in self.queue.task_progress().items():
-            parts = [
-                (status, color, counts.get(status, 0)) for status, color in STATUS_COLORS.items()
-            ]
-            rows.append(_bar_row(task, parts, sum(counts.values())))
-        people = self.queue.reviewer_progress()
-        for name in sorted({*people, reviewer}):
-            decided = self.queue.decided_count(name)
-            parts = [("decided", STATUS_COLORS["accepted"], decided)]
-            label = f"{name} (you, {remaining} left)" if name == reviewer else name
-            counts = ", ".join(f"{kind} {n}" for kind, n in sorted(people.get(name, {}).items()))
-            rows.append(_bar_row(label, parts, self.queue.total(), counts))
-        return "<div class='pb-progress'>" + "".join(rows) + "</div>"
 
     # deciding -----------------------------------------------------------------------------
     def _latest_own(self, sample_id: str, reviewer: str):
@@ -417,68 +335,3 @@ class ReviewController:
         return self.decide(
             reviewer, filters, sample_id, "edit_accept", after=after, seen_version=version
         )
-
-    # editing ------------------------------------------------------------------------------
-    def _editable(self, sample_id: str, filters: Filters, mask_edits: dict[str, Any]) -> Sample:
-        draft = self.store.candidate(sample_id, with_image=False)
-        edits = {**self._base_edits(filters, self.queue.state(sample_id)), **mask_edits}
-        return draft.copy_with(**edits) if edits else draft
-
-    def form_edits(
-        self,
-        sample_id: str,
-        question: str,
-        references: str,
-        options: str,
-        answer: str | None,
-        mask_edits: dict[str, Any],
-        filters: Filters,
-        reviewer: str | None = None,
-    ) -> dict[str, Any]:
-        """The fields that differ from the draft (the store's ``after``) given the form's texts.
-
-        When ``reviewer`` settles a conflict, ``after`` also names every logged edit it reverts.
-        """
-        draft = self.store.candidate(sample_id, with_image=False)
-        proposed: dict[str, Any] = {"question": (question or "").strip(), **mask_edits}
-        if draft.task == "description":
-            proposed["references"] = _split_paragraphs(references)
-        elif draft.task == "mcq":
-            proposed["options"] = [
-                line.strip() for line in (options or "").splitlines() if line.strip()
-            ]
-            letter = (answer or "").strip().upper()
-            if len(letter) != 1 or letter not in OPTION_LETTERS[: len(proposed["options"])]:
-                raise ReviewEditError(
-                    f"sample {sample_id}: the correct option {answer!r} is not one of the "
-                    f"{len(proposed['options'])} options; pick a letter"
-                )
-            proposed["answer"] = OPTION_LETTERS.index(letter)
-        after = {name: value for name, value in proposed.items() if value != getattr(draft, name)}
-        state = self.queue.state(sample_id)
-        if self._resolving(filters, state, reviewer):
-            # a resolution must name every field it keeps at the draft, or the log's edit wins
-            after.update({name: getattr(draft, name) for name in state.edits if name not in after})
-        return after
-
-    def mask_edit(
-        self, sample_id: str, slot: str, rle: RLE, mask_edits: dict[str, Any], filters: Filters
-    ) -> dict[str, Any]:
-        """``mask_edits`` with ``slot`` replaced by ``rle`` (validated against the image size)."""
-        sample = self._editable(sample_id, filters, mask_edits)
-        if list(rle["size"]) != [sample.height, sample.width]:
-            raise ReviewEditError(
-                f"sample {sample_id}: mask size {rle['size']} differs from the image "
-                f"[{sample.height}, {sample.width}]"
-            )
-        return {**mask_edits, **apply_mask(sample, slot, rle)}
-
-    def editor_value(self, sample_id: str, slot: str, mask_edits: dict[str, Any], filters: Filters):
-        return self.views.editor_value(self._editable(sample_id, filters, mask_edits), slot)
-
-    def instance_mask(self, sample_id: str, label: str) -> RLE:
-        image_id = self.store.candidate(sample_id, with_image=False).image_id
-        for name, mask in self.views.instances(self.queue.ids_of_image(image_id)):
-            if name == label:
-                return mask
-        raise ReviewEditError(f"sample {sample_id}: no instance {label!r} on its image")

@@ -13,8 +13,10 @@ API:
                                   drawing) and keep the files; KeyError for an unknown key
     .served(name) -> Path | None  the file behind a URL's file name, drawn now if only planned
   image_route(images) -> starlette Route   GET ``/pb-image/{name}``
-  DECODE_AHEAD_JS                 page-load JavaScript: decodes the images fetched ahead
-                                  (``.pb-prefetch img``), so showing one costs no decode
+  FETCH_AHEAD_JS                  page-load JavaScript: once the shown image is decoded, fetches
+                                  and decodes the images to load ahead (``.pb-prefetch img``,
+                                  URL in ``data-src``), so the current image comes first and
+                                  showing the next one costs neither a download nor a decode
 
 A key is a hash of everything its picture depends on (image id, masks, overlay on/off, JPEG
 quality), so its URL never changes meaning and is sent with ``Cache-Control: ... immutable``:
@@ -51,14 +53,20 @@ JPEG_QUALITY = 90
 MAX_AGE_S = 31_536_000
 NAME = re.compile(r"view-(?P<key>[0-9a-f]{32})(?P<near>-near)?\.jpg")
 Render = Callable[[], dict[str, np.ndarray]]
-DECODE_AHEAD_JS = """
+FETCH_AHEAD_JS = """
 () => {
-  const decodeAhead = () => document.querySelectorAll(".pb-prefetch img").forEach((img) => {
-    if (img.dataset.decoded === img.src) return;
-    img.dataset.decoded = img.src;
-    img.decode().catch(() => {});
-  });
-  new MutationObserver(decodeAhead).observe(document.body, { childList: true, subtree: true });
+  const fetchAhead = () => {
+    const waiting = [...document.querySelectorAll(".pb-prefetch img[data-src]:not([src])")];
+    if (!waiting.length) return;
+    const start = () => waiting.forEach((img) => {
+      if (img.getAttribute("src")) return;
+      img.src = img.dataset.src;
+      img.decode().catch(() => {});
+    });
+    const shown = document.querySelector("#sample-image img.pb-sample");
+    if (shown) shown.decode().then(start, start); else start();
+  };
+  new MutationObserver(fetchAhead).observe(document.body, { childList: true, subtree: true });
 }
 """
 

@@ -207,7 +207,8 @@ def test_public_address_without_login_is_refused(store, tmp_path):
 def test_images_are_served_by_cacheable_url_only_to_logged_in_browsers(served):
     url, _ = served
     page = _client(url, "alice").predict(api_name="/show")
-    shown, *ahead = re.findall(r'src="(pb-image/view-[0-9a-f]{32}(?:-near)?\.jpg)"', page[IMAGE])
+    shown = re.search(r'class="pb-sample" src="(pb-image/view-[0-9a-f]{32}\.jpg)"', page[IMAGE])[1]
+    ahead = re.findall(r'data-src="(pb-image/view-[0-9a-f]{32}(?:-near)?\.jpg)"', page[IMAGE])
     assert ahead, "the likely next sample's image is loaded ahead"
     for name in (shown, ahead[0]):
         refused = httpx.get(url + name)

@@ -1,0 +1,141 @@
+"""The review page's components, laid out (built inside the app's ``gr.Blocks``).
+
+API:
+  CSS                    the page's style (images, progress bars, the mask editor)
+  new_session() -> dict  a page's session state before its first sample
+  Layout(token)          builds every component, in page order, as attributes (``session``,
+                         ``boot`` (the hidden boot ``token``, review_ui.guard), the filters,
+                         ``image``, ``near``, the form, the buttons, ``message``, the mask editor,
+                         the finder tables, the agreement report)
+    .page                the outputs of every page event (review_ui.render.PAGE_OUTPUTS order)
+    .filters             the four filter dropdowns
+
+The sample image and its close-up are gr.HTML holding an <img> by URL (review_ui.images), not
+gr.Image: Gradio would copy every picture into its cache per event.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+import gradio as gr
+
+from perbench.schema import OPTION_LETTERS, TASKS
+from review_ui.controller import REJECT_REASONS
+from review_ui.finder import HISTORY_COLUMNS, TABLE_COLUMNS
+from review_ui.mask_editor import EDITOR_CSS, EDITOR_ID, EDITOR_JS
+from review_ui.queue import ALL, STATUS_FILTERS, Filters
+from review_ui.render import PAGE_OUTPUTS
+from review_ui.shortcuts import button_label
+
+CSS = (
+    """
+.pb-progress { font-size: 0.85em; }
+.pb-row { display: flex; gap: 0.6em; align-items: center; margin: 2px 0; }
+#sample-image { overflow: hidden; }
+#sample-image img.pb-sample, #closeup img { display: block; width: 100%; object-fit: contain; }
+#sample-image img.pb-sample { max-height: 75vh; }
+#closeup img { max-height: 320px; }
+.pb-bar { display: flex; width: 240px; height: 10px; background: #eee; overflow: hidden; }
+"""
+    + EDITOR_CSS
+)
+
+
+def new_session() -> dict[str, Any]:
+    return {"filters": asdict(Filters()), "mask_edits": {}, "sample_id": None}
+
+
+class Layout:
+    """The page's components (see the module docstring); call inside ``with gr.Blocks()``."""
+
+    def __init__(self, token: str):
+        self.session = gr.State(new_session())
+        self.boot = gr.Textbox(token, visible=False, elem_id="boot")
+        with gr.Row():
+            self.task_filter = gr.Dropdown([ALL, *TASKS], value=ALL, label="Task")
+            self.status_filter = gr.Dropdown(
+                list(STATUS_FILTERS),
+                value=STATUS_FILTERS[0],
+                label="Status",
+                elem_id="status-filter",
+            )
+            self.category_filter = gr.Dropdown([ALL], value=ALL, label="Category")
+            self.reviewer_filter = gr.Dropdown([ALL], value=ALL, label="Decided by")
+        self.progress = gr.HTML()
+        with gr.Row():
+            with gr.Column(scale=3):
+                self.image = gr.HTML("", elem_id="sample-image")  # <img> by URL (review_ui.images)
+                self.near = gr.HTML("", elem_id="closeup")
+                self.draft = gr.Markdown()
+            with gr.Column(scale=2):
+                self.sample_box = gr.Textbox(
+                    label="Sample id", interactive=False, elem_id="sample-id"
+                )
+                self.header = gr.Markdown()
+                self.question = gr.Textbox(label="Question", lines=2)
+                self.references = gr.Textbox(label="References (blank line between two)", lines=4)
+                self.options = gr.Textbox(label="Options (one per line)", lines=4)
+                self.answer = gr.Radio(
+                    list(OPTION_LETTERS[:2]), label="Correct option", elem_id="answer"
+                )
+                with gr.Row():
+                    self.accept_btn = gr.Button(
+                        button_label("a"), variant="primary", elem_id="accept-btn"
+                    )
+                    self.edit_btn = gr.Button(button_label("e"), elem_id="edit-btn")
+                    self.skip_btn = gr.Button(button_label("s"), elem_id="skip-btn")
+                    self.undo_btn = gr.Button(button_label("u"), elem_id="undo-btn")
+                    self.overlay_btn = gr.Button(button_label("o"), elem_id="overlay-btn")
+                self.reason = gr.Radio(
+                    [f"{n}. {text}" for n, text in enumerate(REJECT_REASONS, start=1)],
+                    label="Reject reason (keys 1-8)",
+                    elem_id="reject-reason",
+                )
+                self.note = gr.Textbox(label="Note (free text)", lines=1)
+                self.reject_btn = gr.Button(button_label("r"), variant="stop", elem_id="reject-btn")
+                self.message = gr.Markdown(elem_id="message")
+        self.versions_view = gr.HTML("", elem_id="versions")
+        with gr.Row():
+            self.version_pick = gr.Dropdown(
+                [], label="Settle with version (adjudicator)", elem_id="version-pick"
+            )
+            self.settle_btn = gr.Button("Settle with this version", elem_id="settle-btn")
+        with gr.Accordion("Edit masks", open=False):
+            with gr.Row():
+                self.mask_slot = gr.Dropdown([], label="Mask to change", elem_id="mask-slot")
+                self.instance = gr.Dropdown([], label="Instance of this image")
+            with gr.Row():
+                self.use_instance_btn = gr.Button("Use this instance")
+                self.load_editor_btn = gr.Button(
+                    "Load the mask into the editor", elem_id="load-editor"
+                )
+                self.apply_mask_btn = gr.Button("Use the edited mask", elem_id="apply-mask")
+            self.editor = gr.HTML("", elem_id=EDITOR_ID, js_on_load=EDITOR_JS)
+            self.painted = gr.Textbox(visible=False)
+        with gr.Accordion("Find samples", open=False):
+            with gr.Row():
+                self.jump_box = gr.Textbox(label="Jump to id (Enter)", elem_id="jump-id", scale=3)
+                self.refresh_tables_btn = gr.Button(
+                    "Show the table and my history", elem_id="tables"
+                )
+            self.sample_table_df = gr.Dataframe(
+                headers=TABLE_COLUMNS, label="Samples under the filters (click a row to open)",
+                interactive=False, show_search="filter", elem_id="sample-table",
+            )  # fmt: skip
+            self.history_df = gr.Dataframe(
+                headers=HISTORY_COLUMNS, label="My last decisions (click a row to reopen)",
+                interactive=False, elem_id="history",
+            )  # fmt: skip
+        with gr.Accordion("Agreement report", open=False):
+            self.report_btn = gr.Button("Compute")
+            self.report = gr.Markdown()
+
+    @property
+    def page(self) -> list[gr.components.Component]:
+        return [getattr(self, name) for name in PAGE_OUTPUTS]
+
+    @property
+    def filters(self) -> list[gr.Dropdown]:
+        return [self.task_filter, self.status_filter, self.category_filter, self.reviewer_filter]
