@@ -4,7 +4,8 @@ API:
   ROUTE                           the URL folder the images are served under ("pb-image")
   image_url(path) -> str          the page-relative URL of a display image file
   key_url(key, part="") -> str    the URL the file of ``key`` (part "" or "near") will have
-  content_key(payload) -> str     32 hex digits of sha256 over ``payload`` (JSON-able)
+  content_key(payload) -> str     32 hex digits of sha256 over ``payload`` (JSON-able: what
+                                  the picture is drawn from) and the JPEG quality
   DisplayImages(folder, keep=64)
     .plan(key, render)            remember how to draw ``key`` (render: () -> {part: (H, W, 3)
                                   uint8}; part "" is the image, "near" its close-up); nothing is
@@ -72,7 +73,8 @@ FETCH_AHEAD_JS = """
 
 
 def content_key(payload: Any) -> str:
-    text = json.dumps(payload, sort_keys=True, separators=(",", ":"))
+    """The key of a picture drawn from ``payload`` (with this module's JPEG quality)."""
+    text = json.dumps([JPEG_QUALITY, payload], sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
