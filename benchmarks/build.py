@@ -117,10 +117,10 @@ def main() -> None:
     own = {}
     print(
         "| builders | size | images | candidates | build s | CPU s | cand/s | CPU cand/s "
-        "| peak RSS MB | RSS after index MB | time ratio | peak ratio | load start/end "
+        "| peak RSS MB | RSS after index MB | time ratio | CPU ratio | peak ratio | load start/end "
         f"| CPU cand/s vs {trees[0][0]} |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for label, size, row in rows:
         base = own.setdefault(label, row)
         cpu_rate = row["candidates"] / row["cpu_seconds"]
@@ -132,6 +132,7 @@ def main() -> None:
             f"{row['candidates'] / row['build_seconds']:.0f} | {cpu_rate:.0f} | "
             f"{row['peak_rss_mb']:.0f} | {row['rss_after_index_mb']:.0f} | "
             f"{row['build_seconds'] / base['build_seconds']:.2f} | "
+            f"{row['cpu_seconds'] / base['cpu_seconds']:.2f} | "
             f"{row['peak_rss_mb'] / base['peak_rss_mb']:.2f} | "
             f"{row['load'][0]:.1f} / {row['load'][1]:.1f} | "
             f"{'-' if speed is None else f'{speed:.2f}'} |"
