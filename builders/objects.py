@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 from scipy.ndimage import binary_erosion
-from scipy.spatial import cKDTree
+from scipy.spatial import KDTree
 
 from builders.colors import dominant_colors, name_colors
 from perbench.masks import decode
@@ -117,9 +117,9 @@ class ObjectFacts:
         return np.stack([xs + self.box[0], ys + self.box[1]], axis=1)
 
     @cached_property
-    def outline_tree(self) -> cKDTree:
+    def outline_tree(self) -> KDTree:
         """A k-d tree over ``outline`` for nearest-pixel look-ups (built once)."""
-        return cKDTree(self.outline)
+        return KDTree(self.outline)
 
     def to_meta(self) -> dict[str, Any]:
         return {
