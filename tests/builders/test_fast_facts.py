@@ -16,7 +16,14 @@ import builders.relations
 import builders.scene
 import builders.vtres
 from builders.build import build_store
-from builders.colors import _NAMES, _PROTOTYPE_LAB, _PROTOTYPE_NAMES, MAX_PIXELS, dominant_colors
+from builders.colors import (
+    _NAMES,
+    _PROTOTYPE_LAB,
+    _PROTOTYPE_NAMES,
+    MAX_PIXELS,
+    _nearest_prototype,
+    dominant_colors,
+)
 from builders.objects import (
     COLOR_ERODE,
     NO_COLOR_CATEGORIES,
@@ -185,6 +192,15 @@ def _same_facts(fast: ObjectFacts, slow: ObjectFacts) -> None:
     assert fast.to_meta() == slow.to_meta(), fast.instance.id
     assert (fast.colors, fast.position_margin) == (slow.colors, slow.position_margin)
     assert np.array_equal(fast.crop, slow.crop), fast.instance.id
+
+
+def test_colour_distances_match_the_norm_across_the_colour_cube():
+    """Every 101st sRGB colour (all 2**24 were checked once, off the suite: identical)."""
+    keys = np.arange(0, 1 << 24, 101)
+    rgb = np.stack([keys >> 16, (keys >> 8) & 255, keys & 255], axis=1).astype(np.uint8)
+    lab = rgb2lab(rgb[None])[0]
+    distances = np.linalg.norm(lab[:, None, :] - _PROTOTYPE_LAB[None, :, :], axis=2)
+    assert np.array_equal(_nearest_prototype(lab), distances.argmin(axis=1))
 
 
 def test_object_facts_match_the_full_image_computation(images):
