@@ -142,7 +142,8 @@ def description_samples(scene: Scene, drafter: Drafter) -> list[Sample]:
     for obj in scene.selected:
         sample_id = make_sample_id("description", scene.image.key, obj.instance.id)
         facts = description_facts(scene, obj)
-        plans = write_references(facts, count)
+        seed = int(scene.rng("wording", obj.instance.id).integers(2**31))
+        plans = write_references(facts, count, seed)
         request = DraftRequest(
             sample_id, scene.image_bytes, obj.instance.mask, facts, plans[0], {"plans": plans}
         )
