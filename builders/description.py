@@ -23,9 +23,10 @@ from typing import Any
 
 from builders.drafters.base import Drafter, DraftRequest, check_draft
 from builders.drafters.template import DIRECTION_PHRASES, write_references
-from builders.grammar import indefinite, plural
+from builders.drafters.wording import salient_directions
+from builders.grammar import be, capitalize, indefinite, is_plural, plural, pronoun
 from builders.objects import ObjectFacts, noun
-from builders.relations import clear_direction, touching
+from builders.relations import DIRECTIONS, PAIR_RELATIONS, clear_direction, touching
 from builders.scene import Scene
 from perbench.schema import Sample, make_sample_id
 
@@ -68,6 +69,7 @@ def _salient(scene: Scene, obj: ObjectFacts) -> dict[str, Any] | None:
         "category": largest.category,
         "instance_id": largest.instance.id,
         "direction": clear_direction(obj, largest),
+        "directions": [d for d in DIRECTIONS if PAIR_RELATIONS[d](obj, largest, scene.margin)],
         "unique": scene.count_known(largest.category) and len(same) == 1,
     }
 
@@ -104,15 +106,17 @@ def description_facts(scene: Scene, obj: ObjectFacts) -> dict[str, Any]:
 
 def _distinguishers(scene: Scene, obj: ObjectFacts, facts: dict[str, Any]) -> list[str]:
     """Sentences that tell this object from another with the same text, most natural first."""
-    out = []
-    salient = facts.get("salient")
-    if salient and salient.get("direction"):
-        other = salient["category"] or "object"
-        phrase = DIRECTION_PHRASES[salient["direction"]]
-        out.append(f"It is {phrase} {indefinite(other, other)}.")
+    out, name = [], noun(obj)
+    lead = "This person" if name == "person" else capitalize(pronoun(name))
+    its = "This person's" if name == "person" else "Their" if is_plural(name) else "Its"
+    directions = salient_directions(facts)
+    if directions:
+        other = facts["salient"]["category"] or "object"
+        phrase = " and ".join(DIRECTION_PHRASES[d] for d in directions)
+        out.append(f"{lead} {be(name)} {phrase} {indefinite(other, other)}.")
     x = round(100 * obj.centroid[0] / scene.image.width)
     y = round(100 * obj.centroid[1] / scene.image.height)
-    out.append(f"Its centre is about {x}% of the way from the left and {y}% from the top.")
+    out.append(f"{its} centre is about {x}% of the way from the left and {y}% from the top.")
     return out
 
 

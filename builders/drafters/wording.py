@@ -14,6 +14,7 @@ API:
     hidden_sentence(v), touching_sentence(v), salient_sentence(v), count_sentence(v),
     sources_sentence(v)
   salient_phrase(v) -> str | None        'to the left of the couch' (an opening clause)
+  salient_directions(facts) -> list[str]  the one or two directions to the salient object
   touching_parts(facts) -> list[str]     'a bicycle', 'two couches', 'another dog'
   DIRECTION_PHRASES                      direction name -> 'to the left of', ...
 
@@ -58,8 +59,15 @@ INVERSE_WORDINGS = {
 }
 SIZE_ADJECTIVES = {
     "tiny": ("tiny", "very small"),
-    "small": ("small", "little"),
+    "small": ("small", "fairly small"),
     "medium-sized": ("medium-sized", "mid-sized", "moderately sized"),
+    "large": ("large", "big"),
+    "very large": ("very large", "very big"),
+}
+SIZE_AREAS = {  # 'it covers a ... part of the image'
+    "tiny": ("tiny", "very small"),
+    "small": ("small",),
+    "medium-sized": ("medium-sized", "moderate"),
     "large": ("large", "big"),
     "very large": ("very large", "very big"),
 }
@@ -179,7 +187,8 @@ def size_sentence(v: Voice) -> str:
     area = v.pick(("part", "area", "portion", "share"))
     where = v.pick(PICTURE)
     verb = v.verb(*SIZE_VERBS[v.rng.randrange(len(SIZE_VERBS))])
-    return f"{v.subject()} {verb} {indefinite(v.size_word(), 'part')} {area} of the {where}."
+    size = v.pick(SIZE_AREAS[v.facts["size"]])
+    return f"{v.subject()} {verb} {indefinite(size, 'part')} {area} of the {where}."
 
 
 def color_sentence(v: Voice) -> str | None:
@@ -315,28 +324,41 @@ def touching_sentence(v: Voice) -> str | None:
     )
 
 
+def salient_directions(facts: dict[str, Any]) -> list[str]:
+    """The directions that hold from the object to the salient one: one, or a vertical and a
+    horizontal one ('above', 'left_of'); [] when none does."""
+    salient = facts.get("salient") or {}
+    found = salient.get("directions") or [salient.get("direction")]
+    vertical = [d for d in found if d in ("above", "below")]
+    return vertical + [d for d in found if d in ("left_of", "right_of")]
+
+
 def _salient_name(v: Voice) -> str | None:
-    salient = v.facts.get("salient")
-    if not salient or not salient.get("direction"):
+    if not salient_directions(v.facts):
         return None
-    other = salient["category"] or "object"
+    other = v.facts["salient"]["category"] or "object"
     if other == v.noun:
         return "another " + other if not is_plural(other) else "other " + other
-    return f"the {other}" if salient.get("unique") else indefinite(other, other)
+    return f"the {other}" if v.facts["salient"].get("unique") else indefinite(other, other)
+
+
+def _relation(v: Voice, wordings: dict[str, tuple[str, ...]]) -> str:
+    """'left of', or 'above and to the left of' when two directions hold."""
+    directions = salient_directions(v.facts)
+    if len(directions) == 1:
+        return v.pick(wordings[directions[0]])
+    return " and ".join(wordings[d][0] for d in directions)
 
 
 def salient_sentence(v: Voice) -> str | None:
     name = _salient_name(v)
     if name is None:
         return None
-    direction = v.facts["salient"]["direction"]
     other_be = "are" if is_plural(v.facts["salient"]["category"] or "object") else "is"
-    forward = v.pick(DIRECTION_WORDINGS[direction])
-    backward = v.pick(INVERSE_WORDINGS[direction])
     return v.pick(
         (
-            f"{v.subject()} {v.be()} {forward} {name}.",
-            f"{capitalize(name)} {other_be} {backward} {v.obj()}.",
+            f"{v.subject()} {v.be()} {_relation(v, DIRECTION_WORDINGS)} {name}.",
+            f"{capitalize(name)} {other_be} {_relation(v, INVERSE_WORDINGS)} {v.obj()}.",
         )
     )
 
@@ -346,7 +368,8 @@ def salient_phrase(v: Voice) -> str | None:
     name = _salient_name(v)
     if name is None:
         return None
-    return f"{DIRECTION_PHRASES[v.facts['salient']['direction']]} {name}"
+    phrases = {d: (p,) for d, p in DIRECTION_PHRASES.items()}
+    return f"{_relation(v, phrases)} {name}"
 
 
 def count_sentence(v: Voice) -> str | None:
@@ -359,7 +382,8 @@ def count_sentence(v: Voice) -> str | None:
             return None
         return v.pick(
             (
-                f"{v.subject(named=False)} is the only {noun} in the {picture}.",
+                f"{'This' if v.person else 'It'} is the only {noun} in the {picture}.",
+                f"This is the only {noun} in the {picture}.",
                 f"There is no other {noun} in the {picture}.",
                 f"No other {noun} appears in the {picture}.",
             )

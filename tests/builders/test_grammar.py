@@ -126,6 +126,11 @@ def test_the_salient_object_is_named_from_either_side():
         said |= set(re.findall(r"A dining table is (?:below|lower down than) it", text))
         assert "below a dining table" not in text and "table is above" not in text, text
     assert said >= {"above a dining table", "A dining table is below it"}, said
+    facts["salient"]["directions"] = ["left_of", "above"]  # two hold: vertical first
+    texts = " ".join(_all_texts(facts))
+    assert "above and to the left of a dining table" in texts
+    assert "A dining table is below and to the right of it" in texts
+    assert "below and" not in texts.replace("table is below and", "")
 
 
 @pytest.mark.parametrize(

@@ -97,9 +97,12 @@ def _describe(sample, objects, tally: Tally) -> None:
     for other_id in claims["touching_ids"]:
         tally.check(truth_touching(obj, objects[other_id][1]), sid, f"touches {other_id}")
     salient = claims.get("salient")
-    if salient and salient["direction"]:
+    if salient and salient["directions"]:
         other = objects[salient["instance_id"]][1]
-        tally.check(truth_direction(obj, other, salient["direction"]), sid, "salient direction")
+        for name in salient["directions"]:
+            tally.check(truth_direction(obj, other, name), sid, f"salient {name}")
+        if salient["direction"]:
+            tally.check(salient["directions"] == [salient["direction"]], sid, "clear direction")
         if salient["unique"]:
             count = sum(o.category == other.category for o in scene.objects)
             tally.check(count == 1, sid, "the salient object is unique")
@@ -166,14 +169,16 @@ def _wording(text: str, scene, obj, objects, claims, sid: str, tally: Tally) -> 
         tally.check(len(same) > 1 and areas[-1] == obj.visible.sum(), sid, "says the smallest")
     salient = claims.get("salient")
     phrases = "|".join(sorted(RELATION, key=len, reverse=True))
-    for found in re.finditer(rf"\b({phrases}) (?:{WHOLE}|(it|them)\b)", text):
-        phrase, category, pronoun = found.groups()
-        ok = bool(salient and salient["direction"])
-        if ok:
-            other = objects[salient["instance_id"]][1]
-            name = RELATION[phrase] if category else INVERSE[RELATION[phrase]]
-            ok = (not category or category == other.category) and truth_direction(obj, other, name)
-        tally.check(ok, sid, f"wording: {found.group(0)}")
+    pattern = rf"\b({phrases})(?: and ({phrases}))? (?:{WHOLE}|(it|them)\b)"
+    for found in re.finditer(pattern, text):  # 'above and to the left of the cup', 'below it'
+        first, second, category, _ = found.groups()
+        for phrase in filter(None, (first, second)):
+            ok = bool(salient and salient["directions"])
+            if ok:
+                other = objects[salient["instance_id"]][1]
+                name = RELATION[phrase] if category else INVERSE[RELATION[phrase]]
+                ok = category in (None, other.category) and truth_direction(obj, other, name)
+            tally.check(ok, sid, f"wording: {found.group(0)}")
 
 
 def _mcq(sample, objects, tally: Tally) -> None:
