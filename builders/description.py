@@ -45,6 +45,8 @@ CLAIM_KEYS = (
     "orientation",
     "cut_sides",
     "occluded_fraction",
+    "hidden_by",
+    "hidden_by_ids",
     "touching",
     "touching_ids",
     "salient",
@@ -77,6 +79,7 @@ def _salient(scene: Scene, obj: ObjectFacts) -> dict[str, Any] | None:
 def description_facts(scene: Scene, obj: ObjectFacts) -> dict[str, Any]:
     others = [f for f in scene.facts if f.index != obj.index and not f.instance.iscrowd]
     near = sorted((f for f in others if touching(f, obj, scene.margin)), key=lambda f: -f.area)
+    by = {f.instance.id: f for f in others}
     facts: dict[str, Any] = {
         "category": obj.category,
         "supercategory": obj.instance.supercategory,
@@ -88,6 +91,8 @@ def description_facts(scene: Scene, obj: ObjectFacts) -> dict[str, Any]:
         "orientation": obj.orientation,
         "cut_sides": list(obj.cut_sides),
         "occluded_fraction": obj.occluded_fraction,
+        "hidden_by": [noun(by[i]) for i in obj.instance.extra.get("occluded_by", []) if i in by],
+        "hidden_by_ids": [i for i in obj.instance.extra.get("occluded_by", []) if i in by],
         "touching": [noun(f) for f in near],
         "touching_ids": [f.instance.id for f in near],
         "salient": _salient(scene, obj),

@@ -13,8 +13,9 @@ API:
 
 ``facts`` (JSON) holds what was measured on the visible pixels (builders.description): category,
 supercategory, colors [[name, fraction]], named_colors, size, position, elongation, orientation,
-cut_sides, occluded_fraction, touching [noun], salient {category, direction, directions, unique},
-count_in_image and size_rank (exhaustive categories only), texts and captions.
+cut_sides, occluded_fraction, hidden_by [noun], touching [noun], salient {category, direction,
+directions, unique}, count_in_image and size_rank (exhaustive categories only), texts and
+captions.
 The region is ``<region1>``; model-backed drafters see it outlined on the image (perbench.render).
 """
 

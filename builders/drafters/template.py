@@ -13,9 +13,10 @@ API:
 Every statement comes from one fact (builders.drafters.wording): the category; ``named_colors``
 (only when one or two colours dominate the visible pixels); size; grid position; shape
 (``elongation`` >= 2 with its ``orientation``, or compact below 1.3); ``cut_sides`` (the mask
-reaches the image border); ``occluded_fraction`` (only when the source knows whole shapes);
-``touching`` (neighbours whose masks are adjacent); ``salient`` (the largest other object, and
-the one clear direction to it); ``count_in_image`` and ``size_rank`` (only for exhaustively
+reaches the image border); ``occluded_fraction`` (only when the source knows whole shapes) and
+``hidden_by`` (the instances covering the hidden part, when the source says); ``touching``
+(neighbours whose masks are adjacent); ``salient`` (the largest other object, and the one or two
+directions to it that hold); ``count_in_image`` and ``size_rank`` (only for exhaustively
 annotated categories); ``extra`` (distinguishing sentences added when two references in one
 image would be identical). Plans differ in the opening, the clause order and which facts come
 first; wordings differ in synonyms. Nothing else is said: no material, pose, action or depth.
@@ -36,6 +37,7 @@ from builders.drafters.wording import (
     count_sentence,
     cut_sentence,
     hidden_sentence,
+    occluders,
     salient_phrase,
     salient_sentence,
     shape_sentence,
@@ -148,10 +150,11 @@ def _brief(v: Voice) -> str:
 def _hidden_first(v: Voice) -> str | None:
     hidden, sides = v.facts.get("occluded_fraction"), v.facts.get("cut_sides", [])
     picture = v.pick(PICTURE)
+    agent = occluders(v)[0]
     if hidden is not None and hidden >= 0.5:
-        lead = "Mostly hidden by other objects"
+        lead = f"Mostly hidden by {agent}"
     elif hidden is not None and hidden >= 0.15:
-        lead = v.pick(("Partly hidden by other objects", "Partly covered by other objects"))
+        lead = v.pick((f"Partly hidden by {agent}", f"Partly covered by {agent}"))
     elif sides:
         edge = "edges" if len(sides) > 1 else "edge"
         lead = f"Cut off by the {' and '.join(sides)} {edge} of the {picture}"

@@ -11,7 +11,8 @@ API:
     .position()            'in the top left of the image', 'in the upper left corner of the picture'
   Clauses (each -> str | None, None when the fact is absent):
     size_sentence(v), color_sentence(v), shape_sentence(v), cut_sentence(v),
-    hidden_sentence(v), touching_sentence(v), salient_sentence(v), count_sentence(v),
+    hidden_sentence(v) (naming the occluders when the source knows them: ``hidden_by``),
+    touching_sentence(v), salient_sentence(v), count_sentence(v),
     sources_sentence(v)
   salient_phrase(v) -> str | None        'to the left of the couch' (an opening clause)
   salient_directions(facts) -> list[str]  the one or two directions to the salient object
@@ -269,24 +270,38 @@ def cut_sentence(v: Voice) -> str | None:
     )
 
 
+def occluders(v: Voice) -> tuple[str, bool]:
+    """What hides the object, and whether that is plural: ('a book and mouse traps', True);
+    ('other objects', True) when the source does not say which (facts ``hidden_by``)."""
+    names = v.facts.get("hidden_by", [])[:MAX_TOUCHING]
+    if not names:
+        return "other objects", True
+    parts = [
+        f"another {n}" if n == v.noun and not is_plural(n) else indefinite(n, n) for n in names
+    ]
+    return _join(parts), len(parts) > 1 or is_plural(names[0])
+
+
 def hidden_sentence(v: Voice) -> str | None:
     hidden = v.facts.get("occluded_fraction")
     if hidden is None or hidden < 0.15:
         return None
     is_ = "are" if v.many else "is"
+    agent, many = occluders(v)
+    hide = "hide" if many else "hides"
     if hidden >= 0.5:
         return v.pick(
             (
-                f"More than half of {v.obj()} {is_} hidden by other objects.",
-                f"Most of {v.obj()} {is_} covered by other objects.",
-                f"Other objects hide more than half of {v.obj()}.",
+                f"More than half of {v.obj()} {is_} hidden by {agent}.",
+                f"Most of {v.obj()} {is_} covered by {agent}.",
+                f"{capitalize(agent)} {hide} more than half of {v.obj()}.",
             )
         )
     return v.pick(
         (
-            f"Part of {v.obj()} {is_} hidden by other objects.",
-            f"{v.subject()} {v.be()} partly covered by other objects.",
-            f"Other objects hide part of {v.obj()}.",
+            f"Part of {v.obj()} {is_} hidden by {agent}.",
+            f"{v.subject()} {v.be()} partly covered by {agent}.",
+            f"{capitalize(agent)} {hide} part of {v.obj()}.",
         )
     )
 

@@ -74,6 +74,16 @@ def test_arc2017_masks_are_the_visible_pixels():
         assert np.array_equal(visible, (whole > 0) & (data["class_label"] == label))
         hidden = 1 - visible.sum() / (whole > 0).sum()  # whole: 1 visible, 2 hidden
         assert instance.extra["occluded_fraction"] == pytest.approx(hidden, abs=1e-3)
+        behind = (whole > 0) & ~visible
+        ids = {int(lab): f"arc2017-{i}" for i, lab in enumerate(data["labels"])}
+        covering = {
+            ids[lab]
+            for lab in ids
+            if (data["class_label"][behind] == lab).sum() >= 0.25 * behind.sum() > 0
+        }
+        assert set(instance.extra["occluded_by"]) == covering
+    by = {i.id: i.extra["occluded_by"] for i in image.instances}
+    assert by["arc2017-1"] == ["arc2017-2", "arc2017-0"]  # the wipes: under the book and traps
     assert ImgvizReader.mask_kind == "visible" and not image.instances[0].iscrowd
     names = {i.category for i in image.instances}
     assert "Burt's Bees baby wipes" in names and "Irish Spring soap" in names

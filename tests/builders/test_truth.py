@@ -94,6 +94,10 @@ def _describe(sample, objects, tally: Tally) -> None:
     hidden = claims["occluded_fraction"]
     if hidden is not None and hidden >= 0.15:
         tally.check(abs(obj.hidden - hidden) < 1e-3, sid, "hidden share")
+    hidden_part = obj.whole & ~obj.visible
+    for other_id in claims["hidden_by_ids"]:
+        cover = (objects[other_id][1].visible & hidden_part).sum()
+        tally.check(cover >= 0.25 * hidden_part.sum() > 0, sid, f"hidden by {other_id}")
     for other_id in claims["touching_ids"]:
         tally.check(truth_touching(obj, objects[other_id][1]), sid, f"touches {other_id}")
     salient = claims.get("salient")
@@ -167,6 +171,12 @@ def _wording(text: str, scene, obj, objects, claims, sid: str, tally: Tally) -> 
         tally.check(len(same) > 1 and areas[0] == obj.visible.sum(), sid, "says the largest")
     if "smallest" in text:
         tally.check(len(same) > 1 and areas[-1] == obj.visible.sum(), sid, "says the smallest")
+    occluders = {o.category for o in scene.objects if (o.visible & obj.whole & ~obj.visible).any()}
+    agents = [m.group(1) for m in re.finditer(r"(?:hidden|covered) by ([^,.]*)", text)]
+    agents += [m.group(1) for m in re.finditer(r"(?:^|\. )([^.]*?) hides? ", text)]
+    for agent in agents:
+        for name in re.findall(WHOLE, agent):
+            tally.check(name in occluders, sid, f"wording: hidden by a {name}")
     salient = claims.get("salient")
     phrases = "|".join(sorted(RELATION, key=len, reverse=True))
     pattern = rf"\b({phrases})(?: and ({phrases}))? (?:{WHOLE}|(it|them)\b)"
