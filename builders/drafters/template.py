@@ -12,14 +12,15 @@ API:
 
 Every statement comes from one fact (builders.drafters.wording): the category; ``named_colors``
 (only when one or two colours dominate the visible pixels); size; grid position; shape
-(``elongation`` >= 2 with its ``orientation``, or compact below 1.3); ``cut_sides`` (the mask
-reaches the image border); ``occluded_fraction`` (only when the source knows whole shapes) and
-``hidden_by`` (the instances covering the hidden part, when the source says); ``touching``
-(neighbours whose masks are adjacent); ``salient`` (the largest other object, and the one or two
-directions to it that hold); ``count_in_image`` and ``size_rank`` (only for exhaustively
-annotated categories); ``extra`` (distinguishing sentences added when two references in one
-image would be identical). Plans differ in the opening, the clause order and which facts come
-first; wordings differ in synonyms. Nothing else is said: no material, pose, action or depth.
+(``elongation`` >= 2 with its ``orientation``, somewhat elongated from 1.3, compact below);
+``cut_sides`` (the mask reaches the image border); ``occluded_fraction`` (only when the source
+knows whole shapes) and ``hidden_by`` (the instances covering the hidden part, when the source
+says); ``touching`` (neighbours whose masks are adjacent); ``salient`` (the largest other
+object, and the one or two directions to it that hold); ``count_in_image`` and ``size_rank``
+(only for exhaustively annotated categories); ``extra`` (distinguishing sentences added when two
+references in one image would be identical). Plans differ in the opening, the clause order and
+which facts come first; wordings differ in synonyms. Nothing else is said: no material, pose,
+action or depth.
 """
 
 from __future__ import annotations

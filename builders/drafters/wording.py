@@ -38,6 +38,7 @@ from builders.grammar import (
     number_word,
     plural,
 )
+from builders.objects import ELONGATED
 
 DIRECTION_PHRASES = {
     "left_of": "to the left of",
@@ -247,6 +248,14 @@ def shape_sentence(v: Voice) -> str | None:
                 f"{s} {be} roughly as wide as tall.",
                 f"{capitalize(v.its())} visible shape is compact rather than long.",
                 f"{s} {v.verb('has', 'have')} a compact shape, not a long one.",
+            )
+        )
+    if v.facts.get("elongation", 2.0) < ELONGATED:
+        return v.pick(
+            (
+                f"{capitalize(v.its())} visible outline is somewhat elongated.",
+                f"{capitalize(v.its())} visible shape is moderately elongated.",
+                f"{s} {be} a little longer one way than the other.",
             )
         )
     return None

@@ -155,6 +155,10 @@ def _wording(text: str, scene, obj, objects, claims, sid: str, tally: Tally) -> 
         tally.check(aspect <= 1 / 1.5, sid, f"says vertical, aspect {aspect:.2f}")
     if "as wide as tall" in text or "compact" in text:
         tally.check(0.6 <= aspect <= 1 / 0.6, sid, f"says compact, aspect {aspect:.2f}")
+    if "somewhat elongated" in text or "moderately elongated" in text or "longer one way" in text:
+        ys, xs = np.nonzero(obj.visible)
+        minor, major = np.sqrt(np.linalg.eigvalsh(np.cov(np.stack([xs, ys]).astype(float))))
+        tally.check(1.29 <= major / minor < 2.01, sid, f"somewhat elongated, {major / minor:.2f}")
     borders = {"left": x0 == 0, "top": y0 == 0, "right": x1 == WIDTH, "bottom": y1 == HEIGHT}
     for found in re.finditer(EDGES, text):
         for side in filter(None, found.groups()):
