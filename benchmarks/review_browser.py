@@ -15,8 +15,9 @@ API:
 from __future__ import annotations
 
 import asyncio
-import shutil
+import os
 import socket
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -28,14 +29,11 @@ from perbench.store import CandidateStore
 from review_ui.app import build_app, launch_app
 from review_ui.controller import ReviewController
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # run as a script: only benchmarks/ is on sys.path
+    sys.path.insert(0, str(ROOT))
+from tests.review_ui.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402  (one definition)
+
 PRESS_AND_WAIT_JS = """
 async (previous) => {
   const start = performance.now();
@@ -87,12 +85,11 @@ async def _reviewer(
 
 
 async def _drive(url: str, names: list[str], steps: int) -> dict[str, list[float]]:
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        raise RuntimeError("the browser benchmark needs Debian's chromium on PATH")
+    if not os.path.exists(CHROMIUM):
+        raise RuntimeError(f"the browser benchmark needs Debian's chromium at {CHROMIUM}")
     times: dict[str, list[float]] = {"key": [], "asked": [], "download": []}
     async with async_playwright() as driver:
-        browser = await driver.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        browser = await driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         await asyncio.gather(*(_reviewer(browser, url, n, steps, times) for n in names))
         await browser.close()
     return times

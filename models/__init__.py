@@ -13,6 +13,8 @@ Modules:
   models.experts     SAM2 / Mask2Former adapters over transformers (--expert sam2:PATH ...)
   models.data        Example, examples_from_samples/release/sources, load_examples
   models.batching    Encoder, collate, ExampleDataset, StepBatchSampler, make_loader
+  models.train_batches  training_batches: each rank's weighted, length-grouped batch stream
+  models.optim       make_optimizer: AdamW (decay on matrices only), warmup + cosine schedule
   models.synthetic   SYNTHETIC shapes learnability set (all three tasks, exact masks)
   models.checkpoint  save_checkpoint / load_checkpoint / latest_checkpoint (resume)
   models.train       the training script (CPU, one GPU, torchrun DDP/FSDP); see its docstring

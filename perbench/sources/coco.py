@@ -24,26 +24,14 @@ from perbench.errors import SourceError
 from perbench.masks import to_rle
 from perbench.sources.annotated import (
     AnnotatedReader,
-    chunk,
-    chunk_names,
     load_json,
     readable,
+    require_fields,
     sorted_ids,
 )
-from perbench.sources.base import Instance, SourceImage, confined_path, read_file_bytes
+from perbench.sources.base import Instance, SourceImage, image_file, read_file_bytes
 
 COCO_LICENSE = "CC BY 4.0 annotations; images under their Flickr licences (see the source)"
-
-
-def _require(record: Any, keys: tuple[str, ...], where: str) -> dict[str, Any]:
-    if not isinstance(record, dict):
-        raise SourceError(f"expected a JSON object, got {type(record).__name__}", where=where)
-    missing = [k for k in keys if k not in record]
-    if missing:
-        raise SourceError(
-            f"missing fields {missing}", where=where, hint="is this the upstream format?"
-        )
-    return record
 
 
 def image_file_name(record: dict[str, Any]) -> str:
@@ -62,14 +50,14 @@ class CocoIndex:
         self.dataset = dataset
         data = load_json(self.path)
         where = str(self.path)
-        _require(data, ("images", "annotations", "categories"), where)
+        require_fields(data, ("images", "annotations", "categories"), where)
         self.categories: dict[Any, dict[str, Any]] = {}
         for index, category in enumerate(data["categories"]):
-            _require(category, ("id", "name"), f"{where}, categories[{index}]")
+            require_fields(category, ("id", "name"), f"{where}, categories[{index}]")
             self.categories[category["id"]] = category
         self.images: dict[Any, dict[str, Any]] = {}
         for index, image in enumerate(data["images"]):
-            _require(image, ("id", "height", "width"), f"{where}, images[{index}]")
+            require_fields(image, ("id", "height", "width"), f"{where}, images[{index}]")
             if "file_name" not in image and "coco_url" not in image:
                 raise SourceError(
                     "image has neither file_name nor coco_url", where=f"{where}, images[{index}]"
@@ -78,7 +66,7 @@ class CocoIndex:
         self.annotations: dict[Any, list[dict[str, Any]]] = defaultdict(list)
         for index, ann in enumerate(data["annotations"]):
             ann_where = f"{where}, annotations[{index}]"
-            _require(ann, ("id", "image_id", "category_id", "segmentation"), ann_where)
+            require_fields(ann, ("id", "image_id", "category_id", "segmentation"), ann_where)
             if ann["image_id"] not in self.images:
                 raise SourceError(
                     f"annotation id {ann['id']} names unknown image id {ann['image_id']}",
@@ -123,15 +111,13 @@ class CocoIndex:
         """The image with its instances; SourceError if its file is missing or a mask is broken."""
         record = self.images[image_id]
         height, width = int(record["height"]), int(record["width"])
-        path = confined_path(
-            self.images_dir, image_file_name(record), f"{self.path}, image id {image_id}"
+        path = image_file(
+            self.images_dir,
+            image_file_name(record),
+            f"{self.path}, image id {image_id}",
+            image_id,
+            hint=f"check the images folder given with {self.path.name}",
         )
-        if not path.is_file():
-            raise SourceError(
-                f"image file of image id {image_id} not found",
-                where=str(path),
-                hint=f"check the images folder given with {self.path.name}",
-            )
         instances = []
         for ann in sorted(self.annotations.get(image_id, []), key=lambda a: a["id"]):
             instance = self.instance(ann, height, width)
@@ -165,11 +151,10 @@ class CocoReader(AnnotatedReader):
         shard_size: int = 500,
         skip_errors: bool = False,
     ):
-        super().__init__(skip_errors)
+        super().__init__(skip_errors, shard_size)
         self.instances_json = Path(instances_json)
         self.images_dir = Path(images_dir)
         self.captions_json = Path(captions_json) if captions_json else None
-        self.shard_size = shard_size
         self._index: CocoIndex | None = None
         self._captions: dict[Any, list[str]] | None = None
 
@@ -190,9 +175,9 @@ class CocoReader(AnnotatedReader):
             self._captions = defaultdict(list)
             if self.captions_json is not None:
                 data = load_json(self.captions_json)
-                _require(data, ("annotations",), str(self.captions_json))
+                require_fields(data, ("annotations",), str(self.captions_json))
                 for index, ann in enumerate(data["annotations"]):
-                    _require(
+                    require_fields(
                         ann, ("image_id", "caption"), f"{self.captions_json}, annotations[{index}]"
                     )
                     self._captions[ann["image_id"]].append(str(ann["caption"]).strip())
@@ -203,16 +188,13 @@ class CocoReader(AnnotatedReader):
         state["_captions"] = None
         return state
 
-    def shards(self) -> list[str]:
-        return chunk_names(len(self.index().image_ids), self.shard_size, self.prefix)
+    def _keys(self) -> list[Any]:
+        return self.index().image_ids
 
     def read_shard(self, shard: str) -> Iterator[SourceImage]:
-        index = self.index()
-        image_ids = chunk(
-            index.image_ids, shard, self.shard_size, self.prefix, str(self.instances_json)
+        index, captions = self.index(), self.captions()
+        yield from self._read_chunk(
+            shard,
+            str(self.instances_json),
+            lambda image_id: index.source_image(image_id, captions=captions.get(image_id, [])),
         )
-        captions = self.captions()
-        for image_id in image_ids:
-            yield from self._guarded(
-                lambda i=image_id: index.source_image(i, captions=captions.get(i, []))
-            )

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from perbench.errors import SourceError
-from perbench.sources.annotated import chunk, readable
+from perbench.sources.annotated import readable
 from perbench.sources.base import SourceImage
 from perbench.sources.coco import CocoIndex, CocoReader
 
@@ -43,11 +43,9 @@ class LvisReader(CocoReader):
 
     def read_shard(self, shard: str) -> Iterator[SourceImage]:
         index = self.index()
-        image_ids = chunk(
-            index.image_ids, shard, self.shard_size, self.prefix, str(self.instances_json)
+        yield from self._read_chunk(
+            shard, str(self.instances_json), lambda image_id: self._image(index, image_id)
         )
-        for image_id in image_ids:
-            yield from self._guarded(lambda i=image_id: self._image(index, i))
 
     def _image(self, index: CocoIndex, image_id: Any) -> SourceImage:
         record = index.images[image_id]

@@ -21,14 +21,13 @@ from perbench.errors import SourceError
 from perbench.masks import area, read_png_mask
 from perbench.sources.annotated import (
     AnnotatedReader,
-    chunk,
-    chunk_names,
     load_json,
     readable,
+    require_fields,
     sorted_ids,
 )
-from perbench.sources.base import Instance, SourceImage, confined_path, read_file_bytes
-from perbench.sources.coco import COCO_LICENSE, _require
+from perbench.sources.base import Instance, SourceImage, confined_path, image_file
+from perbench.sources.coco import COCO_LICENSE
 
 
 class PanopticReader(AnnotatedReader):
@@ -46,12 +45,11 @@ class PanopticReader(AnnotatedReader):
         shard_size: int = 500,
         skip_errors: bool = False,
     ):
-        super().__init__(skip_errors)
+        super().__init__(skip_errors, shard_size)
         self.path = Path(panoptic_json)
         self.png_dir = Path(png_dir)
         self.images_dir = Path(images_dir)
         self.include_stuff = include_stuff
-        self.shard_size = shard_size
         self._index: dict[str, Any] | None = None
 
     @property
@@ -62,20 +60,20 @@ class PanopticReader(AnnotatedReader):
         if self._index is None:
             data = load_json(self.path)
             where = str(self.path)
-            _require(data, ("images", "annotations", "categories"), where)
+            require_fields(data, ("images", "annotations", "categories"), where)
             categories = {}
             for i, c in enumerate(data["categories"]):
-                categories[_require(c, ("id", "name"), f"{where}, categories[{i}]")["id"]] = c
+                categories[require_fields(c, ("id", "name"), f"{where}, categories[{i}]")["id"]] = c
             images = {}
             for i, image in enumerate(data["images"]):
                 images[
-                    _require(
+                    require_fields(
                         image, ("id", "file_name", "height", "width"), f"{where}, images[{i}]"
                     )["id"]
                 ] = image
             annotations = {}
             for i, ann in enumerate(data["annotations"]):
-                _require(
+                require_fields(
                     ann, ("image_id", "file_name", "segments_info"), f"{where}, annotations[{i}]"
                 )
                 if ann["image_id"] not in images:
@@ -100,27 +98,25 @@ class PanopticReader(AnnotatedReader):
             if self.include_stuff or c.get("isthing", 1)
         ]
 
-    def shards(self) -> list[str]:
-        return chunk_names(len(self.index()["image_ids"]), self.shard_size, self.prefix)
+    def _keys(self) -> list[Any]:
+        return self.index()["image_ids"]
 
     def read_shard(self, shard: str) -> Iterator[SourceImage]:
         index = self.index()
-        image_ids = chunk(index["image_ids"], shard, self.shard_size, self.prefix, str(self.path))
-        for image_id in image_ids:
-            yield from self._guarded(lambda i=image_id: self._image(index, i))
+        yield from self._read_chunk(
+            shard, str(self.path), lambda image_id: self._image(index, image_id)
+        )
 
     def _image(self, index: dict[str, Any], image_id: Any) -> SourceImage:
         record, ann = index["images"][image_id], index["annotations"][image_id]
         where = f"{self.path}, image id {image_id}"
-        path = confined_path(self.images_dir, record["file_name"], where)
-        if not path.is_file():
-            raise SourceError(f"image file of image id {image_id} not found", where=str(path))
+        path = image_file(self.images_dir, record["file_name"], where, image_id)
         png = confined_path(self.png_dir, ann["file_name"], where)
         height, width = int(record["height"]), int(record["width"])
         instances = []
         for position, segment in enumerate(ann["segments_info"]):
             where = f"{self.path}, image id {image_id}, segments_info[{position}]"
-            _require(segment, ("id", "category_id"), where)
+            require_fields(segment, ("id", "category_id"), where)
             category = index["categories"].get(segment["category_id"])
             if category is None:
                 raise SourceError(f"unknown category id {segment['category_id']}", where=where)
@@ -145,14 +141,4 @@ class PanopticReader(AnnotatedReader):
                     extra={"isthing": bool(category.get("isthing", 1))},
                 )
             )
-        return SourceImage(
-            key=f"{self.name}-{image_id}",
-            file_name=record["file_name"],
-            width=width,
-            height=height,
-            instances=instances,
-            load_bytes=read_file_bytes(path),
-            dataset=self.name,
-            license=self.license,
-            extra={"source_image_id": image_id},
-        )
+        return self._source_image(image_id, record["file_name"], path, height, width, instances)

@@ -21,13 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from perbench.errors import SourceError
-from perbench.sources.annotated import (
-    AnnotatedReader,
-    chunk,
-    chunk_names,
-    load_pickle,
-    sorted_ids,
-)
+from perbench.sources.annotated import AnnotatedReader, load_pickle, sorted_ids
 from perbench.sources.base import SourceImage
 from perbench.sources.coco import COCO_LICENSE, CocoIndex
 
@@ -62,14 +56,13 @@ class RefCocoReader(AnnotatedReader):
         shard_size: int = 500,
         skip_errors: bool = False,
     ):
-        super().__init__(skip_errors)
+        super().__init__(skip_errors, shard_size)
         self.refs_path = Path(refs_path)
         self.instances_json = Path(instances_json)
         self.images_dir = Path(images_dir)
         self.splits = list(splits) if splits else None
         folder = self.refs_path.parent.name.lower()
         self.dataset = dataset or (folder if folder in REFER_DATASETS else self.name)
-        self.shard_size = shard_size
         self._index: dict[str, Any] | None = None
 
     @property
@@ -129,20 +122,18 @@ class RefCocoReader(AnnotatedReader):
     def categories(self) -> list[tuple[str, str | None]]:
         return self.index()["coco"].category_names()
 
-    def shards(self) -> list[str]:
-        return chunk_names(len(self.index()["image_ids"]), self.shard_size, self.prefix)
+    def _keys(self) -> list[Any]:
+        return self.index()["image_ids"]
 
     def read_shard(self, shard: str) -> Iterator[SourceImage]:
         index = self.index()
-        image_ids = chunk(
-            index["image_ids"], shard, self.shard_size, self.prefix, str(self.refs_path)
+        yield from self._read_chunk(
+            shard,
+            str(self.refs_path),
+            lambda image_id: index["coco"].source_image(
+                image_id,
+                texts=index["texts"].get(image_id, {}),
+                extra={"expressions": index["expressions"][image_id]},
+                license=self.license,
+            ),
         )
-        for image_id in image_ids:
-            yield from self._guarded(
-                lambda i=image_id: index["coco"].source_image(
-                    i,
-                    texts=index["texts"].get(i, {}),
-                    extra={"expressions": index["expressions"][i]},
-                    license=self.license,
-                )
-            )

@@ -16,9 +16,8 @@ from pathlib import Path
 
 from perbench.errors import SourceError
 from perbench.masks import to_rle
-from perbench.sources.annotated import AnnotatedReader, chunk, chunk_names, load_json
-from perbench.sources.base import Instance, SourceImage, confined_path, read_file_bytes
-from perbench.sources.coco import _require
+from perbench.sources.annotated import AnnotatedReader, load_json, require_fields
+from perbench.sources.base import Instance, SourceImage, image_file
 
 SA1B_LICENSE = "SA-1B Dataset Research License (Meta AI)"
 
@@ -34,11 +33,10 @@ class Sa1bReader(AnnotatedReader):
         folder: str | Path,
         shard_size: int = 200,
         min_predicted_iou: float = 0.0,
-        skip_errors=False,
+        skip_errors: bool = False,
     ):
-        super().__init__(skip_errors)
+        super().__init__(skip_errors, shard_size)
         self.folder = Path(folder)
-        self.shard_size = shard_size
         self.min_predicted_iou = min_predicted_iou
         self._index: list[Path] | None = None
 
@@ -55,28 +53,25 @@ class Sa1bReader(AnnotatedReader):
                 raise SourceError("no SA-1B *.json annotation files here", where=str(self.folder))
         return self._index
 
-    def shards(self) -> list[str]:
-        return chunk_names(len(self.index()), self.shard_size, self.prefix)
+    def _keys(self) -> list[Path]:
+        return self.index()
 
     def read_shard(self, shard: str) -> Iterator[SourceImage]:
-        for path in chunk(self.index(), shard, self.shard_size, self.prefix, str(self.folder)):
-            yield from self._guarded(lambda p=path: self._image(p))
+        yield from self._read_chunk(shard, str(self.folder), self._image)
 
     def _image(self, path: Path) -> SourceImage:
-        data = _require(load_json(path), ("image", "annotations"), str(path))
-        record = _require(
+        data = require_fields(load_json(path), ("image", "annotations"), str(path))
+        record = require_fields(
             data["image"], ("image_id", "width", "height", "file_name"), f"{path}, image"
         )
         height, width = int(record["height"]), int(record["width"])
-        image_path = confined_path(path.parent, record["file_name"], f"{path}, image")
-        if not image_path.is_file():
-            raise SourceError(
-                f"image file of image id {record['image_id']} not found", where=str(image_path)
-            )
+        image_path = image_file(
+            path.parent, record["file_name"], f"{path}, image", record["image_id"]
+        )
         instances = []
         for position, ann in enumerate(data["annotations"]):
             where = f"{path}, annotations[{position}]"
-            _require(ann, ("id", "segmentation"), where)
+            require_fields(ann, ("id", "segmentation"), where)
             if float(ann.get("predicted_iou", 1.0)) < self.min_predicted_iou:
                 continue
             instances.append(
@@ -89,14 +84,6 @@ class Sa1bReader(AnnotatedReader):
                     extra={k: ann[k] for k in ("predicted_iou", "stability_score") if k in ann},
                 )
             )
-        return SourceImage(
-            key=f"{self.name}-{record['image_id']}",
-            file_name=record["file_name"],
-            width=width,
-            height=height,
-            instances=instances,
-            load_bytes=read_file_bytes(image_path),
-            dataset=self.name,
-            license=self.license,
-            extra={"source_image_id": record["image_id"]},
+        return self._source_image(
+            record["image_id"], record["file_name"], image_path, height, width, instances
         )

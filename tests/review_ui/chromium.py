@@ -1,4 +1,19 @@
-"""Debian's chromium as the browser tests launch it (never a downloaded browser)."""
+"""Debian's chromium as the browser tests and benchmarks/review_browser.py launch it (never a
+downloaded browser), and the review page's helpers shared by the browser tests.
+
+API:
+  CHROMIUM, CHROMIUM_ARGS    launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+  SAMPLE_ID_JS               JavaScript expression: the sample id the page shows ('' before one)
+  open_review_page(driver, url, login=None, height=1000) -> (browser, page)
+      headless chromium on the review app, logged in when ``login`` is (name, password), once
+      the first sample shows; the caller closes the browser
+  log_in(page, name, password)                fill the login form on ``page``; wait for a sample
+  wait_for_new_sample(page, previous) -> str  wait until the page shows another sample; its id
+"""
+
+from __future__ import annotations
+
+from typing import Any
 
 CHROMIUM = "/usr/bin/chromium"
 # Without the background-networking flags chromium's own connections are refused on this
@@ -12,3 +27,33 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 SAMPLE_ID_JS = "(document.querySelector('#sample-id textarea, #sample-id input')?.value ?? '')"
+
+
+def open_review_page(
+    driver: Any, url: str, login: tuple[str, str] | None = None, height: int = 1000
+) -> tuple[Any, Any]:
+    browser = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    page = browser.new_page(viewport={"width": 1400, "height": height})
+    page.goto(url)
+    if login:
+        log_in(page, *login)
+    else:
+        page.wait_for_function(f"{SAMPLE_ID_JS} !== ''", timeout=30000)
+    return browser, page
+
+
+def log_in(page: Any, name: str, password: str) -> None:
+    """Log in through Gradio's login form (already loaded in ``page``); wait for a sample."""
+    page.wait_for_selector("input[type=password]", timeout=30000)
+    page.locator("input").nth(0).fill(name)
+    page.locator("input[type=password]").fill(password)
+    page.get_by_role("button", name="Login").click()
+    page.wait_for_selector("#accept-btn", timeout=30000)
+    page.wait_for_function(f"{SAMPLE_ID_JS} !== ''", timeout=30000)
+
+
+def wait_for_new_sample(page: Any, previous: str) -> str:
+    page.wait_for_function(
+        f"{SAMPLE_ID_JS} !== {previous!r} && {SAMPLE_ID_JS} !== ''", timeout=20000
+    )
+    return page.evaluate(SAMPLE_ID_JS)

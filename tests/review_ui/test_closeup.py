@@ -7,11 +7,10 @@ from gradio_client import Client
 from PIL import Image
 
 from perbench.masks import decode, encode
-from review_ui.app import build_app, launch_app
 from review_ui.closeup import CLOSEUP_SIDE, MIN_CROP, closeup, closeup_box
 from review_ui.view import ViewMaker
 
-SAMPLE, MESSAGE, CLOSEUP = 1, 8, 19
+SAMPLE = 1
 
 
 def _prompt(height: int, width: int, x0: int, y0: int, x1: int, y1: int) -> list[dict]:
@@ -56,26 +55,20 @@ def test_view_has_a_closeup_only_for_small_prompts_and_a_bare_image_on_request(s
     assert np.abs(shown - plain)[inside].mean() < 4 < np.abs(drawn - plain)[inside].mean()
 
 
-def test_key_o_toggles_the_overlay_of_the_current_sample(store, tmp_path, free_port):
-    display = tmp_path / "display"
-    app = build_app(store, "alice", display)
-    url = launch_app(app, "127.0.0.1", free_port, {}, display)
-    try:
-        client = Client(url, verbose=False)
-        page = client.predict(api_name="/show")
-        sample = store.candidate(page[SAMPLE], with_image=False)
-        plain = ViewMaker(store, tmp_path / "other").rgb(sample.image_id).astype(int)
-        inside = decode(sample.prompts[0]["mask"]).astype(bool)
+def test_key_o_toggles_the_overlay_of_the_current_sample(store, serve, tmp_path):
+    client = Client(serve(store), verbose=False)
+    page = client.predict(api_name="/show")
+    sample = store.candidate(page[SAMPLE], with_image=False)
+    plain = ViewMaker(store, tmp_path / "other").rgb(sample.image_id).astype(int)
+    inside = decode(sample.prompts[0]["mask"]).astype(bool)
 
-        def distance(path) -> float:
-            shown = np.asarray(Image.open(path).convert("RGB")).astype(int)
-            return float(np.abs(shown - plain)[inside].mean())
+    def distance(path) -> float:
+        shown = np.asarray(Image.open(path).convert("RGB")).astype(int)
+        return float(np.abs(shown - plain)[inside].mean())
 
-        assert distance(page[0]) > 4
-        off, _, message = client.predict(page[SAMPLE], api_name="/overlay")
-        assert distance(off) < 4 and "press O" in message
-        on, _, message = client.predict(page[SAMPLE], api_name="/overlay")
-        assert distance(on) > 4 and message == ""
-        assert store.decisions() == []
-    finally:
-        app.close()
+    assert distance(page[0]) > 4
+    off, _, message = client.predict(page[SAMPLE], api_name="/overlay")
+    assert distance(off) < 4 and "press O" in message
+    on, _, message = client.predict(page[SAMPLE], api_name="/overlay")
+    assert distance(on) > 4 and message == ""
+    assert store.decisions() == []

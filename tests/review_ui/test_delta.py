@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from gradio_client import Client
 
-from review_ui.app import build_app, launch_app
 from review_ui.delta import only_changed
 
 SAMPLE, MESSAGE, TASK_FILTER, STATUS_FILTER = 1, 8, 12, 13
@@ -20,19 +19,13 @@ def test_only_changed_skips_outputs_equal_to_the_last_sent():
     assert keys == {0: "a", 1: "b"}
 
 
-def test_an_accept_resends_the_sample_not_the_unchanged_filters(store, tmp_path, free_port):
-    display = tmp_path / "display"
-    app = build_app(store, "alice", display)
-    url = launch_app(app, "127.0.0.1", free_port, {}, display)
-    try:
-        client = Client(url, verbose=False)
-        page = client.predict(api_name="/show")
-        assert not _skipped(page[TASK_FILTER])
-        after = client.predict(page[SAMPLE], api_name="/accept")
-        assert after[SAMPLE] != page[SAMPLE] and "Recorded: accept" in after[MESSAGE]
-        assert _skipped(after[TASK_FILTER]) and _skipped(after[STATUS_FILTER])
-        picked = client.predict("mcq", "to review", "all", "all", api_name="/filter")
-        assert not _skipped(picked[TASK_FILTER])  # the page changed it: the answer is sent
-        assert picked[SAMPLE].startswith("mcq-")
-    finally:
-        app.close()
+def test_an_accept_resends_the_sample_not_the_unchanged_filters(store, serve):
+    client = Client(serve(store), verbose=False)
+    page = client.predict(api_name="/show")
+    assert not _skipped(page[TASK_FILTER])
+    after = client.predict(page[SAMPLE], api_name="/accept")
+    assert after[SAMPLE] != page[SAMPLE] and "Recorded: accept" in after[MESSAGE]
+    assert _skipped(after[TASK_FILTER]) and _skipped(after[STATUS_FILTER])
+    picked = client.predict("mcq", "to review", "all", "all", api_name="/filter")
+    assert not _skipped(picked[TASK_FILTER])  # the page changed it: the answer is sent
+    assert picked[SAMPLE].startswith("mcq-")

@@ -4,9 +4,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from builders.drafters.base import check_draft
 from perbench.masks import area, decode, empty_rle, encode
 from perbench.render import PROMPT_COLORS, TARGET_COLOR
 from review_ui.view import (
+    FLAGS_TITLE,
     NEW_TARGET,
     ReviewEditError,
     ViewMaker,
@@ -51,6 +53,19 @@ def test_draft_markdown_escapes_tags(store):
     assert "&lt;region1&gt;" in text and "<b>" not in text
     no_target = _sample(store, "vt_res").copy_with(targets=[])
     assert "No target" in draft_markdown(no_target)
+
+
+def test_draft_markdown_heads_with_the_builders_flags_escaped(store):
+    sample = _sample(store, "description")
+    facts = {"colors": [("blue", 0.9)], "count_in_image": 3, "category": "chair"}
+    flags = check_draft("Two red chairs stand by the table.", facts)  # what builders store
+    hostile = "says <img src=x onerror=alert(1)> chairs"
+    text = draft_markdown(sample.copy_with(meta={**sample.meta, "flags": [*flags, hostile]}))
+    assert text.startswith(f"<strong style='color:#b91c1c'>{FLAGS_TITLE}</strong>")
+    assert "colour 'red' is not among the measured colours ['blue']" in text
+    assert "says two chairs but 3 are annotated" in text
+    assert "&lt;img src=x onerror=alert(1)&gt;" in text and "<img" not in text
+    assert FLAGS_TITLE not in draft_markdown(sample)  # no flags, no warning
 
 
 def test_mask_slots_and_apply_mask(store):
