@@ -145,8 +145,25 @@ INVERSE = {"left_of": "right_of", "right_of": "left_of", "above": "below", "belo
 EDGES = r"(top|bottom|left|right)(?: and (?:the )?(top|bottom|left|right))? edges?"
 
 
+PICTURE = r"(?:image|picture|frame)"
+PLACES = [  # (pattern, cell from its groups): every place wording of the drafter
+    (r"\b(top|upper|bottom|lower)[ -](left|right)\b", lambda g: f"{ROW[g[0]]} {g[1]}"),
+    (rf"\b(?:on|at) the (left|right)(?: side)? of the {PICTURE}", lambda g: f"middle {g[0]}"),
+    (r"\bhalfway up the (left|right) side", lambda g: f"middle {g[0]}"),
+    (r"\b(?:at|in) the (top|bottom|upper|lower) (?:center|middle)\b",
+     lambda g: f"{ROW[g[0]]} center"),
+    (rf"\bat the (top|bottom) of the {PICTURE}", lambda g: f"{g[0]} center"),
+    (rf"\b(?:in|near) the (?:center|middle) of the {PICTURE}", lambda g: "center"),
+]  # fmt: skip
+ROW = {"top": "top", "upper": "top", "bottom": "bottom", "lower": "bottom"}
+
+
 def _wording(text: str, scene, obj, objects, claims, sid: str, tally: Tally) -> None:
     """The words themselves, read back against the truth: every sentence plan and synonym."""
+    places = [cell(m.groups()) for pattern, cell in PLACES for m in re.finditer(pattern, text)]
+    tally.check(bool(places), sid, f"wording: no place in {text!r}")
+    for place in places:
+        tally.check(place == truth_cell(obj), sid, f"wording: {place}, truth {truth_cell(obj)}")
     x0, y0, x1, y1 = obj.box()
     aspect = (x1 - x0) / (y1 - y0)
     if "horizontal" in text or "wider than tall" in text:
