@@ -66,6 +66,9 @@ def test_model_drafts_are_checked_against_the_measurement():
         "says three chairs but 4 are annotated",
     ]
     assert check_draft("A black chair, one of four chairs.", facts) == []
+    assert check_draft("A grey chair.", facts) == [
+        "colour 'grey' is not among the measured colours ['black']"
+    ]
 
 
 class _FakeChat(BaseHTTPRequestHandler):
