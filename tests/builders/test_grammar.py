@@ -186,3 +186,20 @@ def test_colour_of_a_synthetic_patch(rgb, expected):
     patch = np.clip(np.array(rgb) + rng.integers(-8, 9, size=(400, 3)), 0, 255).astype(np.uint8)
     names = name_colors(patch)
     assert names[0][0] == expected and names[0][1] > 0.9, names
+
+
+@pytest.mark.parametrize(
+    ("category", "lead"), [("Hanes socks", "They are"), ("person", "This person is")]
+)
+def test_distinguishing_sentences_agree_with_the_subject(category, lead):
+    from types import SimpleNamespace
+
+    from builders.description import _distinguishers
+
+    scene = SimpleNamespace(image=SimpleNamespace(width=200, height=100))
+    obj = SimpleNamespace(category=category, centroid=(50.0, 25.0))
+    facts = {"salient": {"category": "chair", "directions": ["above", "left_of"]}}
+    first, second = _distinguishers(scene, obj, facts)
+    assert first == f"{lead} above and to the left of a chair."
+    owner = "Their" if lead == "They are" else "This person's"
+    assert second == f"{owner} centre is about 25% of the way from the left and 25% from the top."
