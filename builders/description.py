@@ -22,8 +22,8 @@ import re
 from typing import Any
 
 from builders.drafters.base import Drafter, DraftRequest, check_draft
+from builders.drafters.neighbours import salient_directions
 from builders.drafters.template import DIRECTION_PHRASES, write_references
-from builders.drafters.wording import salient_directions
 from builders.grammar import be, capitalize, indefinite, is_plural, plural, pronoun
 from builders.objects import ObjectFacts, noun
 from builders.relations import DIRECTIONS, PAIR_RELATIONS, clear_direction, touching

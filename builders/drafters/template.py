@@ -10,17 +10,17 @@ API:
   TemplateDrafter().draft(request)   -> request.template;  .draft_all(request, n) -> the plans
   DIRECTION_PHRASES                  direction name -> 'to the left of', ...
 
-Every statement comes from one fact (builders.drafters.wording): the category; ``named_colors``
-(only when one or two colours dominate the visible pixels); size; grid position; shape
-(``elongation`` >= 2 with its ``orientation``, somewhat elongated from 1.3, compact below);
-``cut_sides`` (the mask reaches the image border); ``occluded_fraction`` (only when the source
-knows whole shapes) and ``hidden_by`` (the instances covering the hidden part, when the source
-says); ``touching`` (neighbours whose masks are adjacent); ``salient`` (the largest other
-object, and the one or two directions to it that hold); ``count_in_image`` and ``size_rank``
-(only for exhaustively annotated categories); ``extra`` (distinguishing sentences added when two
-references in one image would be identical). Plans differ in the opening, the clause order and
-which facts come first; wordings differ in synonyms. Nothing else is said: no material, pose,
-action or depth.
+Every statement comes from one fact (builders.drafters.wording, .neighbours): the category;
+``named_colors`` (only when one or two colours dominate the visible pixels); size; grid
+position; shape (``elongation`` >= 2 with its ``orientation``, somewhat elongated from 1.3,
+compact below); ``cut_sides`` (the mask reaches the image border); ``occluded_fraction`` (only
+when the source knows whole shapes) and ``hidden_by`` (the instances covering the hidden part,
+when the source says); ``touching`` (neighbours whose masks are adjacent); ``salient`` (the
+largest other object, and the one or two directions to it that hold); ``count_in_image`` and
+``size_rank`` (only for exhaustively annotated categories); ``extra`` (distinguishing sentences
+added when two references in one image would be identical). Plans differ in the opening, the
+clause order and which facts come first; wordings differ in synonyms. Nothing else is said: no
+material, pose, action or depth.
 """
 
 from __future__ import annotations
@@ -30,22 +30,24 @@ from collections.abc import Callable
 from typing import Any
 
 from builders.drafters.base import Drafter, DraftRequest
-from builders.drafters.wording import (
+from builders.drafters.neighbours import (
     DIRECTION_PHRASES,
+    hidden_sentence,
+    occluders,
+    salient_phrase,
+    salient_sentence,
+    touching_parts,
+    touching_sentence,
+)
+from builders.drafters.wording import (
     PICTURE,
     Voice,
     color_sentence,
     count_sentence,
     cut_sentence,
-    hidden_sentence,
-    occluders,
-    salient_phrase,
-    salient_sentence,
     shape_sentence,
     size_sentence,
     sources_sentence,
-    touching_parts,
-    touching_sentence,
 )
 from builders.grammar import capitalize, is_mass, number_word, plural
 

@@ -9,15 +9,12 @@ API:
     .verb(singular, plural), .be()       agreement with the noun
     .head(size, color)     'small red cup', 'person' (varied size words; colour words as measured)
     .position()            'in the top left of the image', 'in the upper left corner of the picture'
-  Clauses (each -> str | None, None when the fact is absent):
+  Clauses about the object itself (each -> str | None, None when the fact is absent):
     size_sentence(v), color_sentence(v), shape_sentence(v), cut_sentence(v),
-    hidden_sentence(v) (naming the occluders when the source knows them: ``hidden_by``),
-    touching_sentence(v), salient_sentence(v), count_sentence(v),
-    sources_sentence(v)
-  salient_phrase(v) -> str | None        'to the left of the couch' (an opening clause)
-  salient_directions(facts) -> list[str]  the one or two directions to the salient object
-  touching_parts(facts) -> list[str]     'a bicycle', 'two couches', 'another dog'
-  DIRECTION_PHRASES                      direction name -> 'to the left of', ...
+    count_sentence(v), sources_sentence(v)
+  join(parts, conjunction="and")         'a', 'a and b', 'a, b and c'
+  PICTURE                                'image', 'picture', 'frame'
+  (its neighbours: builders.drafters.neighbours)
 
 Facts are those of builders.description (drafters.base lists them). Nothing here names a
 material, pose or action: none is measured. Directions are the viewer's; no depth is said.
@@ -26,7 +23,6 @@ material, pose or action: none is measured. Directions are the viewer's; no dept
 from __future__ import annotations
 
 import random
-from collections import Counter
 from typing import Any
 
 from builders.grammar import (
@@ -40,25 +36,6 @@ from builders.grammar import (
 )
 from builders.objects import ELONGATED
 
-DIRECTION_PHRASES = {
-    "left_of": "to the left of",
-    "right_of": "to the right of",
-    "above": "above",
-    "below": "below",
-}
-DIRECTION_WORDINGS = {
-    "left_of": ("to the left of", "left of", "on the left of"),
-    "right_of": ("to the right of", "right of", "on the right of"),
-    "above": ("above", "higher up than"),
-    "below": ("below", "lower down than"),
-}
-# the same fact seen from the other object: 'the couch is to its right'
-INVERSE_WORDINGS = {
-    "left_of": ("to the right of", "on the right of"),
-    "right_of": ("to the left of", "on the left of"),
-    "above": ("below", "lower down than"),
-    "below": ("above", "higher up than"),
-}
 SIZE_ADJECTIVES = {
     "tiny": ("tiny", "very small"),
     "small": ("small", "fairly small"),
@@ -84,7 +61,6 @@ CORNER = {
     "top": ("top", "upper"),
     "bottom": ("bottom", "lower"),
 }
-MAX_TOUCHING = 3
 
 
 class Voice:
@@ -178,7 +154,7 @@ class Voice:
         )
 
 
-def _join(parts: list[str], conjunction: str = "and") -> str:
+def join(parts: list[str], conjunction: str = "and") -> str:
     """'a', 'a and b', 'a, b and c'."""
     if len(parts) == 1:
         return parts[0]
@@ -266,7 +242,7 @@ def cut_sentence(v: Voice) -> str | None:
     if not sides:
         return None
     edge = "edges" if len(sides) > 1 else "edge"
-    edges = _join([f"the {side}" for side in sides])
+    edges = join([f"the {side}" for side in sides])
     picture = v.pick(PICTURE)
     return v.pick(
         (
@@ -277,123 +253,6 @@ def cut_sentence(v: Voice) -> str | None:
             f"{capitalize(v.its())} outline meets {edges} {edge} of the {picture}.",
         )
     )
-
-
-def occluders(v: Voice) -> tuple[str, bool]:
-    """What hides the object, and whether that is plural: ('a book and mouse traps', True);
-    ('other objects', True) when the source does not say which (facts ``hidden_by``)."""
-    names = v.facts.get("hidden_by", [])[:MAX_TOUCHING]
-    if not names:
-        return "other objects", True
-    parts = [
-        f"another {n}" if n == v.noun and not is_plural(n) else indefinite(n, n) for n in names
-    ]
-    return _join(parts), len(parts) > 1 or is_plural(names[0])
-
-
-def hidden_sentence(v: Voice) -> str | None:
-    hidden = v.facts.get("occluded_fraction")
-    if hidden is None or hidden < 0.15:
-        return None
-    is_ = "are" if v.many else "is"
-    agent, many = occluders(v)
-    hide = "hide" if many else "hides"
-    if hidden >= 0.5:
-        return v.pick(
-            (
-                f"More than half of {v.obj()} {is_} hidden by {agent}.",
-                f"Most of {v.obj()} {is_} covered by {agent}.",
-                f"{capitalize(agent)} {hide} more than half of {v.obj()}.",
-            )
-        )
-    return v.pick(
-        (
-            f"Part of {v.obj()} {is_} hidden by {agent}.",
-            f"{v.subject()} {v.be()} partly covered by {agent}.",
-            f"{capitalize(agent)} {hide} part of {v.obj()}.",
-        )
-    )
-
-
-def touching_parts(facts: dict[str, Any]) -> list[str]:
-    """The touching neighbours grouped by name, largest first: 'two couches', 'another dog'."""
-    own = facts.get("category") or "object"
-    groups = Counter(facts.get("touching", []))
-    parts = []
-    for name, n in list(groups.items())[:MAX_TOUCHING]:
-        countable = not is_plural(name) and not is_mass(name)
-        if n == 1:
-            parts.append(f"another {name}" if name == own and countable else indefinite(name, name))
-        elif countable:
-            other = " other" if name == own else ""
-            parts.append(f"{number_word(n)}{other} {plural(name)}")
-        else:
-            parts.append(f"{number_word(n)} {group_word(name)} of {name}")
-    return parts
-
-
-def touching_sentence(v: Voice) -> str | None:
-    parts = touching_parts(v.facts)
-    if not parts:
-        return None
-    things = _join(parts)
-    return v.pick(
-        (
-            f"{v.subject()} {v.verb('touches', 'touch')} {things}.",
-            f"{v.subject()} {v.be()} in contact with {things}.",
-            f"{v.subject()} {v.verb('borders', 'border')} {things}.",
-            f"{v.subject()} {v.be()} touching {things}.",
-            f"{v.subject()} {v.be()} right up against {things}.",
-        )
-    )
-
-
-def salient_directions(facts: dict[str, Any]) -> list[str]:
-    """The directions that hold from the object to the salient one: one, or a vertical and a
-    horizontal one ('above', 'left_of'); [] when none does."""
-    salient = facts.get("salient") or {}
-    found = salient.get("directions") or [salient.get("direction")]
-    vertical = [d for d in found if d in ("above", "below")]
-    return vertical + [d for d in found if d in ("left_of", "right_of")]
-
-
-def _salient_name(v: Voice) -> str | None:
-    if not salient_directions(v.facts):
-        return None
-    other = v.facts["salient"]["category"] or "object"
-    if other == v.noun:
-        return "another " + other if not is_plural(other) else "other " + other
-    return f"the {other}" if v.facts["salient"].get("unique") else indefinite(other, other)
-
-
-def _relation(v: Voice, wordings: dict[str, tuple[str, ...]]) -> str:
-    """'left of', or 'above and to the left of' when two directions hold."""
-    directions = salient_directions(v.facts)
-    if len(directions) == 1:
-        return v.pick(wordings[directions[0]])
-    return " and ".join(wordings[d][0] for d in directions)
-
-
-def salient_sentence(v: Voice) -> str | None:
-    name = _salient_name(v)
-    if name is None:
-        return None
-    other_be = "are" if is_plural(v.facts["salient"]["category"] or "object") else "is"
-    return v.pick(
-        (
-            f"{v.subject()} {v.be()} {_relation(v, DIRECTION_WORDINGS)} {name}.",
-            f"{capitalize(name)} {other_be} {_relation(v, INVERSE_WORDINGS)} {v.obj()}.",
-        )
-    )
-
-
-def salient_phrase(v: Voice) -> str | None:
-    """'to the left of the couch' (for plans that open with the relation)."""
-    name = _salient_name(v)
-    if name is None:
-        return None
-    phrases = {d: (p,) for d, p in DIRECTION_PHRASES.items()}
-    return f"{_relation(v, phrases)} {name}"
 
 
 def count_sentence(v: Voice) -> str | None:
@@ -438,5 +297,5 @@ def sources_sentence(v: Voice) -> str | None:
     if not texts:
         return None
     have = v.verb("has", "have")
-    quoted = _join([f'"{t}"' for t in texts], "or")
+    quoted = join([f'"{t}"' for t in texts], "or")
     return f"{v.subject()} {have} been referred to as {quoted}."
