@@ -17,7 +17,7 @@ from perbench.errors import PerBenchError
 from perbench.schema import TASKS
 
 BUILDER_NAME = "perbench-builders"
-BUILDER_VERSION = "2.0.0"
+BUILDER_VERSION = "2.1.0"
 MCQ_FAMILIES = ("category", "color", "position", "relation", "count")
 
 

@@ -22,10 +22,11 @@ import re
 from typing import Any
 
 from builders.drafters.base import Drafter, DraftRequest, check_draft
+from builders.drafters.neighbours import salient_directions
 from builders.drafters.template import DIRECTION_PHRASES, write_references
-from builders.grammar import indefinite, plural
+from builders.grammar import be, capitalize, indefinite, is_plural, plural, pronoun
 from builders.objects import ObjectFacts, noun
-from builders.relations import clear_direction, touching
+from builders.relations import DIRECTIONS, PAIR_RELATIONS, clear_direction, touching
 from builders.scene import Scene
 from perbench.schema import Sample, make_sample_id
 
@@ -44,6 +45,8 @@ CLAIM_KEYS = (
     "orientation",
     "cut_sides",
     "occluded_fraction",
+    "hidden_by",
+    "hidden_by_ids",
     "touching",
     "touching_ids",
     "salient",
@@ -68,6 +71,7 @@ def _salient(scene: Scene, obj: ObjectFacts) -> dict[str, Any] | None:
         "category": largest.category,
         "instance_id": largest.instance.id,
         "direction": clear_direction(obj, largest),
+        "directions": [d for d in DIRECTIONS if PAIR_RELATIONS[d](obj, largest, scene.margin)],
         "unique": scene.count_known(largest.category) and len(same) == 1,
     }
 
@@ -75,6 +79,7 @@ def _salient(scene: Scene, obj: ObjectFacts) -> dict[str, Any] | None:
 def description_facts(scene: Scene, obj: ObjectFacts) -> dict[str, Any]:
     others = [f for f in scene.facts if f.index != obj.index and not f.instance.iscrowd]
     near = sorted((f for f in others if touching(f, obj, scene.margin)), key=lambda f: -f.area)
+    by = {f.instance.id: f for f in others}
     facts: dict[str, Any] = {
         "category": obj.category,
         "supercategory": obj.instance.supercategory,
@@ -86,6 +91,8 @@ def description_facts(scene: Scene, obj: ObjectFacts) -> dict[str, Any]:
         "orientation": obj.orientation,
         "cut_sides": list(obj.cut_sides),
         "occluded_fraction": obj.occluded_fraction,
+        "hidden_by": [noun(by[i]) for i in obj.instance.extra.get("occluded_by", []) if i in by],
+        "hidden_by_ids": [i for i in obj.instance.extra.get("occluded_by", []) if i in by],
         "touching": [noun(f) for f in near],
         "touching_ids": [f.instance.id for f in near],
         "salient": _salient(scene, obj),
@@ -104,15 +111,17 @@ def description_facts(scene: Scene, obj: ObjectFacts) -> dict[str, Any]:
 
 def _distinguishers(scene: Scene, obj: ObjectFacts, facts: dict[str, Any]) -> list[str]:
     """Sentences that tell this object from another with the same text, most natural first."""
-    out = []
-    salient = facts.get("salient")
-    if salient and salient.get("direction"):
-        other = salient["category"] or "object"
-        phrase = DIRECTION_PHRASES[salient["direction"]]
-        out.append(f"It is {phrase} {indefinite(other, other)}.")
+    out, name = [], noun(obj)
+    lead = "This person" if name == "person" else capitalize(pronoun(name))
+    its = "This person's" if name == "person" else "Their" if is_plural(name) else "Its"
+    directions = salient_directions(facts)
+    if directions:
+        other = facts["salient"]["category"] or "object"
+        phrase = " and ".join(DIRECTION_PHRASES[d] for d in directions)
+        out.append(f"{lead} {be(name)} {phrase} {indefinite(other, other)}.")
     x = round(100 * obj.centroid[0] / scene.image.width)
     y = round(100 * obj.centroid[1] / scene.image.height)
-    out.append(f"Its centre is about {x}% of the way from the left and {y}% from the top.")
+    out.append(f"{its} centre is about {x}% of the way from the left and {y}% from the top.")
     return out
 
 
@@ -142,7 +151,8 @@ def description_samples(scene: Scene, drafter: Drafter) -> list[Sample]:
     for obj in scene.selected:
         sample_id = make_sample_id("description", scene.image.key, obj.instance.id)
         facts = description_facts(scene, obj)
-        plans = write_references(facts, count)
+        seed = int(scene.rng("wording", obj.instance.id).integers(2**31))
+        plans = write_references(facts, count, seed)
         request = DraftRequest(
             sample_id, scene.image_bytes, obj.instance.mask, facts, plans[0], {"plans": plans}
         )

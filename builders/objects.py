@@ -20,6 +20,8 @@ frames, where the background shows through) and a person (skin, hair and clothes
 ``elongation`` is the ratio of the principal axes' lengths (second moments); ``orientation``
 (horizontal / vertical / diagonal) is set only when it is >= 2, the axis is clear, and the mask
 fills ``SOLID`` of its box along its axes (one solid bar, not an L).
+``outline`` ((N, 2) int x, y boundary pixels) and ``outline_tree`` (a k-d tree over them) are
+computed once per object, on first use (builders.relations.mask_gap).
 ``cut_sides``: the image borders the mask touches. ``occluded_fraction`` comes from the source
 (known only where it has whole shapes, e.g. arc2017), else None.
 """
@@ -27,13 +29,15 @@ fills ``SOLID`` of its box along its axes (one solid bar, not an L).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 from scipy.ndimage import binary_erosion
+from scipy.spatial import KDTree
 
 from builders.colors import dominant_colors, name_colors
-from perbench.masks import area, bbox, decode
+from perbench.masks import decode
 from perbench.sources import Instance, SourceImage
 
 SIZE_WORDS = (
@@ -105,6 +109,18 @@ class ObjectFacts:
     def size(self) -> str:
         return size_word(self.area_fraction)
 
+    @cached_property
+    def outline(self) -> np.ndarray:
+        """(N, 2) int x, y image coordinates of the mask's boundary pixels (computed once)."""
+        edge = self.crop & ~binary_erosion(self.crop)
+        ys, xs = np.nonzero(edge)
+        return np.stack([xs + self.box[0], ys + self.box[1]], axis=1)
+
+    @cached_property
+    def outline_tree(self) -> KDTree:
+        """A k-d tree over ``outline`` for nearest-pixel look-ups (built once)."""
+        return KDTree(self.outline)
+
     def to_meta(self) -> dict[str, Any]:
         return {
             "area": self.area,
@@ -148,14 +164,22 @@ def _shape(ys: np.ndarray, xs: np.ndarray) -> tuple[float, str | None]:
     return elongation, None  # between a clear diagonal and a clear axis: say nothing
 
 
+def _box(mask: np.ndarray) -> tuple[int, int, int, int]:
+    """The tight ``(x0, y0, x1, y1)`` box of mask (H, W) bool; zeros when it is empty."""
+    rows, columns = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    if not len(rows):
+        return (0, 0, 0, 0)
+    return (int(columns[0]), int(rows[0]), int(columns[-1]) + 1, int(rows[-1]) + 1)
+
+
 def _colors(
-    rgb: np.ndarray, mask: np.ndarray, box: tuple[int, int, int, int]
+    rgb: np.ndarray, crop: np.ndarray, box: tuple[int, int, int, int]
 ) -> list[tuple[str, float]]:
-    x0, y0, x1, y1 = box
-    crop = mask[y0:y1, x0:x1]
+    """crop: (y1 - y0, x1 - x0) bool, the mask inside ``box``."""
     inner = binary_erosion(crop, iterations=COLOR_ERODE)
     if inner.sum() < crop.sum() * THIN_SHARE:
         return []  # a thin or wiry region: its pixels mix in what lies behind it
+    x0, y0, x1, y1 = box
     return name_colors(rgb[y0:y1, x0:x1][inner])
 
 
@@ -167,14 +191,16 @@ def object_facts(
     facts = []
     for index, instance in enumerate(image.instances):
         mask = decode(instance.mask).astype(bool)
-        pixels = int(area(instance.mask))
-        x, y, w, h = bbox(instance.mask)
-        box = (int(x), int(y), int(x + w), int(y + h))
+        box = _box(mask)
+        crop = mask[box[1] : box[3], box[0] : box[2]]
+        w, h = box[2] - box[0], box[3] - box[1]
+        ys, xs = np.nonzero(crop)
+        ys, xs = ys + box[1], xs + box[0]  # image coordinates, in row-major order
+        pixels = len(xs)
         if pixels:
-            ys, xs = np.nonzero(mask)
             centroid = (float(xs.mean()) + 0.5, float(ys.mean()) + 0.5)
             elongation, orientation = _shape(ys, xs)
-            colors = [] if instance.category in NO_COLOR_CATEGORIES else _colors(rgb, mask, box)
+            colors = [] if instance.category in NO_COLOR_CATEGORIES else _colors(rgb, crop, box)
         else:
             centroid = (width / 2, height / 2)
             elongation, orientation, colors = 1.0, None, []
@@ -206,7 +232,7 @@ def object_facts(
                 named_colors=dominant_colors(colors, color_share)
                 if pixels >= min_color_pixels
                 else [],
-                crop=mask[box[1] : box[3], box[0] : box[2]].copy(),
+                crop=crop.copy(),
                 elongation=elongation,
                 orientation=orientation,
                 cut_sides=[side for side, n in borders.items() if n > 0],

@@ -6,7 +6,7 @@ API:
   DIRECTIONS              the four image directions (the viewer's left and right)
   between(candidate, first, second, margin)       between two prompt regions, in x and in height
   nearest(candidates, prompt, ratio, margin)      the one candidate nearest to the prompt, or None
-  pixels_near(a, b, radius)   how many of a's pixels lie within ``radius`` px of b's pixels
+  pixels_near(a, b, radii)    per radius, how many of a's pixels lie within it of b's pixels
   mask_gap(a, b)          the smallest distance in pixels between the two masks (0 = touching)
   clear_direction(a, b)   the one of left/right/above/below that holds, or None
 
@@ -18,8 +18,8 @@ width (left/right) or height (above/below), never the image:
                   other's x-span and the spans overlap by half the smaller width or more (the
                   two are level); else None (say, up and to the left: a person may say either)
   right_of, above, below   the same on the other sides
-  touching(c, p)  True when at least TOUCH_PIXELS of c's pixels lie within TOUCH_RADIUS px of
-                  p's mask; False when none lies within ``margin``; else None
+  touching(c, p)  True when at least TOUCH_PIXELS of c's pixels lie within TOUCH_RADIUS px
+                  (city-block) of p's mask; False when none lies within ``margin``; else None
   between(c, p, q)  True when c's box lies within the x-span of the two centroids (by margin)
                   and c's centroid height lies within both prompts' heights; False when c's
                   centroid is outside the x-span; else None (across but above or below them)
@@ -35,7 +35,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from scipy.ndimage import binary_dilation, binary_erosion
+from scipy.ndimage import distance_transform_cdt
 
 from builders.objects import ObjectFacts
 
@@ -95,23 +95,30 @@ def _paste(f: ObjectFacts, window: tuple[int, int, int, int], pad: int) -> np.nd
     return out
 
 
-def pixels_near(a: ObjectFacts, b: ObjectFacts, radius: int) -> int:
-    """The number of a's pixels within ``radius`` pixels (chessboard) of b's mask."""
-    radius = max(int(radius), 1)
-    window = _window(a, b, radius)
+def pixels_near(a: ObjectFacts, b: ObjectFacts, radii: tuple[int, ...]) -> list[int]:
+    """For each radius, the number of a's pixels within it (city-block distance) of b's mask.
+
+    One distance transform of b over a's box (grown by the largest radius) serves every radius;
+    boxes that do not meet within it give zeros without one.
+    """
+    radii = tuple(max(int(r), 1) for r in radii)
+    far = max(radii)
+    window = _window(a, b, far)
     if window is None:
-        return 0
-    grown = binary_dilation(_paste(b, window, radius), iterations=radius)
-    inner = grown[radius:-radius, radius:-radius]
-    return int((_paste(a, window, 0) & inner).sum())
+        return [0] * len(radii)
+    grown = _paste(b, window, far)
+    if not grown.any():
+        return [0] * len(radii)
+    steps = distance_transform_cdt(~grown, metric="taxicab")[far:-far, far:-far]
+    inside = steps[_paste(a, window, 0)]
+    return [int(np.count_nonzero(inside <= r)) for r in radii]
 
 
 def touching(c: ObjectFacts, p: ObjectFacts, margin: float) -> bool | None:
-    if pixels_near(c, p, TOUCH_RADIUS) >= TOUCH_PIXELS:
+    close, within = pixels_near(c, p, (TOUCH_RADIUS, max(int(margin), TOUCH_RADIUS + 1)))
+    if close >= TOUCH_PIXELS:
         return True
-    if pixels_near(c, p, max(int(margin), TOUCH_RADIUS + 1)) == 0:
-        return False
-    return None
+    return False if within == 0 else None
 
 
 PAIR_RELATIONS: dict[str, Callable[[ObjectFacts, ObjectFacts, float], bool | None]] = {
@@ -137,22 +144,16 @@ def between(c: ObjectFacts, first: ObjectFacts, second: ObjectFacts, margin: flo
 
 
 def mask_gap(a: ObjectFacts, b: ObjectFacts) -> float:
-    """The smallest Euclidean distance between a pixel of a and a pixel of b (0 if adjacent)."""
-    pa, pb = _outline(a), _outline(b)
-    if not len(pa) or not len(pb):
+    """The smallest Euclidean distance between a pixel of a and a pixel of b (0 if adjacent).
+
+    Measured between the two outlines (ObjectFacts.outline): each of a's boundary pixels looks up
+    its nearest boundary pixel of b in b's k-d tree, built once per object.
+    """
+    if not len(a.outline) or not len(b.outline):
         return float("inf")
-    best = float("inf")
-    for start in range(0, len(pa), 1024):  # (1024, len(pb)) distances at a time
-        chunk = pa[start : start + 1024]
-        best = min(best, float(((chunk[:, None, :] - pb[None, :, :]) ** 2).sum(axis=2).min()))
-    return max(float(np.sqrt(best)) - 1.0, 0.0)
-
-
-def _outline(f: ObjectFacts) -> np.ndarray:
-    """(N, 2) int x, y image coordinates of the mask's boundary pixels."""
-    edge = f.crop & ~binary_erosion(f.crop)
-    ys, xs = np.nonzero(edge)
-    return np.stack([xs + f.box[0], ys + f.box[1]], axis=1)
+    found, _ = b.outline_tree.query(a.outline, k=1)
+    squared = round(float(found.min()) ** 2)  # integer coordinates: an exact squared distance
+    return max(float(np.sqrt(squared)) - 1.0, 0.0)
 
 
 def distance(a: ObjectFacts, b: ObjectFacts) -> float:
@@ -160,17 +161,36 @@ def distance(a: ObjectFacts, b: ObjectFacts) -> float:
     return float(np.hypot(a.centroid[0] - b.centroid[0], a.centroid[1] - b.centroid[1]))
 
 
+def _box_gap(a: ObjectFacts, b: ObjectFacts) -> float:
+    """A lower bound of ``mask_gap(a, b)`` from the boxes alone (0 when they meet or overlap)."""
+    dx = max(0, b.box[0] - (a.box[2] - 1), a.box[0] - (b.box[2] - 1))
+    dy = max(0, b.box[1] - (a.box[3] - 1), a.box[1] - (b.box[3] - 1))
+    return max(float(np.sqrt(dx * dx + dy * dy)) - 1.0, 0.0)  # as mask_gap rounds it
+
+
 def nearest(
     candidates: list[ObjectFacts], prompt: ObjectFacts, ratio: float, margin: float
 ) -> ObjectFacts | None:
-    """The candidate whose mask is nearest to ``prompt``'s, if the runner-up is clearly farther."""
-    ranked = sorted((mask_gap(c, prompt), i) for i, c in enumerate(candidates))
-    if not ranked:
+    """The candidate whose mask is nearest to ``prompt``'s, if the runner-up is clearly farther.
+
+    Only the two smallest gaps matter: candidates are visited by their box lower bound, and the
+    visit stops once that bound exceeds the second smallest gap measured; a lone candidate needs
+    no gap at all.
+    """
+    if not candidates:
         return None
-    if len(ranked) > 1 and ranked[1][0] < ratio * ranked[0][0] + margin:
-        return None
+    ranked: list[tuple[float, int]] = []
+    if len(candidates) > 1:
+        bounds = sorted((_box_gap(c, prompt), i) for i, c in enumerate(candidates))
+        for bound, i in bounds:
+            if len(ranked) >= 2 and bound > ranked[1][0]:
+                break
+            ranked = sorted([*ranked, (mask_gap(candidates[i], prompt), i)])[:2]
+        if ranked[1][0] < ratio * ranked[0][0] + margin:
+            return None
+    winner = ranked[0][1] if ranked else 0
     by_centre = min(range(len(candidates)), key=lambda i: distance(candidates[i], prompt))
-    return candidates[ranked[0][1]] if by_centre == ranked[0][1] else None
+    return candidates[winner] if by_centre == winner else None
 
 
 def clear_direction(a: ObjectFacts, b: ObjectFacts) -> str | None:

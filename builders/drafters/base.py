@@ -6,14 +6,16 @@ API:
                    ``draft_all(request, n) -> list[str]`` (the model's draft, then other plans
                    of the template drafter, ``request.extra["plans"]``, up to n references)
   check_draft(text, facts) -> list[str]   flags for the reviewer: a colour not present in the
-                   region, or a number of the category that contradicts the measured count
+                   region (COLOR_SPELLINGS: 'grey' is gray), or a number of the category that
+                   contradicts the measured count
   DrafterError     a drafter that cannot load or answer (PerBenchError)
   instruction(request)   the instruction text a model-backed drafter sends with the image
 
 ``facts`` (JSON) holds what was measured on the visible pixels (builders.description): category,
 supercategory, colors [[name, fraction]], named_colors, size, position, elongation, orientation,
-cut_sides, occluded_fraction, touching [noun], salient {category, direction, unique},
-count_in_image and size_rank (exhaustive categories only), texts and captions.
+cut_sides, occluded_fraction, hidden_by [noun], touching [noun], salient {category, direction,
+directions, unique}, count_in_image and size_rank (exhaustive categories only), texts and
+captions.
 The region is ``<region1>``; model-backed drafters see it outlined on the image (perbench.render).
 """
 
@@ -28,6 +30,9 @@ from builders.colors import COLOR_NAMES, present_colors
 from builders.grammar import NUMBER_WORDS, indefinite, plural
 from perbench.errors import PerBenchError
 from perbench.masks import RLE
+
+# other spellings and plain synonyms of the basic colour terms a model may write
+COLOR_SPELLINGS = {"grey": "gray", "violet": "purple", "navy": "blue", "crimson": "red"}
 
 
 class DrafterError(PerBenchError):
@@ -70,11 +75,14 @@ class Drafter:
 def check_draft(text: str, facts: dict[str, Any]) -> list[str]:
     """What in a model's draft contradicts the measurement (flags shown to the reviewer)."""
     flags = []
-    words = set(re.findall(r"[a-z]+", text.lower()))
+    words = re.findall(r"[a-z]+", text.lower())
     present = present_colors([(name, fraction) for name, fraction in facts.get("colors", [])])
+    said = {COLOR_SPELLINGS.get(w, w): w for w in words}
     for color in COLOR_NAMES:
-        if color in words and color not in present:
-            flags.append(f"colour '{color}' is not among the measured colours {sorted(present)}")
+        if color in said and color not in present:
+            flags.append(
+                f"colour '{said[color]}' is not among the measured colours {sorted(present)}"
+            )
     count, noun = facts.get("count_in_image"), facts.get("category")
     if count and noun:
         numbers = "|".join([*NUMBER_WORDS[1:], r"\d+"])

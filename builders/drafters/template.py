@@ -1,242 +1,218 @@
-"""The offline default drafter: detailed descriptions written from the measured facts alone,
-in several sentence plans so references of one object differ in wording and order.
+"""The offline default drafter: detailed descriptions written from the measured facts alone, in
+several sentence plans whose wording is picked by a seeded generator keyed on the sample.
 
 API:
-  PLANS                              plan name -> writer(facts) -> str
-  write_template(facts, plan="plain") -> str     one description from a facts dict (drafters.base)
-  write_references(facts, n) -> list[str]        n descriptions, each from a different plan
+  PLANS                              plan name -> writer(voice) -> str | None (None: plan needs a
+                                     fact the object lacks, e.g. a count or a clear direction)
+  write_template(facts, plan="plain", seed=0) -> str      one description (plain never lacks)
+  write_references(facts, n, seed=0) -> list[str]         n descriptions from different plans,
+                                                          plans and wordings drawn from ``seed``
   TemplateDrafter().draft(request)   -> request.template;  .draft_all(request, n) -> the plans
-  position_phrase(position)          'top left' -> 'in the top left of the image'
+  DIRECTION_PHRASES                  direction name -> 'to the left of', ...
 
-Every statement comes from one fact: the category; ``named_colors`` (only when one or two
-colours dominate the visible pixels); size; grid position; shape (``elongation`` >= 2 with its
-``orientation``, or compact below 1.3); ``cut_sides`` (the mask reaches the image border);
-``occluded_fraction`` (only when the source knows whole shapes); ``touching`` (neighbours whose
-masks are adjacent); ``salient`` (the largest other object, and the one clear direction to it);
-``count_in_image`` and ``size_rank`` (only for exhaustively annotated categories); ``extra``
-(distinguishing sentences added when two references in one image would be identical).
-Directions are the viewer's (image left/right); nothing is said about depth.
+Every statement comes from one fact (builders.drafters.wording, .neighbours): the category;
+``named_colors`` (only when one or two colours dominate the visible pixels); size; grid
+position; shape (``elongation`` >= 2 with its ``orientation``, somewhat elongated from 1.3,
+compact below); ``cut_sides`` (the mask reaches the image border); ``occluded_fraction`` (only
+when the source knows whole shapes) and ``hidden_by`` (the instances covering the hidden part,
+when the source says); ``touching`` (neighbours whose masks are adjacent); ``salient`` (the
+largest other object, and the one or two directions to it that hold); ``count_in_image`` and
+``size_rank`` (only for exhaustively annotated categories); ``extra`` (distinguishing sentences
+added when two references in one image would be identical). Plans differ in the opening, the
+clause order and which facts come first; wordings differ in synonyms. Nothing else is said: no
+material, pose, action or depth.
 """
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 from typing import Any
 
 from builders.drafters.base import Drafter, DraftRequest
-from builders.grammar import (
-    be,
-    capitalize,
-    group_word,
-    indefinite,
-    is_mass,
-    is_plural,
-    number_word,
-    plural,
-    pronoun,
+from builders.drafters.neighbours import (
+    DIRECTION_PHRASES,
+    hidden_sentence,
+    occluders,
+    salient_phrase,
+    salient_sentence,
+    touching_parts,
+    touching_sentence,
 )
+from builders.drafters.wording import (
+    PICTURE,
+    Voice,
+    color_sentence,
+    count_sentence,
+    cut_sentence,
+    shape_sentence,
+    size_sentence,
+    sources_sentence,
+)
+from builders.grammar import capitalize, is_mass, number_word, plural
 
-DIRECTION_PHRASES = {
-    "left_of": "to the left of",
-    "right_of": "to the right of",
-    "above": "above",
-    "below": "below",
-}
-ORIENTATION_WORDS = {
-    "horizontal": "horizontally",
-    "vertical": "vertically",
-    "diagonal": "diagonally",
-}
-MAX_TOUCHING = 3
-
-
-def position_phrase(position: str) -> str:
-    if position == "center":
-        return "in the center of the image"
-    if position in ("left", "right"):
-        return f"on the {position} side of the image"
-    if position in ("top", "bottom"):
-        return f"at the {position} of the image"
-    return f"in the {position} of the image"
+__all__ = ["DIRECTION_PHRASES", "PLANS", "TemplateDrafter", "write_references", "write_template"]
 
 
-def _join(parts: list[str], conjunction: str = "and") -> str:
-    """'a', 'a and b', 'a, b and c'."""
-    if len(parts) == 1:
-        return parts[0]
-    return f"{', '.join(parts[:-1])} {conjunction} {parts[-1]}"
+def _text(v: Voice, sentences: list[str | None]) -> str:
+    """The plan's sentences that have a fact; a bare opening gets the size sentence too."""
+    said = [s for s in sentences if s]
+    if len(said) < 2:
+        said.append(size_sentence(v))
+    return " ".join(said + v.facts.get("extra", []))
 
 
-def _noun(facts: dict[str, Any]) -> str:
-    return facts.get("category") or "object"
+def _visible(v: Voice) -> str:
+    return v.pick(("can be seen", "appears", "is visible")) if not v.many else "appear"
 
 
-def _subject(facts: dict[str, Any]) -> str:
-    noun = _noun(facts)
-    return "this person" if noun == "person" else pronoun(noun)
-
-
-def _verb(facts: dict[str, Any], singular: str, plural_form: str) -> str:
-    return plural_form if is_plural(_noun(facts)) else singular
-
-
-def _color_text(facts: dict[str, Any]) -> str:
-    return " and ".join(facts.get("named_colors", []))
-
-
-def _head(facts: dict[str, Any], with_size: bool) -> str:
-    """'small red chair', 'person dressed in blue'."""
-    noun, colors = _noun(facts), _color_text(facts)
-    size = f"{facts['size']} " if with_size else ""
-    if noun == "person":
-        return f"{size}person dressed in {colors}" if colors else f"{size}person"
-    return f"{size}{colors} {noun}" if colors else f"{size}{noun}"
-
-
-def _count(facts: dict[str, Any]) -> str | None:
-    count, rank, noun = facts.get("count_in_image"), facts.get("size_rank"), _noun(facts)
-    if not count:
-        return None
-    if count == 1:
-        return f"It is the only {noun} in the image." if not is_plural(noun) else None
-    if is_plural(noun) or is_mass(noun):
-        return f"There are {number_word(count)} {group_word(noun)} of {noun} in the image."
-    many = f"{number_word(count)} {plural(noun)} in the image"
-    which = "largest" if rank == 1 else "smallest" if rank == count else None
-    lead = capitalize(_subject(facts))
-    return (
-        f"{lead} {be(_noun(facts))} the {which} of the {many}."
-        if which
-        else (f"{lead} {be(_noun(facts))} one of the {many}.")
+def _plain(v: Voice) -> str:
+    there = f"There {v.be()} {v.a(False)} {v.position()}."
+    opening = v.pick((f"{capitalize(v.a(False))} {v.position()}.", there))
+    return _text(
+        v,
+        [
+            opening,
+            size_sentence(v),
+            count_sentence(v),
+            touching_sentence(v),
+            shape_sentence(v),
+            cut_sentence(v),
+            hidden_sentence(v),
+            sources_sentence(v),
+        ],
     )
 
 
-def _shape(facts: dict[str, Any]) -> str | None:
-    lead = capitalize(_subject(facts))
-    if facts.get("orientation"):
-        way = ORIENTATION_WORDS[facts["orientation"]]
-        return f"{lead} {be(_noun(facts))} elongated and {_verb(facts, 'runs', 'run')} {way}."
-    if facts.get("elongation", 2.0) < 1.3:
-        its = "Their" if is_plural(_noun(facts)) else "Its"
-        return f"{its} visible outline is compact, about as wide as tall."
-    return None
+def _located(v: Voice) -> str:
+    opening = f"{capitalize(v.position())}, there {v.be()} {v.a(True)}."
+    sentences = [salient_sentence(v), shape_sentence(v), count_sentence(v), touching_sentence(v)]
+    return _text(v, [opening, *sentences, cut_sentence(v), hidden_sentence(v)])
 
 
-def _visibility(facts: dict[str, Any]) -> list[str]:
-    out, lead = [], capitalize(_subject(facts))
-    it_is = "them are" if is_plural(_noun(facts)) else "it is"
-    sides = facts.get("cut_sides", [])
-    if sides:
-        edges = _join([f"the {side}" for side in sides])
-        out.append(
-            f"{lead} {_verb(facts, 'reaches', 'reach')} {edges} edge"
-            f"{'s' if len(sides) > 1 else ''} of the image, so part of "
-            f"{'this person' if _noun(facts) == 'person' else it_is.split()[0]} may lie outside "
-            "the frame."
+def _shape_first(v: Voice) -> str:
+    this = "These are" if v.many else "This is"
+    opening = v.pick(
+        (
+            f"{this} {v.a(True)}, {v.position()}.",
+            f"The marked region shows {v.a(True)} {v.position()}.",
         )
-    hidden = facts.get("occluded_fraction")
+    )
+    sentences = [shape_sentence(v), touching_sentence(v), salient_sentence(v)]
+    return _text(v, [opening, *sentences, cut_sentence(v), hidden_sentence(v), count_sentence(v)])
+
+
+def _relational(v: Voice) -> str | None:
+    relation = salient_phrase(v)
+    if relation is None:
+        return None
+    opening = f"{capitalize(relation)}, there {v.be()} {v.a(True)}."
+    where = f"{v.subject()} {v.be()} {v.position()}."
+    sentences = [touching_sentence(v), count_sentence(v), shape_sentence(v)]
+    return _text(v, [opening, where, *sentences, hidden_sentence(v), cut_sentence(v)])
+
+
+def _colour_apart(v: Voice) -> str:
+    opening = f"{capitalize(v.a(True, color=False))} {_visible(v)} {v.position()}."
+    sentences = [color_sentence(v), touching_sentence(v), salient_sentence(v)]
+    return _text(v, [opening, *sentences, cut_sentence(v), hidden_sentence(v), count_sentence(v)])
+
+
+def _count_first(v: Voice) -> str | None:
+    count, rank = v.facts.get("count_in_image"), v.facts.get("size_rank")
+    if not count or v.many or is_mass(v.noun):
+        return None
+    picture = v.pick(PICTURE)
+    if count == 1:
+        opening = f"There is only one {v.noun} in the {picture}: {v.a(True)} {v.position()}."
+        rank_sentence = None
+    else:
+        many = f"{number_word(count)} {plural(v.noun)}"
+        opening = f"There are {many} in the {picture}; this one is {v.a(True)} {v.position()}."
+        which = v.pick(("largest", "biggest")) if rank == 1 else "smallest"
+        ranked = rank in (1, count)
+        rank_sentence = f"{v.subject(named=False)} is the {which} of them." if ranked else None
+    sentences = [rank_sentence, salient_sentence(v), touching_sentence(v), shape_sentence(v)]
+    return _text(v, [opening, *sentences, cut_sentence(v), hidden_sentence(v)])
+
+
+def _brief(v: Voice) -> str:
+    clauses = [f"{capitalize(v.a(True))} {v.position()}"]
+    parts = touching_parts(v.facts)
+    if parts:
+        clauses.append(v.pick(("touching", "in contact with")) + " " + " and ".join(parts[:2]))
+    sides = v.facts.get("cut_sides", [])
+    if sides:
+        edge = "edges" if len(sides) > 1 else "edge"
+        sides_text = " and ".join(sides)
+        clauses.append(f"cut off by the {sides_text} {edge} of the {v.pick(PICTURE)}")
+    sentences = [", ".join(clauses) + ".", salient_sentence(v), count_sentence(v)]
+    return _text(v, [*sentences, hidden_sentence(v)])
+
+
+def _hidden_first(v: Voice) -> str | None:
+    hidden, sides = v.facts.get("occluded_fraction"), v.facts.get("cut_sides", [])
+    picture = v.pick(PICTURE)
+    agent = occluders(v)[0]
     if hidden is not None and hidden >= 0.5:
-        out.append(f"More than half of {it_is} hidden by other objects.")
+        lead = f"Mostly hidden by {agent}"
     elif hidden is not None and hidden >= 0.15:
-        out.append(f"Part of {it_is} hidden by other objects.")
-    return out
-
-
-def _touching(facts: dict[str, Any]) -> str | None:
-    names = facts.get("touching", [])[:MAX_TOUCHING]
-    if not names:
+        lead = v.pick((f"Partly hidden by {agent}", f"Partly covered by {agent}"))
+    elif sides:
+        edge = "edges" if len(sides) > 1 else "edge"
+        lead = f"Cut off by the {' and '.join(sides)} {edge} of the {picture}"
+        sides = []
+    else:
         return None
-    noun = _noun(facts)
-    parts = [
-        f"another {n}" if n == noun and not is_plural(n) and not is_mass(n) else indefinite(n, n)
-        for n in names
-    ]
-    return f"{capitalize(_subject(facts))} {_verb(facts, 'touches', 'touch')} {_join(parts)}."
+    opening = f"{lead}, {v.a(True)} {_visible(v)} {v.position()}."
+    cut = cut_sentence(v) if sides else None
+    sentences = [touching_sentence(v), salient_sentence(v), count_sentence(v), shape_sentence(v)]
+    return _text(v, [opening, *sentences, cut])
 
 
-def _salient(facts: dict[str, Any]) -> str | None:
-    salient = facts.get("salient")
-    if not salient or not salient.get("direction"):
-        return None
-    other = salient["category"] or "object"
-    name = f"the {other}" if salient.get("unique") else indefinite(other, other)
-    if other == _noun(facts):
-        name = "another " + other if not is_plural(other) else "other " + other
-    phrase = DIRECTION_PHRASES[salient["direction"]]
-    return f"{capitalize(_subject(facts))} {be(_noun(facts))} {phrase} {name}."
-
-
-def _sources(facts: dict[str, Any]) -> list[str]:
-    out = []
-    texts = facts.get("texts", [])[:3]
-    if texts:
-        have = "have" if is_plural(_noun(facts)) else "has"
-        quoted = _join([f'"{t}"' for t in texts], "or")
-        out.append(f"{capitalize(_subject(facts))} {have} been referred to as {quoted}.")
-    return out
-
-
-def _plain(facts: dict[str, Any]) -> str:
-    noun = _noun(facts)
-    takes = _verb(facts, "takes", "take")
-    head = capitalize(indefinite(_head(facts, False), noun))
-    size = indefinite(facts["size"], "part")
-    sentences = [
-        f"{head} {position_phrase(facts['position'])}.",
-        f"{capitalize(_subject(facts))} {takes} up {size} part of the image.",
-    ]
-    sentences += [s for s in (_count(facts), _touching(facts), _shape(facts)) if s]
-    return " ".join(sentences + _visibility(facts) + _sources(facts) + facts.get("extra", []))
-
-
-def _located(facts: dict[str, Any]) -> str:
-    noun = _noun(facts)
-    lead = capitalize(position_phrase(facts["position"]))
-    sentences = [f"{lead} there {be(noun)} {indefinite(_head(facts, True), noun)}."]
-    sentences += [s for s in (_salient(facts), _shape(facts), _count(facts)) if s]
-    return " ".join(sentences + _visibility(facts) + facts.get("extra", []))
-
-
-def _shape_first(facts: dict[str, Any]) -> str:
-    noun = _noun(facts)
-    this = "This is" if not is_plural(noun) else "These are"
-    head = indefinite(_head(facts, True), noun)
-    sentences = [f"{this} {head}, {position_phrase(facts['position'])}."]
-    sentences += [s for s in (_shape(facts), _touching(facts), _salient(facts)) if s]
-    sentences += _visibility(facts)
-    count = _count(facts)
-    return " ".join(sentences + ([count] if count else []) + facts.get("extra", []))
-
-
-PLANS: dict[str, Callable[[dict[str, Any]], str]] = {
+PLANS: dict[str, Callable[[Voice], str | None]] = {
     "plain": _plain,
     "located": _located,
     "shape_first": _shape_first,
+    "relational": _relational,
+    "colour_apart": _colour_apart,
+    "count_first": _count_first,
+    "brief": _brief,
+    "hidden_first": _hidden_first,
 }
 
 
-def write_template(facts: dict[str, Any], plan: str = "plain") -> str:
-    return PLANS[plan](facts)
+def _write(facts: dict[str, Any], plan: str, seed: int) -> str | None:
+    return PLANS[plan](Voice(facts, random.Random(f"{seed}:{plan}")))
 
 
-def write_references(facts: dict[str, Any], n: int) -> list[str]:
-    """``n`` descriptions of the same facts, one per plan, all different."""
+def write_template(facts: dict[str, Any], plan: str = "plain", seed: int = 0) -> str:
+    """One description in ``plan``; a plan the facts cannot carry falls back to plain."""
+    return _write(facts, plan, seed) or _write(facts, "plain", seed) or ""
+
+
+def write_references(facts: dict[str, Any], n: int, seed: int = 0) -> list[str]:
+    """``n`` different descriptions of the same facts, each from a different plan."""
+    order = list(PLANS)
+    random.Random(seed).shuffle(order)
     texts: list[str] = []
-    for plan in PLANS:
-        text = write_template(facts, plan)
-        if text not in texts:
+    for plan in order:
+        text = _write(facts, plan, seed)
+        if text and text not in texts:
             texts.append(text)
-    return texts[:n]
+        if len(texts) == n:
+            break
+    return texts
 
 
 class TemplateDrafter(Drafter):
     """Writes the descriptions from the facts; no model, no network."""
 
     name = "template"
-    version = "2.0"
+    version = "2.1"
 
     def draft(self, request: DraftRequest) -> str:
         return request.template
 
     def draft_all(self, request: DraftRequest, n: int) -> list[str]:
-        return write_references(request.facts, n)
+        return list(request.extra.get("plans") or write_references(request.facts, n))[:n]

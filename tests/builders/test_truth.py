@@ -94,12 +94,19 @@ def _describe(sample, objects, tally: Tally) -> None:
     hidden = claims["occluded_fraction"]
     if hidden is not None and hidden >= 0.15:
         tally.check(abs(obj.hidden - hidden) < 1e-3, sid, "hidden share")
+    hidden_part = obj.whole & ~obj.visible
+    for other_id in claims["hidden_by_ids"]:
+        cover = (objects[other_id][1].visible & hidden_part).sum()
+        tally.check(cover >= 0.25 * hidden_part.sum() > 0, sid, f"hidden by {other_id}")
     for other_id in claims["touching_ids"]:
         tally.check(truth_touching(obj, objects[other_id][1]), sid, f"touches {other_id}")
     salient = claims.get("salient")
-    if salient and salient["direction"]:
+    if salient and salient["directions"]:
         other = objects[salient["instance_id"]][1]
-        tally.check(truth_direction(obj, other, salient["direction"]), sid, "salient direction")
+        for name in salient["directions"]:
+            tally.check(truth_direction(obj, other, name), sid, f"salient {name}")
+        if salient["direction"]:
+            tally.check(salient["directions"] == [salient["direction"]], sid, "clear direction")
         if salient["unique"]:
             count = sum(o.category == other.category for o in scene.objects)
             tally.check(count == 1, sid, "the salient object is unique")
@@ -116,13 +123,93 @@ def _describe(sample, objects, tally: Tally) -> None:
             x, y = int(found.group(1)), int(found.group(2))
             tally.check(abs(x - 100 * cx / WIDTH) <= 0.51, sid, "centre x percent")
             tally.check(abs(y - 100 * cy / HEIGHT) <= 0.51, sid, "centre y percent")
+    groups = Counter(claims["touching"]).values()
     for text in sample.references:
         words = set(re.findall(r"[a-z]+", text.lower()))
         said = {c for c in COLOR_NAMES if c in words}
         tally.check(said <= set(named), sid, f"wording names colours {said - set(named)}")
         numbers = {w for w in words if w in NUMBER_WORDS[2:]}
         known = {NUMBER_WORDS[claims["count_in_image"]]} if "count_in_image" in claims else set()
+        known |= {NUMBER_WORDS[n] for n in groups}  # 'touches two cups'
         tally.check(numbers <= known, sid, f"wording gives numbers {numbers - known}")
+        _wording(text.lower(), scene, obj, objects, claims, sid, tally)
+
+
+WHOLE = r"\b(?:the|a|an|another|other) (cup|bowl|book|box|ball|kite)s?\b"
+RELATION = {
+    "to the left of": "left_of", "left of": "left_of", "on the left of": "left_of",
+    "to the right of": "right_of", "right of": "right_of", "on the right of": "right_of",
+    "above": "above", "higher up than": "above", "below": "below", "lower down than": "below",
+}  # fmt: skip
+INVERSE = {"left_of": "right_of", "right_of": "left_of", "above": "below", "below": "above"}
+EDGES = r"(top|bottom|left|right)(?: and (?:the )?(top|bottom|left|right))? edges?"
+
+
+PICTURE = r"(?:image|picture|frame)"
+PLACES = [  # (pattern, cell from its groups): every place wording of the drafter
+    (r"\b(top|upper|bottom|lower)[ -](left|right)\b", lambda g: f"{ROW[g[0]]} {g[1]}"),
+    (rf"\b(?:on|at) the (left|right)(?: side)? of the {PICTURE}", lambda g: f"middle {g[0]}"),
+    (r"\bhalfway up the (left|right) side", lambda g: f"middle {g[0]}"),
+    (r"\b(?:at|in) the (top|bottom|upper|lower) (?:center|middle)\b",
+     lambda g: f"{ROW[g[0]]} center"),
+    (rf"\bat the (top|bottom) of the {PICTURE}", lambda g: f"{g[0]} center"),
+    (rf"\b(?:in|near) the (?:center|middle) of the {PICTURE}", lambda g: "center"),
+]  # fmt: skip
+ROW = {"top": "top", "upper": "top", "bottom": "bottom", "lower": "bottom"}
+
+
+def _wording(text: str, scene, obj, objects, claims, sid: str, tally: Tally) -> None:
+    """The words themselves, read back against the truth: every sentence plan and synonym."""
+    places = [cell(m.groups()) for pattern, cell in PLACES for m in re.finditer(pattern, text)]
+    tally.check(bool(places), sid, f"wording: no place in {text!r}")
+    for place in places:
+        tally.check(place == truth_cell(obj), sid, f"wording: {place}, truth {truth_cell(obj)}")
+    x0, y0, x1, y1 = obj.box()
+    aspect = (x1 - x0) / (y1 - y0)
+    if "horizontal" in text or "wider than tall" in text:
+        tally.check(aspect >= 1.5, sid, f"says horizontal, aspect {aspect:.2f}")
+    if "vertical" in text or "taller than wide" in text:
+        tally.check(aspect <= 1 / 1.5, sid, f"says vertical, aspect {aspect:.2f}")
+    if "as wide as tall" in text or "compact" in text:
+        tally.check(0.6 <= aspect <= 1 / 0.6, sid, f"says compact, aspect {aspect:.2f}")
+    if "somewhat elongated" in text or "moderately elongated" in text or "longer one way" in text:
+        ys, xs = np.nonzero(obj.visible)
+        minor, major = np.sqrt(np.linalg.eigvalsh(np.cov(np.stack([xs, ys]).astype(float))))
+        tally.check(1.29 <= major / minor < 2.01, sid, f"somewhat elongated, {major / minor:.2f}")
+    borders = {"left": x0 == 0, "top": y0 == 0, "right": x1 == WIDTH, "bottom": y1 == HEIGHT}
+    for found in re.finditer(EDGES, text):
+        for side in filter(None, found.groups()):
+            tally.check(borders[side], sid, f"wording: reaches the {side} edge")
+    if re.search(r"\b(hidden|covered|hide)\b", text):
+        tally.check(obj.hidden >= 0.15 - 1e-3, sid, f"says hidden, {obj.hidden:.2f}")
+    if re.search(r"more than half|most of|mostly hidden", text):
+        tally.check(obj.hidden >= 0.5 - 1e-3, sid, f"says mostly hidden, {obj.hidden:.2f}")
+    same = [o for o in scene.objects if o.category == obj.category]
+    if re.search(r"the only|no other|only one", text):
+        tally.check(len(same) == 1, sid, "says the only one")
+    areas = sorted((o.visible.sum() for o in same), reverse=True)
+    if re.search(r"\b(largest|biggest)\b", text):
+        tally.check(len(same) > 1 and areas[0] == obj.visible.sum(), sid, "says the largest")
+    if "smallest" in text:
+        tally.check(len(same) > 1 and areas[-1] == obj.visible.sum(), sid, "says the smallest")
+    occluders = {o.category for o in scene.objects if (o.visible & obj.whole & ~obj.visible).any()}
+    agents = [m.group(1) for m in re.finditer(r"(?:hidden|covered) by ([^,.]*)", text)]
+    agents += [m.group(1) for m in re.finditer(r"(?:^|\. )([^.]*?) hides? ", text)]
+    for agent in agents:
+        for name in re.findall(WHOLE, agent):
+            tally.check(name in occluders, sid, f"wording: hidden by a {name}")
+    salient = claims.get("salient")
+    phrases = "|".join(sorted(RELATION, key=len, reverse=True))
+    pattern = rf"\b({phrases})(?: and ({phrases}))? (?:{WHOLE}|(it|them)\b)"
+    for found in re.finditer(pattern, text):  # 'above and to the left of the cup', 'below it'
+        first, second, category, _ = found.groups()
+        for phrase in filter(None, (first, second)):
+            ok = bool(salient and salient["directions"])
+            if ok:
+                other = objects[salient["instance_id"]][1]
+                name = RELATION[phrase] if category else INVERSE[RELATION[phrase]]
+                ok = category in (None, other.category) and truth_direction(obj, other, name)
+            tally.check(ok, sid, f"wording: {found.group(0)}")
 
 
 def _mcq(sample, objects, tally: Tally) -> None:
@@ -218,6 +305,7 @@ def test_a_non_exhaustive_source_gets_nothing_that_needs_every_instance(scenes, 
         assert sample.meta.get("family") != "count"
         if sample.task == "description":
             assert "count_in_image" not in sample.meta["claims"]
-            text = " ".join(sample.references)
-            for phrase in ("the only", "one of the", "largest of the", "smallest of the"):
+            text = " ".join(sample.references).lower()
+            words = ("the only", "only one", "one of", "largest", "biggest", "smallest", "no other")
+            for phrase in (*words, "there are", "there is only"):
                 assert phrase not in text
