@@ -39,6 +39,7 @@ from perbench.render import load_rgb
 from perbench.schema import Sample, make_sample_id
 from perbench.store import CandidateStore
 from review_ui.controller import ReviewController
+from review_ui.images import DisplayImages
 from review_ui.queue import Filters, ReviewQueue
 
 try:
@@ -120,7 +121,10 @@ def bench_size(megapixels: float, count: int, folder: Path) -> dict[str, float]:
     controller.views.cache_size = 0  # cold: every sample decodes its image
     filters = Filters()
     prepare, decide, image_ids = [], [], []
-    for _ in tqdm(range(count), desc=f"{megapixels} MP", leave=False):
+    for step in tqdm(range(count), desc=f"{megapixels} MP", leave=False):
+        # cold: a fresh picture store, so the sample is drawn here, not reused from the
+        # previous accept's preparation of it
+        controller.views.images = DisplayImages(folder / f"display-{megapixels}-{step}")
         start = time.perf_counter()
         screen = controller.screen("bench", filters)
         prepare.append((time.perf_counter() - start) * 1000)
