@@ -9,6 +9,7 @@ API (RLE = ``{"size": [h, w], "counts": "<ascii>"}``, Fortran order, as pycocoto
   read_png_mask(path, value)   -> ValidRLE   a PNG mask file (nonzero, or pixels == value)
   empty_rle(h, w), full_rle(h, w), union_rle(rles, h, w)
   area(rle), intersection_area(a, b), union_area(a, b), iou(a, b, empty_iou=1.0), bbox(rle)
+  intersection_and_union(a, b) -> (I, U), areas_and_intersection(a, b) -> (area a, area b, I)
 
 Abbreviations: RLE run-length encoding, I intersection area, U union area, IoU = I / U.
 Areas are computed on the run lengths (pycocotools C code) without decoding to dense arrays.
@@ -261,11 +262,17 @@ def union_area(a: RLE, b: RLE) -> int:
     return int(coco_mask.area(coco_mask.merge(list(_checked_pair(a, b)), intersect=0)))
 
 
-def intersection_and_union(a: RLE, b: RLE) -> tuple[int, int]:
-    """``(I, U)`` in one call; U = area(a) + area(b) - I (exact integers)."""
+def areas_and_intersection(a: RLE, b: RLE) -> tuple[int, int, int]:
+    """``(area(a), area(b), I)`` in one pycocotools call."""
     ca, cb = _checked_pair(a, b)
     area_a, area_b, inter = coco_mask.area([ca, cb, coco_mask.merge([ca, cb], intersect=1)])
-    return int(inter), int(area_a) + int(area_b) - int(inter)
+    return int(area_a), int(area_b), int(inter)
+
+
+def intersection_and_union(a: RLE, b: RLE) -> tuple[int, int]:
+    """``(I, U)`` in one call; U = area(a) + area(b) - I (exact integers)."""
+    area_a, area_b, inter = areas_and_intersection(a, b)
+    return inter, area_a + area_b - inter
 
 
 def iou(a: RLE, b: RLE, empty_iou: float = 1.0) -> float:
