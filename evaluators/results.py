@@ -83,7 +83,8 @@ def build_results(
 ) -> dict[str, Any]:
     invalid = metrics.get("mcq", {}).get("invalid")
     totals = {
-        key: sum(c[key] for c in counts.values()) for key in ("expected", "scored", "missing")
+        key: sum(c.get(key, 0) for c in counts.values())
+        for key in ("expected", "scored", "missing", "not_json")
     }
     return {
         "kind": RESULTS_KIND,
