@@ -3,6 +3,20 @@ SA-1B), shared by the builders' and the model's tests."""
 
 from __future__ import annotations
 
+import os
+import sys
+
+# Parallel jobs on a few cores: one BLAS/OpenMP thread per test process (and its children),
+# set before numpy or torch is first imported. PERBENCH_TEST_THREADS overrides the cap.
+TEST_THREADS = os.environ.get("PERBENCH_TEST_THREADS", "1")
+for _variable in (
+    "OMP_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+):
+    os.environ[_variable] = TEST_THREADS
+
 import json
 import pickle
 from pathlib import Path
@@ -274,3 +288,10 @@ def sa1b_dir(tmp_path: Path) -> Path:
     (tmp_path / "sa_11.json").write_text(json.dumps(record))
     write_jpeg(tmp_path / "sa_11.jpg")
     return tmp_path
+
+
+def pytest_runtest_setup(item) -> None:
+    """Torch keeps its own thread pool: cap it too, once a test has imported torch."""
+    torch = sys.modules.get("torch")
+    if torch is not None and torch.get_num_threads() != int(TEST_THREADS):
+        torch.set_num_threads(int(TEST_THREADS))

@@ -174,7 +174,7 @@ def test_killed_writer_keeps_every_committed_decision(store):
 
 def _create_stores(folder, rounds, barrier, failures):
     for index in range(rounds):
-        barrier.wait(timeout=60)
+        barrier.wait(timeout=600)
         try:
             CandidateStore(folder / f"new-{index}.sqlite", create=True).set_info(round=index)
         except StoreError as exc:

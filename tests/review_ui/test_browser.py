@@ -67,7 +67,7 @@ def test_keys_decide_and_the_overlay_is_on_screen(store, tmp_path, free_port):
             ]
 
             image = page.locator("img[src*='view-']").first
-            image.wait_for(timeout=20000)
+            image.wait_for(timeout=120000)
             page.wait_for_function(
                 "(img) => img.complete && img.naturalWidth > 0", arg=image.element_handle()
             )
@@ -135,16 +135,16 @@ def test_keys_on_a_fresh_page_ctrl_enter_and_zoom(store, tmp_path, free_port):
                 image_box["x"] + image_box["width"] / 3, image_box["y"] + image_box["height"] / 3
             )
             page.mouse.wheel(0, -200)
-            page.wait_for_function(f"{zoom_js} > 1", timeout=10000)
+            page.wait_for_function(f"{zoom_js} > 1", timeout=120000)
             page.locator("#message").click()  # focus off any text box
             page.keyboard.press("+")
-            page.wait_for_function(f"{zoom_js} > 1.5", timeout=10000)
+            page.wait_for_function(f"{zoom_js} > 1.5", timeout=120000)
             page.keyboard.press("-")
             page.keyboard.press("-")
-            page.wait_for_function(f"{zoom_js} === 1", timeout=10000)
+            page.wait_for_function(f"{zoom_js} === 1", timeout=120000)
             page.keyboard.press("+")
             page.keyboard.press("0")
-            page.wait_for_function(f"{zoom_js} === 1", timeout=10000)
+            page.wait_for_function(f"{zoom_js} === 1", timeout=120000)
             assert page.evaluate(SAMPLE_ID_JS) == third
             browser.close()
     finally:
@@ -165,10 +165,10 @@ def test_jump_to_id_table_and_history_reopen_samples(store, tmp_path, free_port)
             page.get_by_text("Find samples").click()
             page.locator("#jump-id textarea, #jump-id input").first.fill(wanted)
             page.locator("#jump-id textarea, #jump-id input").first.press("Enter")
-            page.wait_for_function(f"{SAMPLE_ID_JS} === {wanted!r}", timeout=30000)
+            page.wait_for_function(f"{SAMPLE_ID_JS} === {wanted!r}", timeout=120000)
             page.locator("#tables").click()
             page.locator("#history").get_by_text(first).locator("visible=true").first.click()
-            page.wait_for_function(f"{SAMPLE_ID_JS} === {first!r}", timeout=30000)
+            page.wait_for_function(f"{SAMPLE_ID_JS} === {first!r}", timeout=120000)
             assert page.locator("#sample-table").get_by_text(wanted).count() >= 1
             browser.close()
     finally:
@@ -183,7 +183,7 @@ SHOWN_IMAGE_JS = """(previous) => {
 
 def _shown_image(page, previous: str | None = None) -> tuple[str, np.ndarray]:
     """The sample image once one other than ``previous`` (a src) is drawn: src, (H, W, 3) int."""
-    page.wait_for_function(SHOWN_IMAGE_JS, arg=previous, timeout=20000)
+    page.wait_for_function(SHOWN_IMAGE_JS, arg=previous, timeout=120000)
     page.wait_for_timeout(200)  # a frame to paint it
     image = page.locator("#sample-image img").first
     pixels = np.asarray(Image.open(io.BytesIO(image.screenshot())).convert("RGB")).astype(int)

@@ -28,17 +28,17 @@ pytestmark = [
 def _log_in(browser, url: str, name: str, shows_sample: bool = True):
     page = browser.new_context(viewport={"width": 1400, "height": 1800}).new_page()
     page.goto(url)
-    page.wait_for_selector("input[type=password]", timeout=30000)
+    page.wait_for_selector("input[type=password]", timeout=120000)
     page.locator("input").nth(0).fill(name)
     page.locator("input[type=password]").fill("pw")
     page.get_by_role("button", name="Login").click()
-    page.wait_for_selector("#status-filter", timeout=30000)
+    page.wait_for_selector("#status-filter", timeout=120000)
     if shows_sample:
-        page.wait_for_function(f"{SAMPLE_ID_JS} !== ''", timeout=30000)
+        page.wait_for_function(f"{SAMPLE_ID_JS} !== ''", timeout=120000)
     else:  # the first screen has been drawn: nothing in the reviewer's own queue
         page.wait_for_function(
             "document.body.innerText.includes('Nothing to review under these filters')",
-            timeout=30000,
+            timeout=120000,
         )
     return page
 
@@ -47,7 +47,7 @@ def _message_has(page, text: str) -> None:
     page.wait_for_function(
         "(text) => document.querySelector('#message').innerText.includes(text)",
         arg=text,
-        timeout=30000,
+        timeout=120000,
     )
 
 
@@ -83,7 +83,7 @@ def test_edit_then_draft_accept_is_a_conflict_the_adjudicator_settles(tmp_path, 
 
             carol = _log_in(browser, url, "carol", shows_sample=False)
             _pick(carol, "#status-filter", "conflict")
-            carol.wait_for_selector("#versions .pb-version", timeout=30000)
+            carol.wait_for_selector("#versions .pb-version", timeout=120000)
             columns = carol.locator("#versions .pb-version").all_inner_texts()
             assert len(columns) == 2
             edited = next(text for text in columns if "alice" in text)

@@ -107,14 +107,14 @@ def test_strokes_and_polygons_land_on_the_pixels_drawn(shapes_store, tmp_path, f
             browser = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1400, "height": 2200})
             page.goto(url)
-            page.wait_for_function(f"{SAMPLE_ID_JS} !== ''", timeout=30000)
+            page.wait_for_function(f"{SAMPLE_ID_JS} !== ''", timeout=120000)
             page.get_by_text("Edit masks").click()
             for _ in SIZES:
                 sample_id = page.evaluate(SAMPLE_ID_JS)
                 sample = store.candidate(sample_id, with_image=False)
                 h, w = sample.height, sample.width
                 page.locator("#load-editor").click()
-                page.wait_for_selector("#mask-editor .pb-ed[data-loaded]", timeout=30000)
+                page.wait_for_selector("#mask-editor .pb-ed[data-loaded]", timeout=120000)
                 guide = page.locator("#mask-editor .pb-guide")
                 guide.scroll_into_view_if_needed()
                 box = guide.bounding_box()
@@ -142,10 +142,10 @@ def test_strokes_and_polygons_land_on_the_pixels_drawn(shapes_store, tmp_path, f
                 page.wait_for_function(
                     "document.querySelector('#message').innerText"
                     ".includes('<region1> replaced by')",
-                    timeout=30000,
+                    timeout=120000,
                 )
                 page.locator("#edit-btn").click()
-                page.wait_for_function(f"{SAMPLE_ID_JS} !== {sample_id!r}", timeout=30000)
+                page.wait_for_function(f"{SAMPLE_ID_JS} !== {sample_id!r}", timeout=120000)
                 entry = store.decisions(sample_id)[-1]
                 assert entry.decision == "edit_accept"
                 stored = decode(entry.after["prompts"][0]["mask"]).astype(bool)

@@ -77,13 +77,13 @@ def test_kill_and_restart_loses_no_committed_decision(make_store, tmp_path, free
         while len(acknowledged) < 12 and time.monotonic() < deadline:
             time.sleep(0.05)
         os.killpg(process.pid, signal.SIGKILL)  # mid-work: requests are in flight
-        process.wait(timeout=30)
+        process.wait(timeout=300)
     finally:
         stop.set()
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
         for worker in workers:
-            worker.join(timeout=60)
+            worker.join(timeout=600)
     assert len(acknowledged) >= 12, "the reviewers made too few decisions before the kill"
 
     store = CandidateStore(store_path)
@@ -101,6 +101,6 @@ def test_kill_and_restart_loses_no_committed_decision(make_store, tmp_path, free
         alice.predict(sample_id, api_name="/accept")
     finally:
         os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=30)
+        process.wait(timeout=300)
     after = [(d.reviewer, d.decision, d.sample_id) for d in CandidateStore(store_path).decisions()]
     assert after == logged + [("alice", "accept", sample_id)]

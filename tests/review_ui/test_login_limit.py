@@ -43,7 +43,7 @@ def test_five_failures_block_with_a_growing_back_off():
 def _login(url: str, name: str, password: str) -> int:
     data = urllib.parse.urlencode({"username": name, "password": password}).encode()
     try:
-        with urllib.request.urlopen(url + "login", data=data, timeout=30) as response:
+        with urllib.request.urlopen(url + "login", data=data, timeout=300) as response:
             return response.status
     except urllib.error.HTTPError as error:
         return error.code

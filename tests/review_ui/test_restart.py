@@ -81,7 +81,7 @@ def test_a_stale_page_with_login_says_reload_and_log_in_again(store, tmp_path, f
                 page.evaluate("document.getElementById('stale-page')?.remove()")
                 for key in keys:
                     page.keyboard.press(key)
-                banner.wait_for(timeout=20000)
+                banner.wait_for(timeout=120000)
                 assert banner.inner_text() == RESTARTED_LOGIN.replace("**", "")
             assert page.evaluate(SAMPLE_ID_JS) == shown
             assert [d.sample_id for d in store.decisions()] == [decided]
