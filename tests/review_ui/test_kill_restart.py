@@ -28,7 +28,7 @@ def _start(store_path, users_file, port) -> subprocess.Popen:
         text=True,
         start_new_session=True,
     )
-    deadline = time.monotonic() + 90
+    deadline = time.monotonic() + 600  # app start-up on a loaded machine
     while time.monotonic() < deadline:
         if process.poll() is not None:
             pytest.fail(f"the app exited early: {process.stdout.read()}")
