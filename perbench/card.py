@@ -1,10 +1,12 @@
 """The dataset card (README.md) of a release: Hugging Face YAML metadata + a short description.
 
 API:
-  CardFacts(name, version, counts, licenses, sources=(), fingerprint=None, audit=None)
+  CardFacts(name, version, counts, licenses, sources=(), fingerprint=None, audit=None,
+            features=None)
       the manifest-level facts a card states; ``fingerprint`` (the release fingerprint, or a
       blank one to stamp later) and ``audit`` (the validity audit's Markdown section, with any
-      gate override) are optional so each step passes what it has
+      gate override) are optional so each step passes what it has; ``features`` (the columns
+      in the Hub's YAML form) makes the ``dataset_info`` block
   card_metadata(facts) -> dict       the YAML block (``configs`` + Hub metadata)
   dataset_card(facts) -> str         the whole README.md
   size_category(total) -> str        the Hub's size bucket for ``total`` samples
@@ -12,7 +14,11 @@ API:
 Metadata values come from the Hub's documented lists (huggingface.co/docs/hub/datasets-cards):
 ``task_categories`` are Hub task ids, ``size_categories`` its buckets. Source licences are
 free text; when every one starts with the same licence id the Hub knows, that id is the card's
-``license``, otherwise ``license: other`` with the texts in ``license_details``.
+``license``, otherwise ``license: other`` with the texts in ``license_details``; ``license_link``
+is the licence's text (the manifest, which lists every source's licence, for ``other``).
+Configs: one per task and ``all`` (every task; the default, so ``load_dataset(path)`` needs no
+config name), each with split ``test``. The arXiv paper is linked as the Hub links papers
+(an ``arxiv.org/abs/`` URL in the text).
 """
 
 from __future__ import annotations
@@ -42,15 +48,18 @@ SIZE_BUCKETS = (
     (1_000_000_000, "100M<n<1B"),
 )
 HUB_LICENSES = {
-    "mit",
-    "apache-2.0",
-    "cc0-1.0",
-    "cc-by-4.0",
-    "cc-by-sa-4.0",
-    "cc-by-nc-4.0",
-    "cc-by-nc-sa-4.0",
-    "bsd-3-clause",
+    "mit": "https://opensource.org/license/mit",
+    "apache-2.0": "https://www.apache.org/licenses/LICENSE-2.0",
+    "cc0-1.0": "https://creativecommons.org/publicdomain/zero/1.0/",
+    "cc-by-4.0": "https://creativecommons.org/licenses/by/4.0/",
+    "cc-by-sa-4.0": "https://creativecommons.org/licenses/by-sa/4.0/",
+    "cc-by-nc-4.0": "https://creativecommons.org/licenses/by-nc/4.0/",
+    "cc-by-nc-sa-4.0": "https://creativecommons.org/licenses/by-nc-sa/4.0/",
+    "bsd-3-clause": "https://opensource.org/license/bsd-3-clause",
 }
+ALL_CONFIG = "all"
+SPLIT = "test"
+PAPER_URL = "https://arxiv.org/abs/2504.10465"
 TAGS = [
     "pixel-grounding",
     "visual-prompting",
@@ -77,6 +86,7 @@ class CardFacts:
     fingerprint: str | None = None
     audit: str | None = None
     tags: Sequence[str] = field(default_factory=lambda: list(TAGS))
+    features: Sequence[Mapping[str, Any]] | None = None
 
 
 def size_category(total: int) -> str:
@@ -89,21 +99,48 @@ def size_category(total: int) -> str:
 def _license(licenses: Sequence[str]) -> dict[str, Any]:
     ids = {(re.match(r"[A-Za-z0-9.\-]+", text) or [""])[0].lower() for text in licenses}
     if len(ids) == 1 and next(iter(ids)) in HUB_LICENSES:
-        return {"license": ids.pop()}
+        license_id = ids.pop()
+        return {"license": license_id, "license_link": HUB_LICENSES[license_id]}
     details = "; ".join(licenses) or "see manifest.json"
-    return {"license": "other", "license_name": "source-licences", "license_details": details}
+    return {
+        "license": "other",
+        "license_name": "source-licences",
+        "license_link": "manifest.json",
+        "license_details": details,
+    }
+
+
+def _configs(tasks: list[str]) -> list[dict[str, Any]]:
+    every = {
+        "config_name": ALL_CONFIG,
+        "data_files": [{"split": SPLIT, "path": [f"{task}/*.parquet" for task in tasks]}],
+        "default": True,
+    }
+    return [every] + [
+        {"config_name": task, "data_files": [{"split": SPLIT, "path": f"{task}/*.parquet"}]}
+        for task in tasks
+    ]
+
+
+def _dataset_info(facts: CardFacts, tasks: list[str]) -> list[dict[str, Any]]:
+    sizes = {task: facts.counts[task] for task in tasks}
+    sizes[ALL_CONFIG] = sum(sizes.values())
+    return [
+        {
+            "config_name": name,
+            "features": [dict(column) for column in facts.features],
+            "splits": [{"name": SPLIT, "num_examples": sizes[name]}],
+        }
+        for name in (ALL_CONFIG, *tasks)
+    ]
 
 
 def card_metadata(facts: CardFacts) -> dict[str, Any]:
     tasks = [task for task in TASKS if facts.counts.get(task)]
+    info = {"dataset_info": _dataset_info(facts, tasks)} if facts.features else {}
     return {
-        "configs": [
-            {
-                "config_name": task,
-                "data_files": [{"split": "test", "path": f"{task}/*.parquet"}],
-            }
-            for task in tasks
-        ],
+        "configs": _configs(tasks),
+        **info,
         "pretty_name": f"{facts.name} {facts.version}",
         **_license(facts.licenses),
         "task_categories": sorted({TASK_CATEGORIES[task] for task in tasks}),
@@ -122,14 +159,16 @@ def dataset_card(facts: CardFacts) -> str:
         f"---\n{metadata}---\n\n"
         f"# {facts.name} {facts.version}\n\nA PerBench release (pixel-grounded understanding: "
         "detailed object description, visual-prompt multiple-choice questions, visual-text "
-        "referring segmentation), written by the perbench suite.\n\n"
+        "referring segmentation), written by the perbench suite. PerBench comes from the paper "
+        f"[Pixel-SAIL: Single Transformer For Pixel-Grounded Understanding]({PAPER_URL}).\n\n"
         f"| task | samples |\n| --- | --- |\n{rows}\n\n"
         "Masks are COCO compressed RLE (`size`, `counts`). `source` and `meta` are JSON "
         "strings. Sources and licences: "
         + ", ".join(facts.licenses or ["see manifest.json"])
         + ".\n\n"
-        '```python\nimport datasets\nmcq = datasets.load_dataset("parquet", '
-        'data_files="mcq/*.parquet", split="train")\n```\n\n'
+        '```python\nimport datasets\nrelease = "path/or/hub-id/of/this/release"\n'
+        f'everything = datasets.load_dataset(release, split="{SPLIT}")  # config "{ALL_CONFIG}"\n'
+        f'mcq = datasets.load_dataset(release, "mcq", split="{SPLIT}")\n```\n\n'
         "`manifest.json` lists the sha256 of every file; `perbench release verify` checks "
         f"them.\n\n{fingerprint}"
         + (f"{facts.audit.strip()}\n\n" if facts.audit else "")

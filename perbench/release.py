@@ -196,8 +196,10 @@ def write_release(
         # The fingerprint is the manifest's hash, known only once the manifest is written: the
         # card is hashed with a blank one and stamped afterwards (perbench.provenance).
         facts = CardFacts(
-            name, version, counts, licenses, sources, fingerprint="0" * 64, audit=card_extra
-        )
+            name, version, counts, licenses, sources, fingerprint="0" * 64, audit=card_extra,
+            # the columns in datasets' own YAML form: what load_dataset reads back from the card
+            features=features._to_yaml_list(),
+        )  # fmt: skip
         (staging / CARD).write_text(dataset_card(facts))
         for path in sorted(staging.rglob("*")):
             if path.is_file():

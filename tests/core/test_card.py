@@ -6,6 +6,7 @@ and the task ids of huggingface.co/tasks), copied here so the test does not trus
 
 from __future__ import annotations
 
+import datasets
 import pytest
 from huggingface_hub import DatasetCard
 
@@ -54,7 +55,7 @@ def test_release_card_loads_offline_with_hub_values(tmp_path, samples):
     assert data["source_datasets"] and all(
         s.startswith("extended|") for s in data["source_datasets"]
     )
-    assert {c["config_name"] for c in data["configs"]} == {"description", "mcq", "vt_res"}
+    assert {c["config_name"] for c in data["configs"]} == {"all", "description", "mcq", "vt_res"}
     assert "arXiv:2504.10465" in card.text and "```bibtex" in card.text
 
 
@@ -83,3 +84,28 @@ def test_card_states_fingerprint_and_audit_when_given(tmp_path):
 )
 def test_size_category(total, bucket):
     assert size_category(total) == bucket and bucket in HUB_SIZE_CATEGORIES
+
+
+def test_card_has_paper_link_licence_link_dataset_info_and_a_default_config(tmp_path, samples):
+    release = write_release(samples, tmp_path / "rel", "perbench-test", "1.0.0", progress=False)
+    card = _load((release / "README.md").read_text(), tmp_path)
+    data = card.data.to_dict()
+    assert "https://arxiv.org/abs/2504.10465" in card.text  # the form the Hub links to a paper
+    assert data["license_link"]
+    configs = {c["config_name"]: c for c in data["configs"]}
+    assert set(configs) == {"all", "description", "mcq", "vt_res"}
+    assert [name for name, c in configs.items() if c.get("default")] == ["all"]
+    splits = {f["split"] for c in configs.values() for f in c["data_files"]}
+    assert splits == {"test"}
+    assert 'split="test"' in card.text and 'split="train"' not in card.text
+    info = {entry["config_name"]: entry for entry in data["dataset_info"]}
+    counts = {task: sum(s.task == task for s in samples) for task in ("description", "mcq")}
+    assert info["mcq"]["splits"] == [{"name": "test", "num_examples": counts["mcq"]}]
+    assert info["all"]["splits"][0]["num_examples"] == len(samples)
+    # the Hub's loader reads the card: no config name needed, and the features it declares
+    everything = datasets.load_dataset(str(release), split="test")
+    assert len(everything) == len(samples)
+    assert everything.features == datasets.Features._from_yaml_list(info["all"]["features"])
+    descriptions = datasets.load_dataset(str(release), "description", split="test")
+    assert set(descriptions["task"]) == {"description"}
+    assert len(descriptions) == counts["description"]
