@@ -39,7 +39,8 @@ def dummy_answers(release: Release) -> dict[str, object]:
                 sample.prompts[0]["mask"],
                 None,
             ]
-            answers[sample.id] = choices[number % 3]
+            # one answer in four is text a model might write instead of JSON
+            answers[sample.id] = choices[number % 3] if number % 4 else "the chair on the left"
     return answers
 
 
@@ -99,9 +100,18 @@ def main() -> int:
             harness["perbench_description"]["meteor,none"],
             100 * m["description"]["meteor"],
         ),
-        ("mcq accuracy", harness["perbench_mcq"]["accuracy,none"], m["mcq"]["accuracy"]),
+        (
+            "mcq accuracy (%)",
+            harness["perbench_mcq"]["accuracy,none"],
+            100 * m["mcq"]["accuracy"],
+        ),
         ("vt_res cIoU (%)", harness["perbench_vt_res"]["ciou,none"], 100 * m["vt_res"]["ciou"]),
         ("vt_res gIoU (%)", harness["perbench_vt_res"]["giou,none"], 100 * m["vt_res"]["giou"]),
+        (
+            "vt_res answers not JSON masks",
+            harness["perbench_vt_res"]["not_json,none"],
+            ours["counts"]["not_json"],
+        ),
         (
             "group perbench_score = Overall",
             harness["perbench"]["perbench_score,none"],
