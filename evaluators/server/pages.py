@@ -152,11 +152,7 @@ def submission_page(submission: Submission) -> str:
         f"<p>{escape(submission.model)} ({escape(submission.revision or '-')}) on "
         f"{escape(submission.benchmark)}, submitted {escape(submission.created_at)}.</p>"
         f"<p>Status: <span id='state'>{escape(submission.status)}</span></p>"
-        + (
-            "<progress id='bar' value='0' max='1'></progress>"
-            if submission.status == "scoring"
-            else ""
-        )
+        + ("<progress id='bar' value='0' max='1'></progress>" if scoring else "")
         + "</div>"
         + _message(None, submission.error)
         + _scores(submission)
