@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import secrets
 import threading
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -152,7 +153,13 @@ def _html(text: str, status: int = 200) -> HTMLResponse:
 
 def make_app(config: ServerConfig) -> FastAPI:
     server = _Server(config)
-    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI):
+        yield
+        server.queue.stop()
+
+    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     app.state.server = server
 
     @app.middleware("http")
@@ -319,9 +326,5 @@ def make_app(config: ServerConfig) -> FastAPI:
     @app.get("/static/progress.js")
     def progress_js() -> Response:
         return Response(pages.PROGRESS_JS, media_type="text/javascript")
-
-    @app.on_event("shutdown")
-    def stop_workers() -> None:
-        server.queue.stop()
 
     return app
