@@ -195,3 +195,22 @@ def test_login_block_is_per_address_and_team(server):
     blocked = client.post("/login", data={"team": "red", "token": TEAMS["red"]})
     assert blocked.status_code == 429 and "Too many wrong tokens" in blocked.text
     assert client.post("/login", data={"team": "blue", "token": TEAMS["blue"]}).status_code == 200
+
+
+def test_serve_cli_refuses_bad_arguments(tmp_path, capsys, monkeypatch):
+    from perbench.cli import main
+
+    assert main(["serve", "--data", str(tmp_path)]) == 2
+    assert "--benchmark" in capsys.readouterr().err
+    monkeypatch.setenv("PERBENCH_SERVE_TEAMS", "red:tok")
+    assert main(["serve", "--benchmark", "nocolon", "--data", str(tmp_path)]) == 2
+    assert "PUBLIC_RELEASE:KEY" in capsys.readouterr().err
+    monkeypatch.setenv("PERBENCH_SERVE_TEAMS", "red:tok")
+    code = main(["serve", "--benchmark", "a:b", "--data", str(tmp_path), "--host", "0.0.0.0"])
+    assert code == 2 and "must be hashed" in capsys.readouterr().err
+    monkeypatch.setattr("sys.stdin", __import__("io").StringIO("s3cret\n"))
+    assert main(["serve", "--hash-token"]) == 0
+    stored = capsys.readouterr().out.strip()
+    from perbench.passwords import secret_matches
+
+    assert secret_matches(stored, "s3cret") and not secret_matches(stored, "other")
