@@ -29,6 +29,7 @@ from tqdm.auto import tqdm
 from builders.config import BUILDER_NAME, BUILDER_VERSION, BuildConfig, BuildError
 from builders.shard import draft_shard, drafter_for, shard_key
 from perbench.errors import DependencyError
+from perbench.outputs import output_file
 from perbench.schema import Sample
 from perbench.sources import SourceReader
 from perbench.store import CandidateStore
@@ -218,6 +219,7 @@ def build_store(
     engine: str = "local",
 ) -> dict[str, Any]:
     """Draft candidates of every reader's shards into the store at ``store_path`` (module doc)."""
+    output_file(store_path)
     config = config if isinstance(config, BuildConfig) else BuildConfig.from_dict(config or {})
     if engine not in ENGINES:
         raise BuildError(f"unknown engine {engine!r}; choose from {sorted(ENGINES)}")

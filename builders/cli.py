@@ -21,6 +21,7 @@ from pathlib import Path
 from builders.build import ENGINES, build_store
 from builders.config import MCQ_FAMILIES, BuildConfig, BuildError
 from perbench.images import pixel_limit
+from perbench.outputs import output_file
 from perbench.schema import TASKS
 from perbench.sources import open_source
 
@@ -108,6 +109,7 @@ def build_config(args: argparse.Namespace) -> BuildConfig:
 
 
 def run(args: argparse.Namespace) -> int:
+    output_file(args.out)
     config = build_config(args)
     readers = [open_source(s, args.shard_size, config.skip_errors) for s in args.sources]
     with pixel_limit(args.max_image_pixels):

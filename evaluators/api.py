@@ -25,15 +25,16 @@ from evaluators.protocols import make_metrics
 from evaluators.results import (
     SAMPLES_SUFFIX,
     build_results,
-    check_out_dir,
     results_stem,
     write_results,
 )
 from evaluators.scoring import score_shard, shard_ids
 from evaluators.submission import expected_from_release, index_submission
-from perbench.errors import PerBenchError, ReleaseError
+from perbench.errors import PerBenchError
 from perbench.jsonfile import read_json
-from perbench.release import Release, verify_release
+from perbench.outputs import file_beside, output_folder
+from perbench.release import Release
+from perbench.verified import open_verified
 
 PARTIAL_KIND = "perbench-partial-results"
 PARTIAL_SUFFIX = ".partial.json"
@@ -51,17 +52,15 @@ PARTIAL_FIELDS = (
 )
 
 
-def open_release(release: Release | str | Path, verify: bool) -> Release:
-    release = release if isinstance(release, Release) else Release(release)
+def open_release(
+    release: Release | str | Path,
+    verify: bool,
+    fingerprint: str | None = None,
+    public_key: str | Path | None = None,
+) -> Release:
     if verify:
-        problems = verify_release(release.path)
-        if problems:
-            raise ReleaseError(
-                "release differs from its manifest: " + "; ".join(problems[:5]),
-                where=str(release.path),
-                hint="score only an unaltered release (perbench release verify)",
-            )
-    return release
+        return open_verified(release, fingerprint, public_key)
+    return release if isinstance(release, Release) else Release(release)
 
 
 def _benchmark(release: Release) -> dict[str, Any]:
@@ -91,12 +90,15 @@ def evaluate(
     verify: bool = True,
     progress: bool = True,
     recipe: dict[str, Any] | None = None,
+    fingerprint: str | None = None,
+    public_key: str | Path | None = None,
 ) -> dict[str, Any]:
     """Score ``predictions_path`` against ``release``; ``recipe`` (how the model was trained)
-    is kept in the results and summarised on the leaderboard."""
+    is kept in the results and summarised on the leaderboard. The release is verified first
+    (plus ``fingerprint`` and the signature by ``public_key`` when given)."""
     if out_dir is not None:
-        check_out_dir(out_dir)
-    release = open_release(release, verify)
+        output_folder(out_dir)
+    release = open_release(release, verify, fingerprint, public_key)
     tasks = list(dict.fromkeys(tasks or release.tasks))  # a task named twice is scored once
     unknown = [t for t in tasks if t not in release.tasks]
     if unknown:
@@ -167,6 +169,8 @@ def _read_partial(path: Path) -> dict[str, Any]:
 
 def merge_partials(paths: list[str | Path], out_dir: str | Path | None = None) -> dict[str, Any]:
     """The single-run results from the partial files of every shard ``0..n-1``."""
+    if out_dir is not None:
+        output_folder(out_dir)
     partials = [(Path(p), _read_partial(Path(p))) for p in paths]
     if not partials:
         raise PerBenchError("--merge needs the partial files of every shard")
@@ -187,7 +191,8 @@ def merge_partials(paths: list[str | Path], out_dir: str | Path | None = None) -
             f"need each shard 0..{count - 1} of {count} exactly once, got shards {found}"
         )
     for path, partial in partials:
-        if not (path.parent / partial["samples_file"]).is_file():
+        samples_file = file_beside(path.parent, partial["samples_file"], f"{path}: samples_file")
+        if not samples_file.is_file() or samples_file.is_symlink():
             raise PerBenchError(
                 f"its per-sample file {partial['samples_file']} is missing beside it",
                 where=str(path),

@@ -30,6 +30,7 @@ from evaluators.protocols import HEADLINE_COLUMNS as COLUMNS
 from evaluators.reported import PAPER, PAPER_CITATION, PAPER_ROWS
 from evaluators.results import in_table_units, read_results, recipe_summary, table_cell
 from perbench.errors import PerBenchError
+from perbench.outputs import output_folder
 
 LABELS = {
     "meteor": "METEOR",
@@ -161,8 +162,8 @@ def _chart(group: dict, task: str, path: Path) -> bool:
 def build_leaderboard(
     result_paths: list[str | Path], out_dir: str | Path, reported: bool = True
 ) -> dict[str, Any]:
+    out_dir = output_folder(out_dir)
     groups = leaderboard_rows(result_paths, reported)
-    out_dir = Path(out_dir)
     (out_dir / "charts").mkdir(parents=True, exist_ok=True)
     charts: dict[int, list[Path]] = {}
     for number, group in enumerate(groups):

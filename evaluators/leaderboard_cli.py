@@ -11,6 +11,7 @@ from pathlib import Path
 from evaluators.leaderboard import build_leaderboard
 from evaluators.results import RESULTS_SUFFIX
 from perbench.errors import PerBenchError
+from perbench.outputs import output_folder
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -42,6 +43,7 @@ def collect(paths: list[str]) -> list[Path]:
 
 
 def run(args: argparse.Namespace) -> int:
+    output_folder(args.out)
     paths = collect(args.results)
     written = build_leaderboard(paths, args.out, reported=not args.no_reported)
     print(written["markdown"].read_text(encoding="utf-8"))

@@ -20,6 +20,7 @@ import warnings
 from pathlib import Path
 
 from perbench.errors import DependencyError
+from perbench.outputs import output_folder
 
 DEFAULT_SOURCE = Path(os.environ.get("WNSEARCHDIR", "/usr/share/wordnet"))
 COPIED_FILES = (
@@ -63,6 +64,7 @@ def setup_wordnet(nltk_data: str | Path | None = None, source: str | Path | None
     """Copy WordNet 3.0 from ``source`` into ``<nltk_data>/corpora/wordnet`` and check it loads."""
     source = Path(source) if source else DEFAULT_SOURCE
     target = Path(nltk_data or default_nltk_data()) / "corpora" / "wordnet"
+    output_folder(target, "--nltk-data")
     missing = [name for name in COPIED_FILES if not (source / name).is_file()]
     if missing:
         packages = sorted({DEBIAN_PACKAGE.get(name, "wordnet-base") for name in missing})

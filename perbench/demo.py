@@ -22,6 +22,7 @@ import json
 from pathlib import Path
 
 from perbench.errors import ReleaseError
+from perbench.outputs import output_folder
 from perbench.release import Release, verify_release
 from perbench.release_gate import gated_release, override_lines
 from perbench.sources import ImgvizReader
@@ -140,7 +141,7 @@ def score_and_rank(release_dir: Path, out: Path, args: argparse.Namespace) -> di
 
 
 def run(args: argparse.Namespace) -> int:
-    out = args.out
+    out = output_folder(args.out)
     out.mkdir(parents=True, exist_ok=True)
     release_dir = build_release(out, args.seed, progress=not args.no_progress)
     counts = Release(release_dir).manifest["counts"]

@@ -39,6 +39,7 @@ from perbench import __version__
 from perbench.card import CardFacts, dataset_card
 from perbench.errors import ReleaseError, SchemaError, storage_error
 from perbench.jsonfile import read_json
+from perbench.outputs import output_folder
 from perbench.provenance import (
     SIGNATURE,
     card_fingerprint,
@@ -165,7 +166,7 @@ def write_release(
     import pyarrow.parquet as pq
     from datasets import Dataset
 
-    out_dir = Path(out_dir)
+    out_dir = output_folder(out_dir)
     if out_dir.exists() and any(out_dir.iterdir()):
         raise ReleaseError(
             "release folder already exists; a release is immutable",
@@ -274,7 +275,10 @@ def release_from_store(store, out_dir: str | Path, name: str, version: str, **kw
 
 
 class Release:
-    """A release folder opened read-only. Samples stream shard by shard (no full load)."""
+    """A release folder opened read-only. Samples stream shard by shard (no full load).
+    ``verified`` is set by ``perbench.verified.open_verified`` once every byte matched."""
+
+    verified = False
 
     def __init__(self, path: str | Path):
         self.path = Path(path)

@@ -117,12 +117,18 @@ def audit_release(release, options: AuditOptions) -> dict[str, Any]:
     return report
 
 
-def audit_path(path: str | Path, options: AuditOptions) -> dict[str, Any]:
+def audit_path(
+    path: str | Path,
+    options: AuditOptions,
+    fingerprint: str | None = None,
+    public_key: str | Path | None = None,
+) -> dict[str, Any]:
+    """The audit of a store, or of a release verified first (``perbench.verified``)."""
     path = Path(path)
     if path.is_dir():
-        from perbench.release import Release
+        from perbench.verified import open_verified
 
-        return audit_release(Release(path), options)
+        return audit_release(open_verified(path, fingerprint, public_key), options)
     if path.is_file():
         from perbench.store import CandidateStore
 
