@@ -1,7 +1,8 @@
 """The one output-path rule: where a command may write. Every writing command asks here first.
 
 API:
-  output_folder(path, flag="--out") -> Path      a folder to write into (made later by the caller)
+  output_folder(path, flag="--out", inner_links=True) -> Path   a folder to write into (made
+                                                 later by the caller)
   output_file(path, flag="--out", new=False) -> Path   a file to write (``new``: must not exist)
   release_holding(path) -> Path | None           the release folder that ``path`` lies in, if any
   file_beside(folder, name, where) -> Path       ``folder/name`` for a plain file name read from
@@ -75,13 +76,15 @@ def _common(path: Path, flag: str) -> None:
         )
 
 
-def output_folder(path: str | Path, flag: str = "--out") -> Path:
-    """``path`` as a folder a command may write into; ``OutputError`` if the rule refuses it."""
+def output_folder(path: str | Path, flag: str = "--out", inner_links: bool = True) -> Path:
+    """``path`` as a folder a command may write into; ``OutputError`` if the rule refuses it.
+    ``inner_links=False`` skips the search for symlinks inside (for a shared data folder of
+    which the command replaces one subfolder, itself checked)."""
     path = Path(path)
     _common(path, flag)
     if path.exists() and not path.is_dir():
         _refuse(path, flag, "must be a folder, but this is an existing file", "give a folder path")
-    if path.is_dir():
+    if inner_links and path.is_dir():
         for folder, dirs, files in os.walk(path):
             for name in dirs + files:
                 inner = Path(folder) / name

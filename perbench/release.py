@@ -400,7 +400,9 @@ def verify_release(
             problems.append(f"{relative}: sha256 differs from manifest.json (file changed)")
     for file in sorted(release.path.rglob("*")):
         relative = file.relative_to(release.path).as_posix()
-        if file.is_file() and relative not in (MANIFEST, SIGNATURE) and relative not in listed:
+        if not file.is_file() and not file.is_dir():
+            problems.append(f"{relative}: not a regular file (a FIFO, socket or device added)")
+        elif file.is_file() and relative not in (MANIFEST, SIGNATURE) and relative not in listed:
             problems.append(f"{relative}: not listed in manifest.json (file added)")
     if not problems:
         problems += _count_problems(release)
