@@ -20,6 +20,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from evaluators.leaderboard_audit import release_audit
+from evaluators.merge_checks import check_merged, check_partial
 from evaluators.metric import state_from_json, state_to_json
 from evaluators.protocols import make_metrics
 from evaluators.results import (
@@ -70,10 +72,7 @@ def _benchmark(release: Release) -> dict[str, Any]:
         "fingerprint": release.fingerprint,
         "counts": {task: release.count(task) for task in release.tasks},
         # the release's validity audit, so every result and leaderboard row shows it
-        "audit": {
-            "override": release.manifest.get("audit_override"),
-            "blind_floors": (release.manifest.get("audit") or {}).get("blind_floors"),
-        },
+        "audit": release_audit(release.manifest),
     }
 
 
@@ -200,11 +199,16 @@ def merge_partials(paths: list[str | Path], out_dir: str | Path | None = None) -
     metrics = make_metrics(first["protocol"], first["tasks"])
     counts = {t: {"expected": 0, "scored": 0, "missing": 0} for t in first["tasks"]}
     try:
-        for _, partial in partials:
+        for path, partial in partials:
+            states = partial["states"]
+            if isinstance(states, dict):
+                partial = {**partial, "states": {t: state_from_json(v) for t, v in states.items()}}
+            check_partial(partial, path, metrics)
             for task, metric in metrics.items():
-                metric.merge(state_from_json(partial["states"][task]))
+                metric.merge(partial["states"][task])
                 for key in counts[task]:
                     counts[task][key] += partial["counts"][task][key]
+        check_merged(metrics, [path for path, _ in partials])
         results = build_results(
             benchmark=first["benchmark"],
             protocol=first["protocol"],

@@ -21,6 +21,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--no-reported", action="store_true", help="leave out the paper's reported rows"
     )
     parser.add_argument(
+        "--release",
+        action="append",
+        default=[],
+        metavar="RELEASE",
+        help="a release scored in RESULTS (verified): its manifest gives its rows' audit marks",
+    )
+    parser.add_argument(
         "--eval-results",
         metavar="HUB_DATASET_ID",
         help="also write one Hugging Face .eval_results YAML per row into OUT/eval_results/",
@@ -45,7 +52,9 @@ def collect(paths: list[str]) -> list[Path]:
 def run(args: argparse.Namespace) -> int:
     output_folder(args.out)
     paths = collect(args.results)
-    written = build_leaderboard(paths, args.out, reported=not args.no_reported)
+    written = build_leaderboard(
+        paths, args.out, reported=not args.no_reported, releases=args.release
+    )
     print(written["markdown"].read_text(encoding="utf-8"))
     print(
         f"written: {written['markdown']}, {written['csv']}, {written['html']}, "
