@@ -40,6 +40,7 @@ from perbench import __version__, log_chain
 from perbench.errors import StoreError, storage_error
 from perbench.review_log import DECISIONS, Decision, SampleState, derive_state, payload_version
 from perbench.schema import Sample, validate_sample
+from perbench.store_collisions import check_collisions
 
 EDITABLE_FIELDS = ("question", "references", "options", "answer", "targets", "prompts")
 
@@ -164,7 +165,8 @@ class CandidateStore:
 
     # candidates ----------------------------------------------------------------------------
     def add_candidates(self, samples: Iterable[Sample], shard: str | None = None) -> int:
-        """Validate and insert samples (replacing same ids) with their images; returns the count."""
+        """Validate and insert samples (replacing same ids of the same shard) with their images;
+        returns the count. A collision with another source is a StoreError (store_collisions)."""
         rows, images = [], {}
         for sample in samples:
             validate_sample(sample)
@@ -173,6 +175,7 @@ class CandidateStore:
             payload = json.dumps(sample.to_dict(with_image=False))
             rows.append((sample.id, sample.task, sample.image_id, payload, shard, _now()))
         with self._write() as conn:
+            check_collisions(conn, images, rows, shard, str(self.path))
             conn.executemany(
                 "INSERT OR IGNORE INTO images(image_id, file_name, data) VALUES (?, ?, ?)",
                 [(key, name, data) for key, (name, data) in images.items()],

@@ -58,4 +58,6 @@ class LvisReader(CocoReader):
                 index, list(record.get("neg_category_ids", [])), where
             ),
         }
-        return index.source_image(image_id, extra=extra, license=self.license)
+        return index.source_image(
+            image_id, extra=extra, license=self.license, namespace=self.namespace
+        )
