@@ -39,6 +39,7 @@ from perbench import __version__
 from perbench.card import CardFacts, dataset_card
 from perbench.errors import ReleaseError, SchemaError, storage_error
 from perbench.jsonfile import read_json
+from perbench.orientation import neutral_orientation
 from perbench.outputs import output_folder
 from perbench.provenance import (
     SIGNATURE,
@@ -91,6 +92,7 @@ def _row(sample: Sample, marked: bool) -> dict[str, Any]:
         image = sample.image if isinstance(sample.image, bytes) else Path(sample.image).read_bytes()
     except OSError as exc:
         raise SchemaError(f"cannot read its image: {exc}", where=f"sample {sample.id}") from None
+    image = neutral_orientation(image, f"sample {sample.id}")
     row = sample.to_dict(with_image=False)
     row["image"] = {"bytes": image, "path": sample.meta.get("file_name") or f"{sample.image_id}"}
     row["source"] = json.dumps(sample.source, sort_keys=True)

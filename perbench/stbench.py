@@ -28,6 +28,7 @@ from perbench.errors import ReleaseError, SourceError
 from perbench.images import image_size
 from perbench.jsonfile import read_json
 from perbench.masks import check_rle
+from perbench.orientation import neutral_orientation
 from perbench.outputs import output_folder
 from perbench.release import Release
 from perbench.schema import OPTION_LETTERS, Sample, make_sample_id, prompt_tags, validate_sample
@@ -153,7 +154,7 @@ class _Importer:
             path = confined_path(self.images_dir, image_name, where)
             if not path.is_file():
                 raise SourceError(f"image file not found: {path}", where=where)
-            data = path.read_bytes()
+            data = neutral_orientation(path.read_bytes(), str(path))
             height, width = image_size(data, f"{where}, image {path}")
             self.cache[image_name] = (data, height, width)
         return self.cache[image_name]

@@ -8,7 +8,8 @@ API:
                  ("visible": the pixels one sees, or "amodal": whole shapes, hidden parts too)
                  and ``exhaustive`` (every instance of an annotated category is annotated)
                  declare what its annotations can support
-  read_file_bytes(path)  a loader that raises SourceError naming a missing image file
+  read_file_bytes(path)  a loader that raises SourceError naming a missing image file; the
+                 bytes it returns have EXIF orientation 1 (perbench.orientation)
   confined_path(folder, name, where) -> Path   ``folder/name``, refused unless it stays inside
   image_file(folder, name, where, image_id, hint=None) -> Path   ``confined_path`` that must
                  name an existing file (else SourceError naming the image id and the path)
@@ -28,6 +29,7 @@ import numpy as np
 
 from perbench.errors import SourceError
 from perbench.masks import RLE
+from perbench.orientation import neutral_orientation
 
 
 @dataclass
@@ -95,7 +97,7 @@ def read_file_bytes(path: Path) -> Callable[[], bytes]:
 
     def load() -> bytes:
         try:
-            return path.read_bytes()
+            return neutral_orientation(path.read_bytes(), str(path))
         except FileNotFoundError:
             raise SourceError("image file not found", where=str(path)) from None
         except OSError as exc:
