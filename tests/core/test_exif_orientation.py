@@ -49,6 +49,20 @@ def test_the_orientation_is_made_neutral_and_the_pixels_kept(fmt, orientation):
         assert len(fixed) == len(data)  # two bytes patched, nothing re-encoded
 
 
+def test_a_png_with_exif_in_a_text_chunk_is_written_again_without_it():
+    from PIL.PngImagePlugin import PngInfo
+
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    blob = b"Exif\x00\x00" + exif.tobytes()
+    info = PngInfo()
+    info.add_text("Raw profile type exif", f"\nexif\n{len(blob):8d}\n{blob.hex()}\n", zip=True)
+    buffer = io.BytesIO()
+    Image.new("RGB", (WIDTH, HEIGHT), (10, 20, 30)).save(buffer, format="PNG", pnginfo=info)
+    assert _seen_by_datasets(buffer.getvalue()).size == (HEIGHT, WIDTH)
+    assert _seen_by_datasets(neutral_orientation(buffer.getvalue())).size == (WIDTH, HEIGHT)
+
+
 def test_an_image_without_orientation_is_left_as_it_is():
     buffer = io.BytesIO()
     Image.new("RGB", (8, 6)).save(buffer, format="JPEG")
