@@ -32,9 +32,10 @@ FRACTIONS = ("meteor", "accuracy", "ciou", "giou")
 OVERALL_TOLERANCE = 1e-6
 MAX_NAME_CHARS = 200
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-# the punctuation that can start markup in CommonMark/GFM (emphasis, code, links, images,
-# autolinks, headings, tables, strike-through, math), each escaped with a backslash
-MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#!|~:@<>^$])")
+# the punctuation that can start inline markup in CommonMark/GFM wherever it stands (emphasis,
+# code, links and images, strike-through, table cells, math); '<' and '&' are HTML entities
+# already, and no field starts a line (line breaks are flattened), so block markup cannot start
+MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_\[\]!|~$])")
 
 
 def _refuse(path: Path, message: str) -> None:
