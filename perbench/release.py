@@ -2,7 +2,9 @@
 
 API:
   write_release(samples, out_dir, name, version, ...)  -> Path   (refuses an existing folder)
-  release_from_store(store, out_dir, name, version, ...) -> Path   (accepted samples only)
+  verified_log(store) -> LogCheck   the store's decision chain and content hashes, or refuse
+  release_from_store(store, out_dir, name, version, log_check=None, ...) -> Path
+                          accepted samples only; the spot check's estimate goes in the manifest
   Release(path)           .manifest .name .version .fingerprint .tasks
                           .samples(task, with_image) .sample(id) .ids(task) .count(task)
   verify_release(path, fingerprint=None, public_key=None) -> list of problems (empty when
@@ -233,15 +235,24 @@ def write_release(
     return out_dir
 
 
-def release_from_store(store, out_dir: str | Path, name: str, version: str, **kwargs: Any) -> Path:
-    """Release the store's samples accepted under its review rule; reviewers go in the manifest."""
+def verified_log(store):
+    """The store's ``verify_log()`` (chain and content); a broken one refuses the release."""
     check = store.verify_log()
     if not check.ok:
         raise ReleaseError(
             f"the decision log is broken at seq {check.broken_seq}: {check.reason}",
             where=str(store.path),
-            hint="the log was edited outside perbench; restore the store from a backup",
+            hint="the store was edited outside perbench; restore it from a backup",
         )
+    return check
+
+
+def release_from_store(
+    store, out_dir: str | Path, name: str, version: str, log_check=None, **kwargs: Any
+) -> Path:
+    """Release the store's samples accepted under its review rule; reviewers go in the manifest.
+    ``log_check``: the caller's ``verified_log(store)`` (else it is checked here)."""
+    check = log_check or verified_log(store)
     states = store.states()
     reviewers: Counter[str] = Counter()
     for entry in store.decisions():
