@@ -37,7 +37,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from perbench import __version__
+from perbench import __version__, spot_check
 from perbench.card import CardFacts, dataset_card
 from perbench.errors import ReleaseError, SchemaError, storage_error
 from perbench.jsonfile import read_json
@@ -161,9 +161,11 @@ def write_release(
     extra_manifest: dict[str, Any] | None = None,
     progress: bool = True,
     card_extra: str | None = None,
+    review_error: dict[str, str] | None = None,
 ) -> Path:
     """Write samples as a new release folder; raise ``ReleaseError`` if ``out_dir`` exists.
-    ``card_extra`` (Markdown) is appended to the dataset card (the audit's section)."""
+    ``card_extra`` (Markdown) is appended to the dataset card (the audit's section);
+    ``review_error`` (task -> the spot check's sentence) is stated on the card."""
     import pyarrow.parquet as pq
     from datasets import Dataset
 
@@ -198,7 +200,14 @@ def write_release(
         # The fingerprint is the manifest's hash, known only once the manifest is written: the
         # card is hashed with a blank one and stamped afterwards (perbench.provenance).
         facts = CardFacts(
-            name, version, counts, licenses, sources, fingerprint="0" * 64, audit=card_extra
+            name,
+            version,
+            counts,
+            licenses,
+            sources,
+            fingerprint="0" * 64,
+            audit=card_extra,
+            review_error=review_error,
         )
         (staging / CARD).write_text(dataset_card(facts))
         for path in sorted(staging.rglob("*")):
@@ -254,6 +263,12 @@ def release_from_store(
     ``log_check``: the caller's ``verified_log(store)`` (else it is checked here)."""
     check = log_check or verified_log(store)
     states = store.states()
+    released = [
+        task
+        for task in TASKS
+        if any(states[i].status == "accepted" for i in store.candidate_ids(task))
+    ]
+    found = spot_check.estimates(store)
     reviewers: Counter[str] = Counter()
     for entry in store.decisions():
         if entry.decision != "undo":
@@ -268,6 +283,12 @@ def release_from_store(
         "store": Path(store.path).name,
         "log_entries": check.entries,
         "log_chain_head": check.head,
+        "spot_check": {
+            task: found[task].to_dict()
+            if task in found
+            else {"n": 0, "text": spot_check.CARD_PREFIX + "not measured"}
+            for task in released
+        },
     }
     extra = {
         "review": review,
@@ -280,6 +301,7 @@ def release_from_store(
         name,
         version,
         extra_manifest=extra,
+        review_error=spot_check.card_lines(found, released),
         **kwargs,
     )
 
