@@ -16,6 +16,7 @@ import pytest
 
 from perbench.cli import main
 from perbench.store import CandidateStore
+from perbench.store_copy import Checkpoints
 
 DECISIONS = 80
 
@@ -93,3 +94,26 @@ def test_export_store_copies_every_decision_into_one_file(make_store, tmp_path, 
     assert CandidateStore(out).verify_log().ok
     assert main(["review", str(path), "--export-store", str(out)]) == 2
     assert "the export target exists" in capsys.readouterr().err
+
+
+def test_the_timer_checkpoints_while_the_server_runs(make_store, tmp_path):
+    path = tmp_path / "candidates.sqlite"
+    store = make_store(path, per_task=5, photos=("voc", "arc2017"))
+    _decide(store)
+    copy = tmp_path / "main-file.sqlite"
+
+    def in_main_file() -> int:  # opening the live path would read its WAL too: copy it alone
+        copy.unlink(missing_ok=True)
+        shutil.copyfile(path, copy)
+        return _decisions_in(copy)
+
+    assert in_main_file() < DECISIONS
+    checkpoints = Checkpoints(store, every_s=0.05)
+    checkpoints.thread.start()
+    try:
+        deadline = time.monotonic() + 120
+        while in_main_file() < DECISIONS and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        checkpoints.stop()
+    assert in_main_file() == DECISIONS
