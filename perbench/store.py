@@ -9,7 +9,7 @@ API:
                                           append a decision bound to the version it was made on;
                                           ``reasons``: structured reasons (perbench.needs), kept
                                           as JSON in the ``reason`` column (``reason="text"``, the
-                                          older plain-text form, is kept as ``other`` + note)
+                                          older plain-text form, reads back as ``other`` + note)
   .undo_last(reviewer, sample_id=None)    append an undo of the reviewer's last live decision
   .decisions(sample_id=None)              the append-only log, oldest first
   .decisions_since(seq)                   entries appended after ``seq``

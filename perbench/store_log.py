@@ -2,7 +2,8 @@
 
 API (mixed into perbench.store.CandidateStore, which supplies ``_conn``, ``_write``,
 ``_content``, ``candidate``, ``candidate_ids``, ``required_accepts`` and ``path``):
-  .record(sample_id, reviewer, decision, after=None, reasons=None, note=None, version=None)
+  .record(sample_id, reviewer, decision, after=None, reasons=None, reason=None, note=None,
+          version=None)
   .undo_last(reviewer, sample_id=None)    append an undo of the reviewer's last live decision
   .decisions(sample_id=None) / .decisions_since(seq)   the append-only log, oldest first
   .state(sample_id) / .states(task)       status derived from the log (perbench.review_log)
@@ -56,8 +57,9 @@ class DecisionLog:
     ) -> Decision:
         """Append one decision. ``after`` holds edited fields (edit_accept / resolve_*).
 
-        ``reasons``: structured reasons (validated by perbench.needs); ``reason``: a plain-text
-        reason, recorded as ``[{"code": "other", "note": reason}]``. ``version``: the hash of
+        ``reasons``: structured reasons (validated by perbench.needs), stored as JSON;
+        ``reason``: the older plain-text form, stored as it is and read back as ``other`` with
+        the text as its note (perbench.needs.decode_reasons). ``version``: the hash of
         the sample the reviewer saw (the review app passes it); None means the draft with
         ``after`` applied.
         """
@@ -68,11 +70,13 @@ class DecisionLog:
             raise StoreError("a decision needs a reviewer name")
         if reason is not None and reasons is not None:
             raise StoreError("pass reasons (structured) or reason (plain text), not both")
-        if reason is not None and reason.strip():
-            reasons = [{"code": "other", "note": reason}]
         if reasons is not None:
             validate_reasons(reasons, where=f"{self.path}: sample {sample_id}")
-        encoded = encode_reasons(reasons)
+            encoded = encode_reasons(reasons)
+        elif reason and reason.startswith("["):  # would read back as a JSON list: encode it
+            encoded = encode_reasons([{"code": "other", "note": reason}])
+        else:
+            encoded = reason or None
         before = None
         if after:
             bad = sorted(set(after) - set(EDITABLE_FIELDS))

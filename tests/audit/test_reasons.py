@@ -78,3 +78,12 @@ def test_perbench_audit_prints_the_rates_and_names_the_flagged_family(reviewed, 
     assert "FLAG family mcq/count" not in printed
     report = json.loads((out / "validity.json").read_text())
     assert report["review"]["rates"]["by_reason"]["unannotated-object"]["samples"]["k"] == 8
+
+
+def test_a_plain_text_reason_that_looks_like_json_still_reads_back(reviewed):
+    reviewed.record("mcq-0039", "bob", "reject", reason="[1] the chair is a stool")
+    reviewed.record("mcq-0039", "carol", "reject", reason="[1]")
+    assert [d.reasons for d in reviewed.decisions("mcq-0039")] == [
+        [{"code": "other", "note": "[1] the chair is a stool"}],
+        [{"code": "other", "note": "[1]"}],
+    ]
