@@ -6,7 +6,8 @@ API:
   SpotPlan(task, seed, width, expected, eligible, size, ids)
   plan(store, task, reviewer, seed=0, width=DEFAULT_WIDTH, expected=DEFAULT_EXPECTED) -> SpotPlan
   record_verdict(store, sample_id, reviewer, correct, reasons=None) -> Decision
-  estimates(store) -> {task: Estimate}          tasks with at least one verdict
+  estimates(store, log=None) -> {task: Estimate}   tasks with at least one verdict (``log``:
+                                                the store's decisions, when already read)
   Estimate(task, errors, n)  .value .ci95 .text() .to_dict()
   card_lines(estimates, tasks) -> {task: str}   "estimated error after review: 1.4% [0.6, 3.1]
                                                 (n=300)", or "...: not measured"
@@ -139,15 +140,15 @@ class Estimate:
         }
 
 
-def estimates(store: Any) -> dict[str, Estimate]:
+def estimates(store: Any, log: list[Decision] | None = None) -> dict[str, Estimate]:
     """Per task, the errors among spot-checked samples (latest live verdict of each sample)."""
-    log = store.decisions()
+    log = store.decisions() if log is None else log
     undone = {d.undoes for d in log if d.decision == "undo"}
     latest: dict[str, Decision] = {}
     for entry in log:
         if entry.decision in SPOT_VERDICTS and entry.seq not in undone:
             latest[entry.sample_id] = entry
-    tasks = {sample.id: sample.task for sample in store.candidates()}
+    tasks = {sample_id: task for task in TASKS for sample_id in store.candidate_ids(task)}
     found: dict[str, list[bool]] = {}
     for sample_id, entry in latest.items():
         found.setdefault(tasks[sample_id], []).append(entry.decision == "spot_error")

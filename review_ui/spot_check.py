@@ -26,7 +26,7 @@ import gradio as gr
 
 from perbench.errors import PerBenchError
 from perbench.needs import REASON_CODES
-from perbench.review_log import SPOT_VERDICTS
+from perbench.review_log import SPOT_VERDICTS, Decision
 from perbench.spot_check import (
     DEFAULT_EXPECTED,
     DEFAULT_WIDTH,
@@ -81,8 +81,8 @@ class SpotCheck:
                 )
             return self._plans[reviewer]
 
-    def _judged(self, reviewer: str) -> set[str]:
-        log = self.store.decisions()
+    @staticmethod
+    def _judged(reviewer: str, log: list[Decision]) -> set[str]:
         undone = {d.undoes for d in log if d.decision == "undo"}
         return {
             d.sample_id
@@ -92,10 +92,11 @@ class SpotCheck:
 
     def screen(self, reviewer: str, message: str = "") -> SpotScreen:
         chosen = self.plan(reviewer)
-        judged = self._judged(reviewer)
+        log = self.store.decisions()
+        judged = self._judged(reviewer, log)
         left = [sample_id for sample_id in chosen.ids if sample_id not in judged]
         done = chosen.size - len(left)
-        found = estimates(self.store).get(self.task)
+        found = estimates(self.store, log).get(self.task)
         progress = (
             f"Spot check of `{self.task}` (seed {chosen.seed}): {done} of {chosen.size} judged; "
             f"{chosen.eligible} accepted items were eligible. Sized for a 95% interval "
