@@ -31,13 +31,13 @@ import tempfile
 from pathlib import Path
 
 from perbench.errors import PerBenchError, StoreError
+from perbench.passwords import hash_password
 from perbench.spot_check import DEFAULT_EXPECTED, DEFAULT_WIDTH
 from perbench.store import CandidateStore
 from perbench.store_copy import keep_checkpointed
 from review_ui.auth import (
     USERS_ENV,
     adjudicators,
-    hash_password,
     load_accounts,
     require_auth_off_loopback,
 )
