@@ -274,9 +274,9 @@ class CandidateStore(DecisionLog):
             if state.status == "accepted":
                 yield self.final_sample(sample, state)
 
-    def checkpoint(self) -> None:
+    def checkpoint(self, passive: bool = False) -> None:
         """Move every committed decision from the WAL into the main file (store_copy)."""
-        store_copy.checkpoint(self._conn(), str(self.path))
+        store_copy.checkpoint(self._conn(), str(self.path), passive)
 
     def export(self, out: str | Path) -> Path:
         """A consistent single-file copy of the store at ``out`` (store_copy)."""

@@ -6,11 +6,14 @@ miss every recent decision. Either copy with ``export_store`` (SQLite's online b
 consistent single file, safe while reviewers are writing), or checkpoint first.
 
 API:
-  checkpoint(conn, where)                 move every committed WAL frame into the main file
+  checkpoint(conn, where, passive=False)  move every committed WAL frame into the main file
+                                          (``passive``: what it can without waiting, never
+                                          holding up a reviewer's write)
   export_store(conn, out, where) -> Path  a consistent, self-contained copy at ``out`` (refuses
                                           an existing ``out``; written beside it, then renamed)
-  keep_checkpointed(store, every_s) -> Checkpoints   for a server: checkpoint every ``every_s``
-                                          seconds and on SIGTERM (then stop as Ctrl+C does)
+  keep_checkpointed(store, every_s) -> Checkpoints   for a server: a passive checkpoint every
+                                          ``every_s`` seconds, a full one on SIGTERM (then stop
+                                          as Ctrl+C does)
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from __future__ import annotations
 import os
 import signal
 import sqlite3
+import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -27,10 +31,12 @@ from perbench.errors import StoreError, storage_error
 CHECKPOINT_EVERY_S = 30.0
 
 
-def checkpoint(conn: sqlite3.Connection, where: str) -> None:
-    """``PRAGMA wal_checkpoint(TRUNCATE)``; waits (busy timeout) for writers to finish."""
+def checkpoint(conn: sqlite3.Connection, where: str, passive: bool = False) -> None:
+    """``PRAGMA wal_checkpoint(TRUNCATE)``, which waits (busy timeout) for readers and writers
+    and holds new writers meanwhile; ``passive``: ``PASSIVE``, which waits for nobody."""
+    mode = "PASSIVE" if passive else "TRUNCATE"
     try:
-        busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        busy, _, _ = conn.execute(f"PRAGMA wal_checkpoint({mode})").fetchone()
     except sqlite3.Error as exc:
         raise storage_error(exc, where) or StoreError(
             f"cannot checkpoint the store: {exc}", where=where
@@ -78,14 +84,17 @@ class Checkpoints:
     def _loop(self) -> None:
         while not self.stopped.wait(self.every_s):
             try:
-                self.store.checkpoint()
-            except StoreError:
-                continue  # busy now; the next tick or SIGTERM checkpoints
+                self.store.checkpoint(passive=True)
+            except StoreError as exc:  # e.g. the disk is full: say so, keep serving
+                print(f"warning: {exc}", file=sys.stderr, flush=True)
 
     def on_sigterm(self, signum: int, frame: Any) -> None:
         self.stopped.set()
-        self.store.checkpoint()
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        try:
+            self.store.checkpoint()
+        except StoreError as exc:  # the decisions stay safe in the -wal file
+            print(f"warning: {exc}; copy the -wal file too", file=sys.stderr, flush=True)
         raise KeyboardInterrupt  # the server stops as it does on Ctrl+C
 
     def stop(self) -> None:
