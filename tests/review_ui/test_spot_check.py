@@ -9,6 +9,7 @@ import json
 import pytest
 from gradio_client import Client
 
+from perbench.cli import main
 from perbench.demo import AUTO_REVIEWER, auto_accept
 from perbench.errors import PerBenchError, StoreError
 from perbench.release import release_from_store
@@ -113,3 +114,16 @@ def test_the_spot_check_page_records_verdicts(demo_store, tmp_path, free_port):
         app.close()
     verdicts = [(d.reviewer, d.decision) for d in demo_store.decisions()[-2:]]
     assert verdicts == [("bob", "spot_error"), ("bob", "spot_ok")]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "words"),
+    [
+        (["--spot-check", "captions"], "unknown task 'captions'"),
+        (["--spot-check", "mcq", "--spot-width", "0"], "0 < width < 1"),
+    ],
+)
+def test_bad_spot_check_arguments_are_one_error_line(demo_store, arguments, words, capsys):
+    assert main(["review", str(demo_store.path), *arguments]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error:") and words in err and len(err.strip().splitlines()) == 1
