@@ -21,7 +21,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from perbench import __version__, log_chain, store_content
-from perbench.errors import StoreError
+from perbench.errors import SchemaError, StoreError
 from perbench.needs import encode_reasons, validate_reasons
 from perbench.review_log import DECISIONS, Decision, SampleState, derive_state, payload_version
 from perbench.schema import validate_sample
@@ -58,8 +58,8 @@ class DecisionLog:
         """Append one decision. ``after`` holds edited fields (edit_accept / resolve_*).
 
         ``reasons``: structured reasons (validated by perbench.needs), stored as JSON;
-        ``reason``: the older plain-text form, stored as it is and read back as ``other`` with
-        the text as its note (perbench.needs.decode_reasons). ``version``: the hash of
+        ``reason``: reasons already encoded (``perbench.needs.encode_reasons``), or the older
+        plain text, read back as ``other`` with the text as its note. ``version``: the hash of
         the sample the reviewer saw (the review app passes it); None means the draft with
         ``after`` applied.
         """
@@ -73,8 +73,8 @@ class DecisionLog:
         if reasons is not None:
             validate_reasons(reasons, where=f"{self.path}: sample {sample_id}")
             encoded = encode_reasons(reasons)
-        elif reason and reason.startswith("["):  # would read back as a JSON list: encode it
-            encoded = encode_reasons([{"code": "other", "note": reason}])
+        elif reason and reason.startswith("["):
+            encoded = _reason_column(reason)
         else:
             encoded = reason or None
         before = None
@@ -226,6 +226,19 @@ class DecisionLog:
         return (
             check if problem is None else replace(check, broken_seq=problem[0], reason=problem[1])
         )
+
+
+def _reason_column(text: str) -> str:
+    """``text`` that starts like JSON: kept when it is already encoded reasons (the review app
+    may pass ``encode_reasons(...)``), otherwise plain text, encoded as ``other`` so that it
+    reads back as written."""
+    try:
+        value = json.loads(text)
+        if isinstance(value, list) and value:
+            return encode_reasons(validate_reasons(value, where="reason"))
+    except (ValueError, SchemaError):
+        pass
+    return encode_reasons([{"code": "other", "note": text}])
 
 
 def decision_from_row(row: tuple) -> Decision:

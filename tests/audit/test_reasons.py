@@ -9,6 +9,7 @@ import pytest
 from evaluators.audit.reasons import review_rates
 from perbench.cli import main
 from perbench.errors import SchemaError
+from perbench.needs import encode_reasons
 from perbench.stats import wilson
 
 
@@ -87,3 +88,10 @@ def test_a_plain_text_reason_that_looks_like_json_still_reads_back(reviewed):
         [{"code": "other", "note": "[1] the chair is a stool"}],
         [{"code": "other", "note": "[1]"}],
     ]
+
+
+def test_reasons_already_encoded_by_the_app_are_kept_structured(reviewed):
+    reasons = [{"code": "false-statement", "sentence": 2}, {"code": "bad-mask"}]
+    reviewed.record("mcq-0039", "bob", "reject", reason=encode_reasons(reasons))
+    entry = reviewed.decisions("mcq-0039")[-1]
+    assert entry.reasons == reasons and entry.reason == encode_reasons(reasons)
