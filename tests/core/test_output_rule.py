@@ -64,9 +64,9 @@ WRITERS: dict[tuple[str, ...], list[list[str]]] = {
         ["release", "withhold", "{release}", "--out", "public", "--key", "{file}"],
     ],
     ("serve",): [["serve", "--benchmark", "p:k.json", "--data", "{out}"]],
+    ("review",): [["review", "nowhere.sqlite", "--export-store", "{file}"]],
 }
 NOT_WRITING = {
-    ("review",): "writes decisions only into the store it is given",
     ("release", "verify"): "reads",
     ("release", "show"): "reads",
     ("release", "sign"): "writes manifest.json.sig into a release that verifies, by design",
