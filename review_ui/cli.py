@@ -114,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
             "perbench review needs the candidate store path", hint="perbench review STORE"
         )
     if args.export_store:
-        output_file(args.export_store, "--export-store", new=True)
+        output_file(args.export_store, "--export-store")
     store = CandidateStore(args.store)
     if args.verify_log:
         check = store.verify_log()
