@@ -196,7 +196,14 @@ def write_release(
         # The fingerprint is the manifest's hash, known only once the manifest is written: the
         # card is hashed with a blank one and stamped afterwards (perbench.provenance).
         facts = CardFacts(
-            name, version, counts, licenses, sources, fingerprint="0" * 64, audit=card_extra
+            name,
+            version,
+            counts,
+            licenses,
+            sources,
+            fingerprint="0" * 64,
+            audit=card_extra,
+            completeness=(extra_manifest or {}).get("completeness", {}),
         )
         (staging / CARD).write_text(dataset_card(facts))
         for path in sorted(staging.rglob("*")):
@@ -261,6 +268,7 @@ def release_from_store(store, out_dir: str | Path, name: str, version: str, **kw
     extra = {
         "review": review,
         "builders": info.get("builders", {}),
+        "completeness": info.get("completeness", {}),
         **kwargs.pop("extra_manifest", {}),
     }
     return write_release(

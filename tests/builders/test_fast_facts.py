@@ -250,7 +250,8 @@ def test_a_build_drafts_exactly_what_the_reference_drafts(coco_source, truth_sce
             (s.to_dict() for s in CandidateStore(path).candidates()), key=lambda s: s["id"]
         )
 
-    build_store(readers(), tmp_path / "fast.db", seed=4, progress=False)
+    declared = {"exhaustive_sources": {"truth": True, "coco": True}}
+    build_store(readers(), tmp_path / "fast.db", seed=4, config=declared, progress=False)
     calls = []
 
     def counted_pixels_near(*args):
@@ -261,7 +262,7 @@ def test_a_build_drafts_exactly_what_the_reference_drafts(coco_source, truth_sce
         patch.setattr(builders.scene, "object_facts", reference_object_facts)
         patch.setattr(builders.relations, "pixels_near", counted_pixels_near)
         patch.setattr(builders.vtres, "nearest", reference_nearest)
-        build_store(readers(), tmp_path / "slow.db", seed=4, progress=False)
+        build_store(readers(), tmp_path / "slow.db", seed=4, config=declared, progress=False)
     assert len(calls) > 100  # the reference really ran
     fast, slow = samples(tmp_path / "fast.db"), samples(tmp_path / "slow.db")
     assert len(fast) > 200
