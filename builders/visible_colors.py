@@ -6,7 +6,8 @@ API:
   judge_light(lightness, clipped_share, exposure) -> str | None
                                      "too dark" / "too bright" when no colour can be told, else None
   region_colors(rgb, crop, box, person, exposure, share, min_pixels) -> RegionColors
-  RegionColors                       colors [(name, fraction)], named (one or two names, or []),
+  RegionColors                       colors [(name, fraction)] (measured, whatever the verdict),
+                                     named (one or two names, or []),
                                      unjudged ("too dark", "too bright", "too small", "thin",
                                      "mostly skin", "mixed"; None when ``named`` holds)
 
@@ -20,9 +21,11 @@ Rules (what the pixels can support):
   - too dark: the region's median L* is under ``DARK_LIGHTNESS``, or the photo itself is dim
     (its exposure under ``DIM_PHOTO``) and the region's median L* under ``DIM_REGION``: in a dark
     photo a neon yellow ball measures black and brown;
-  - too bright: ``CLIPPED_SHARE`` of the pixels are clipped (every channel >= ``CLIPPED``): a
-    washed-out region looks white whatever it is;
-  - too small: under ``min_pixels`` pixels are left to measure;
+  - too bright: the median L* is ``BRIGHT_LIGHTNESS`` or more, or ``CLIPPED_SHARE`` of the pixels
+    are clipped (every channel >= ``CLIPPED``): a washed-out region looks white whatever it is
+    (so a white object is not named white either: the pixels cannot tell the two apart);
+  - too small: the region has under ``min_pixels`` pixels (a person: under half as many
+    clothing pixels);
   - otherwise the one or two names that clearly dominate (builders.colors.dominant_colors) are
     named; a region where none dominates is "mixed".
 """
@@ -42,9 +45,10 @@ THIN_SHARE = 0.5
 HEAD_SHARE = 0.2
 MAX_SKIN_SHARE = 0.5
 DARK_LIGHTNESS = 25.0
-DIM_PHOTO = 55.0
+DIM_PHOTO = 40.0
 DIM_REGION = 50.0
 EXPOSURE_PERCENTILE = 95
+BRIGHT_LIGHTNESS = 90.0
 CLIPPED = 250
 CLIPPED_SHARE = 0.25
 EXPOSURE_SAMPLES = 20000
@@ -75,7 +79,7 @@ def judge_light(lightness: float, clipped_share: float, exposure: float) -> str 
     """Why the region's colour cannot be told from its light, or None when it can."""
     if lightness < DARK_LIGHTNESS or (exposure < DIM_PHOTO and lightness < DIM_REGION):
         return "too dark"
-    if clipped_share >= CLIPPED_SHARE:
+    if lightness >= BRIGHT_LIGHTNESS or clipped_share >= CLIPPED_SHARE:
         return "too bright"
     return None
 
@@ -110,13 +114,15 @@ def region_colors(
         if skin.mean() > MAX_SKIN_SHARE:
             return RegionColors(unjudged="mostly skin")
         pixels = pixels[~skin]
-    if len(pixels) < min_pixels:
+    if not len(pixels):
         return RegionColors(unjudged="too small")
+    colors = name_colors(pixels)  # measured even when not named: never offered as a wrong option
+    if crop.sum() < min_pixels or (person and len(pixels) < min_pixels / 2):
+        return RegionColors(colors, unjudged="too small")
     sample = pixels[:: max(1, len(pixels) // MAX_PIXELS)]
     clipped = float((sample.min(axis=1) >= CLIPPED).mean())
     light = judge_light(float(np.median(_lightness(sample))), clipped, exposure)
     if light:
-        return RegionColors(unjudged=light)
-    colors = name_colors(pixels)
+        return RegionColors(colors, unjudged=light)
     named = dominant_colors(colors, share)
     return RegionColors(colors, named, None if named else "mixed")
