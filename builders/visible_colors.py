@@ -3,7 +3,7 @@
 API:
   photo_exposure(rgb) -> float       the photo's bright reference: the EXPOSURE_PERCENTILE-th
                                      percentile of CIELAB lightness L* (0-100) over the image
-  judge_light(lightness, clipped_share, exposure) -> str | None
+  judge_light(lightness, chroma, clipped_share, exposure) -> str | None
                                      "too dark" / "too bright" when no colour can be told, else None
   region_colors(rgb, crop, box, person, exposure, share, min_pixels) -> RegionColors
   RegionColors                       colors [(name, fraction)] (measured, whatever the verdict),
@@ -21,9 +21,10 @@ Rules (what the pixels can support):
   - too dark: the region's median L* is under ``DARK_LIGHTNESS``, or the photo itself is dim
     (its exposure under ``DIM_PHOTO``) and the region's median L* under ``DIM_REGION``: in a dark
     photo a neon yellow ball measures black and brown;
-  - too bright: the median L* is ``BRIGHT_LIGHTNESS`` or more, or ``CLIPPED_SHARE`` of the pixels
-    are clipped (every channel >= ``CLIPPED``): a washed-out region looks white whatever it is
-    (so a white object is not named white either: the pixels cannot tell the two apart);
+  - too bright: the median L* is ``BRIGHT_LIGHTNESS`` or more with a median chroma C* under
+    ``WASHED_CHROMA`` (near white), or ``CLIPPED_SHARE`` of the pixels are clipped (every channel
+    >= ``CLIPPED``): a washed-out region looks white whatever it is, so a white object is not
+    named white either (the pixels cannot tell the two apart); a bright neon colour is named;
   - too small: the region has under ``min_pixels`` pixels (a person: under half as many
     clothing pixels);
   - otherwise the one or two names that clearly dominate (builders.colors.dominant_colors) are
@@ -44,11 +45,12 @@ COLOR_ERODE = 2
 THIN_SHARE = 0.5
 HEAD_SHARE = 0.2
 MAX_SKIN_SHARE = 0.5
-DARK_LIGHTNESS = 25.0
+DARK_LIGHTNESS = 35.0
 DIM_PHOTO = 40.0
 DIM_REGION = 50.0
 EXPOSURE_PERCENTILE = 95
 BRIGHT_LIGHTNESS = 90.0
+WASHED_CHROMA = 20.0
 CLIPPED = 250
 CLIPPED_SHARE = 0.25
 EXPOSURE_SAMPLES = 20000
@@ -63,9 +65,14 @@ class RegionColors:
     unjudged: str | None = None
 
 
+def _lab(pixels: np.ndarray) -> np.ndarray:
+    """CIELAB (N, 3) of pixels (N, 3) uint8."""
+    return rgb2lab(np.asarray(pixels, dtype=np.uint8)[None])[0]
+
+
 def _lightness(pixels: np.ndarray) -> np.ndarray:
     """L* (N,) of pixels (N, 3) uint8."""
-    return rgb2lab(np.asarray(pixels, dtype=np.uint8)[None])[0][:, 0]
+    return _lab(pixels)[:, 0]
 
 
 def photo_exposure(rgb: np.ndarray) -> float:
@@ -75,11 +82,15 @@ def photo_exposure(rgb: np.ndarray) -> float:
     return float(np.percentile(_lightness(pixels[::stride]), EXPOSURE_PERCENTILE))
 
 
-def judge_light(lightness: float, clipped_share: float, exposure: float) -> str | None:
-    """Why the region's colour cannot be told from its light, or None when it can."""
+def judge_light(
+    lightness: float, chroma: float, clipped_share: float, exposure: float
+) -> str | None:
+    """Why the region's colour cannot be told from its light (median L* and chroma C*), or
+    None when it can."""
     if lightness < DARK_LIGHTNESS or (exposure < DIM_PHOTO and lightness < DIM_REGION):
         return "too dark"
-    if lightness >= BRIGHT_LIGHTNESS or clipped_share >= CLIPPED_SHARE:
+    washed = lightness >= BRIGHT_LIGHTNESS and chroma < WASHED_CHROMA
+    if washed or clipped_share >= CLIPPED_SHARE:
         return "too bright"
     return None
 
@@ -121,7 +132,9 @@ def region_colors(
         return RegionColors(colors, unjudged="too small")
     sample = pixels[:: max(1, len(pixels) // MAX_PIXELS)]
     clipped = float((sample.min(axis=1) >= CLIPPED).mean())
-    light = judge_light(float(np.median(_lightness(sample))), clipped, exposure)
+    lab = _lab(sample)
+    chroma = float(np.median(np.hypot(lab[:, 1], lab[:, 2])))
+    light = judge_light(float(np.median(lab[:, 0])), chroma, clipped, exposure)
     if light:
         return RegionColors(colors, unjudged=light)
     named = dominant_colors(colors, share)
