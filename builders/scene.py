@@ -3,6 +3,7 @@
 API:
   Scene.prepare(image, config, seed, vocabulary, category_counts) -> (Scene, skipped Counter)
   scene.base_sample(task, sample_id, question, prompts, objects, meta) -> Sample (draft)
+  scene.cache                 derived per-image facts computed on first use (builders.claims)
   scene.peers(obj)            every non-crowd instance with obj's category (obj included)
   scene.count_known(category) whether instances of ``category`` are exhaustively annotated:
                               the build declares the source so (builders.completeness; else
@@ -17,7 +18,7 @@ reader has it, else the categories seen in the shard so far); MCQ distractors co
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -51,6 +52,7 @@ class Scene:
     vocabulary: list[tuple[str, str | None]]
     margin: float
     exhaustive: bool = False
+    cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
     def prepare(

@@ -48,7 +48,7 @@ POLE, POLE_WIDTH = (60, 45, 30), 3  # a thin occluder in front of everything; ne
 MIN_PIECE = 40  # pixels: a smaller remnant of a cut object is not annotated as a piece
 
 
-@dataclass
+@dataclass(eq=False)  # compared by identity: one drawn object is one object
 class TruthObject:
     category: str
     supercategory: str
