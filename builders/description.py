@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from builders.claims import group_of
 from builders.drafters.base import Drafter, DraftRequest, check_draft
 from builders.drafters.neighbours import salient_directions
 from builders.drafters.template import DIRECTION_PHRASES, write_references
@@ -66,8 +67,15 @@ def _mentions(caption: str, category: str) -> bool:
     return re.search(rf"\b({words})\b", caption, flags=re.IGNORECASE) is not None
 
 
+def _others(scene: Scene, obj: ObjectFacts) -> list[ObjectFacts]:
+    """The other instances a description may name; never a possible piece of obj's own object
+    ("touches another truck" about a truck's cab and its cargo bed)."""
+    own = {f.index for f in group_of(scene, obj)}
+    return [f for f in scene.facts if f.index not in own and not f.instance.iscrowd]
+
+
 def _salient(scene: Scene, obj: ObjectFacts) -> dict[str, Any] | None:
-    others = [f for f in scene.facts if f.index != obj.index and not f.instance.iscrowd]
+    others = _others(scene, obj)
     if not others:
         return None
     largest = max(others, key=lambda f: f.area)
@@ -82,7 +90,7 @@ def _salient(scene: Scene, obj: ObjectFacts) -> dict[str, Any] | None:
 
 
 def description_facts(scene: Scene, obj: ObjectFacts) -> dict[str, Any]:
-    others = [f for f in scene.facts if f.index != obj.index and not f.instance.iscrowd]
+    others = _others(scene, obj)
     near = sorted((f for f in others if touching(f, obj, scene.margin)), key=lambda f: -f.area)
     by = {f.instance.id: f for f in others}
     facts: dict[str, Any] = {
@@ -113,7 +121,8 @@ def description_facts(scene: Scene, obj: ObjectFacts) -> dict[str, Any]:
             round(100 * obj.centroid[1] / scene.image.height),
         ],
     }
-    if scene.count_known(obj.category):
+    whole = all(len(group_of(scene, f)) == 1 for f in scene.peers(obj))
+    if scene.count_known(obj.category) and whole:  # counts: complete, and no possible pieces
         peers = sorted(scene.peers(obj), key=lambda f: -f.area)
         facts["count_in_image"] = len(peers)
         facts["size_rank"] = 1 + [f.index for f in peers].index(obj.index)
@@ -162,7 +171,8 @@ def _identity(scene: Scene, obj: ObjectFacts, known: dict[int, dict[str, Any]]) 
         if peer.index not in known:
             known[peer.index] = description_facts(scene, peer)
     facts = known[obj.index]
-    peers = {p.instance.id: known[p.index] for p in scene.peers(obj) if p.index != obj.index}
+    own = {f.index for f in group_of(scene, obj)}
+    peers = {p.instance.id: known[p.index] for p in scene.peers(obj) if p.index not in own}
     count, rank = facts.get("count_in_image", 0), facts.get("size_rank")
     if count > 1 and rank in (1, count):
         return Identity()  # every plan says it is the largest / smallest of them

@@ -17,7 +17,8 @@ When peers remain, in order:
   1. the direction to the largest other object, when it does not hold for them;
   2. the object's rank by size among its category ("the largest of the three cups"; drafted
      only when the category is declared exhaustive: counts need completeness) -- or, not
-     declared, "the largest cup in the picture" with a ``complete`` need;
+     declared, "the largest cup in the picture" with a ``complete`` need; never where two
+     annotations of the category may be pieces of one object (builders.claims);
   3. where its centre lies in percent of the image, when the centres are ``CENTRE_APART`` apart;
   4. otherwise an ``identifies`` need: a reviewer must say whether it fits another one.
 """
@@ -27,6 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from builders.claims import group_of
 from builders.drafters.neighbours import DIRECTION_PHRASES, salient_directions
 from builders.grammar import be, capitalize, indefinite, is_mass, is_plural, number_word, plural
 from builders.objects import ObjectFacts, noun
@@ -120,7 +122,8 @@ def identify(
         identity.sentences.append(found[0])
         identity.claims["salient_in_extra"] = True
         fits = found[1]
-    if fits:
+    whole = all(len(group_of(scene, f)) == 1 for f in scene.peers(obj))
+    if fits and whole:  # a rank counts objects: not where two annotations may be one
         ranked = _rank(scene, obj, scene.peers(obj))
         if ranked:
             identity.sentences.append(ranked[0])

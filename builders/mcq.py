@@ -40,6 +40,7 @@ from typing import Any
 import numpy as np
 
 from builders.balance import NUM_OPTIONS, ShardBalance
+from builders.claims import group_of
 from builders.colors import COLOR_NAMES, color_distance, present_colors
 from builders.grammar import is_mass, is_plural, plural
 from builders.objects import POSITIONS, ObjectFacts, ring
@@ -182,7 +183,7 @@ def _relation(
     partners = [
         (f, clear_direction(obj, f))
         for f in scene.selected
-        if f.index != obj.index and scene.count_known(f.category)
+        if f.index != obj.index and scene.count_known(f.category) and f not in group_of(scene, obj)
     ]
     partners = [(f, d) for f, d in partners if d is not None]
     if not partners:
@@ -209,6 +210,8 @@ def _count(
     if not scene.count_known(obj.category):
         return None
     peers = scene.peers(obj)
+    if any(len(group_of(scene, f)) > 1 for f in peers):
+        return None  # two annotations may be one object cut in two: the count is unknown
     if any(f.area < scene.config.min_area for f in peers):
         return None  # a reviewer cannot count what is too small to see
     count = len(peers)

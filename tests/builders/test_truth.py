@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -14,7 +15,7 @@ import pytest
 from builders.build import build_store
 from builders.colors import COLOR_NAMES
 from builders.grammar import NUMBER_WORDS
-from builders.mcq import DIRECTION_OPTIONS, POSITION_OPTIONS
+from builders.mcq import DIRECTION_OPTIONS, POSITION_OPTIONS, SHAPE_OPTIONS
 from builders.objects import SIZE_WORDS
 from perbench.store import CandidateStore
 from tests.builders.scenes import (
@@ -56,10 +57,30 @@ def _position(name: str) -> str:
     return POSITION_OPTIONS.get(name, name)
 
 
+def _region(scene, instance_id: str):
+    """The marked region as a drawn object: the object itself, or one of its pieces (its own
+    visible mask); what the object is (category, paint, hidden part) stays the object's."""
+    drawn, mask = scene.annotated(instance_id)
+    return replace(drawn, visible=mask)
+
+
+def _caught(sample, scene, category: str) -> bool:
+    """A completeness or identity claim that is false about the photo is still fine when the
+    sample carries the need whose question a reviewer answers "yes" (and so rejects it)."""
+    kinds = {n["kind"] for n in sample.meta.get("needs") or [] if n["category"] == category}
+    split = any(len(o.pieces) > 1 for o in scene.objects if o.category == category)
+    return ("complete" in kinds and category in scene.incomplete()) or (
+        "one-object" in kinds and split
+    )
+
+
 def _describe(sample, objects, tally: Tally) -> None:
-    scene, obj = objects[sample.source["prompt_instance_ids"][0]]
+    instance_id = sample.source["prompt_instance_ids"][0]
+    scene, drawn = objects[instance_id]
+    obj = _region(scene, instance_id)
     claims, sid = sample.meta["claims"], sample.id
     same = [o for o in scene.objects if o.category == obj.category]
+    caught = _caught(sample, scene, obj.category)
     tally.check(claims["category"] == obj.category, sid, "category")
     named = claims["named_colors"]
     if len(named) == 1:
@@ -87,12 +108,14 @@ def _describe(sample, objects, tally: Tally) -> None:
     hidden = claims["occluded_fraction"]
     if hidden is not None and hidden >= 0.15:
         tally.check(abs(obj.hidden - hidden) < 1e-3, sid, "hidden share")
-    hidden_part = obj.whole & ~obj.visible
+    hidden_part = drawn.whole & ~drawn.visible
     for other_id in claims["hidden_by_ids"]:
         cover = (objects[other_id][1].visible & hidden_part).sum()
         tally.check(cover >= 0.25 * hidden_part.sum() > 0, sid, f"hidden by {other_id}")
     for other_id in claims["touching_ids"]:
-        tally.check(truth_touching(obj, objects[other_id][1]), sid, f"touches {other_id}")
+        other = objects[other_id][1]
+        ok = truth_touching(obj, other) and other is not drawn
+        tally.check(ok, sid, f"touches {other_id}")
     salient = claims.get("salient")
     if salient and salient["directions"]:
         other = objects[salient["instance_id"]][1]
@@ -126,7 +149,7 @@ def _describe(sample, objects, tally: Tally) -> None:
         known = {NUMBER_WORDS[claims["count_in_image"]]} if "count_in_image" in claims else set()
         known |= {NUMBER_WORDS[n] for n in groups}  # 'touches two cups'
         tally.check(numbers <= known, sid, f"wording gives numbers {numbers - known}")
-        _wording(text.lower(), scene, obj, objects, claims, sid, tally)
+        _wording(text.lower(), scene, obj, objects, claims, sid, tally, caught)
 
 
 WHOLE = r"\b(?:the|a|an|another|other) (cup|bowl|book|box|ball|kite)s?\b"
@@ -152,7 +175,7 @@ PLACES = [  # (pattern, cell from its groups): every place wording of the drafte
 ROW = {"top": "top", "upper": "top", "bottom": "bottom", "lower": "bottom"}
 
 
-def _wording(text: str, scene, obj, objects, claims, sid: str, tally: Tally) -> None:
+def _wording(text: str, scene, obj, objects, claims, sid: str, tally: Tally, caught: bool) -> None:
     """The words themselves, read back against the truth: every sentence plan and synonym."""
     places = [cell(m.groups()) for pattern, cell in PLACES for m in re.finditer(pattern, text)]
     tally.check(bool(places), sid, f"wording: no place in {text!r}")
@@ -180,12 +203,14 @@ def _wording(text: str, scene, obj, objects, claims, sid: str, tally: Tally) -> 
         tally.check(obj.hidden >= 0.5 - 1e-3, sid, f"says mostly hidden, {obj.hidden:.2f}")
     same = [o for o in scene.objects if o.category == obj.category]
     if re.search(r"the only|no other|only one", text):
-        tally.check(len(same) == 1, sid, "says the only one")
+        tally.check(len(same) == 1 or caught, sid, "says the only one")
     areas = sorted((o.visible.sum() for o in same), reverse=True)
     if re.search(r"\b(largest|biggest)\b", text):
-        tally.check(len(same) > 1 and areas[0] == obj.visible.sum(), sid, "says the largest")
+        ok = len(same) > 1 and areas[0] == obj.visible.sum()
+        tally.check(ok or caught, sid, "says the largest")
     if "smallest" in text:
-        tally.check(len(same) > 1 and areas[-1] == obj.visible.sum(), sid, "says the smallest")
+        ok = len(same) > 1 and areas[-1] == obj.visible.sum()
+        tally.check(ok or caught, sid, "says the smallest")
     occluders = {o.category for o in scene.objects if (o.visible & obj.whole & ~obj.visible).any()}
     agents = [m.group(1) for m in re.finditer(r"(?:hidden|covered) by ([^,.]*)", text)]
     agents += [m.group(1) for m in re.finditer(r"(?:^|\. )([^.]*?) hides? ", text)]
@@ -208,7 +233,8 @@ def _wording(text: str, scene, obj, objects, claims, sid: str, tally: Tally) -> 
 
 def _mcq(sample, objects, tally: Tally) -> None:
     ids = sample.source["prompt_instance_ids"]
-    scene, obj = objects[ids[0]]
+    scene, drawn = objects[ids[0]]
+    obj = _region(scene, ids[0])
     family, sid = sample.meta["family"], sample.id
     answer = sample.options[sample.answer]
     wrong = [o for i, o in enumerate(sample.options) if i != sample.answer]
@@ -221,12 +247,23 @@ def _mcq(sample, objects, tally: Tally) -> None:
     elif family == "position":
         tally.check(answer == truth_cell(obj) and truth_cell(obj) not in wrong, sid, "cell")
     elif family == "relation":
-        other = objects[ids[1]][1]
+        other = _region(scene, ids[1])
         name = DIRECTION_NAMES[answer]
         opposite = {"left_of": "right_of", "right_of": "left_of", "above": "below"}
         opposite["below"] = "above"
         tally.check(truth_direction(obj, other, name), sid, f"relation key {name}")
         tally.check(not truth_direction(obj, other, opposite[name]), sid, "relation opposite")
+    elif family == "shape":
+        x0, y0, x1, y1 = obj.box()
+        aspect = (x1 - x0) / (y1 - y0)
+        holds = {
+            SHAPE_OPTIONS["horizontal"]: aspect >= 1.5,
+            SHAPE_OPTIONS["vertical"]: aspect <= 1 / 1.5,
+            SHAPE_OPTIONS["diagonal"]: False,  # no drawn rectangle is slanted
+            SHAPE_OPTIONS["compact"]: 0.6 <= aspect <= 1 / 0.6,
+        }
+        tally.check(holds[answer], sid, f"shape key {answer}, aspect {aspect:.2f}")
+        tally.check(not any(holds[w] for w in wrong), sid, "shape distractor also true")
     elif family == "count":
         count = sum(o.category == obj.category for o in scene.objects)
         tally.check(answer == str(count) and str(count) not in wrong, sid, "count key")
