@@ -80,12 +80,8 @@ def figures(store) -> dict:
     return {
         "candidates": dict(tasks),
         "mcq_families": {f: round(n / max(len(mcq), 1), 3) for f, n in sorted(families.items())},
-        "mcq_appearance_share": round(
-            sum(families[f] for f in APPEARANCE) / max(len(mcq), 1), 3
-        ),
-        "imgviz_mcq": [
-            [s.question, s.options, s.answer, s.meta["family"]] for s in imgviz_mcq
-        ],
+        "mcq_appearance_share": round(sum(families[f] for f in APPEARANCE) / max(len(mcq), 1), 3),
+        "imgviz_mcq": [[s.question, s.options, s.answer, s.meta["family"]] for s in imgviz_mcq],
         "descriptions_with_same_category_peers": len(with_peers),
         "descriptions_sharing_colour_size_place": len(shared),
         "needs_share": {t: round(needs[t] / tasks[t], 3) for t in sorted(tasks)},
