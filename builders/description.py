@@ -171,8 +171,9 @@ def _identity(scene: Scene, obj: ObjectFacts, known: dict[int, dict[str, Any]]) 
         if peer.index not in known:
             known[peer.index] = description_facts(scene, peer)
     facts = known[obj.index]
-    own = {f.index for f in group_of(scene, obj)}
-    peers = {p.instance.id: known[p.index] for p in scene.peers(obj) if p.index not in own}
+    # possible pieces of the same object stay peers: if they are another object, the text
+    # must tell it apart too
+    peers = {p.instance.id: known[p.index] for p in scene.peers(obj) if p.index != obj.index}
     count, rank = facts.get("count_in_image", 0), facts.get("size_rank")
     if count > 1 and rank in (1, count):
         return Identity()  # every plan says it is the largest / smallest of them

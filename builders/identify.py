@@ -14,7 +14,8 @@ drafter does), so a peer is told apart when one of those is known to differ: nam
 measured and different, sizes at least ``SIZE_APART`` x apart, cells both clear of the grid
 lines, other edges, a touched neighbour the peer does not touch, a hiding object the peer lacks.
 When peers remain, in order:
-  1. the direction to the largest other object, when it does not hold for them;
+  1. the direction to the largest other object, when that object is the only one of its
+     category ("the couch") and the direction does not hold for them;
   2. the object's rank by size among its category ("the largest of the three cups"; drafted
      only when the category is declared exhaustive: counts need completeness) -- or, not
      declared, "the largest cup in the picture" with a ``complete`` need; never where two
@@ -72,8 +73,8 @@ def _lead(name: str) -> str:
 
 def _direction(scene: Scene, obj: ObjectFacts, facts, fits, by_id) -> tuple[str, list] | None:
     directions = salient_directions(facts)
-    if not directions or not fits:
-        return None
+    if not directions or not fits or not facts["salient"].get("unique"):
+        return None  # "left of a table" also fits a peer left of another table
     largest = next(f for f in scene.facts if f.instance.id == facts["salient"]["instance_id"])
     left = [p for p in fits if all(PAIR_RELATIONS[d](by_id[p], largest, scene.margin) is not False
                                    for d in directions)]  # fmt: skip

@@ -8,20 +8,30 @@ Families (``config.mcq_families``):
   category   "What is shown in <region1>?"; distractors from plausible confusions: the same
              supercategory (in the image, then in the source), categories that co-occur with the
              answer in the shard, categories present elsewhere in the image (only those with no
-             instance inside the region's box, so exactly one option stays true), then any
-  color      only when one colour clearly dominates the visible pixels (objects.named_colors);
+             instance inside the region's box, so exactly one option stays true), then other
+             names of the source's vocabulary whose supercategory is present in the scene
+  color      only when one colour clearly dominates the visible pixels and the light allows a
+             colour (objects.named_colors, builders.visible_colors);
              distractors are far in CIELAB (Delta E >= 30) and never a colour present in the
              region (>= 2% of its pixels)
   position   3x3 grid cell, only when the centroid is clear of the grid lines; the options are the
              four cells of the answer's ring (four edges or four corners; the center cell is not
              asked), so how central an option is tells nothing; a cell that has been the answer
              more often than the others of its ring is not asked (ShardBalance.even_answer)
+  shape      "What is the shape of the visible part of <region1>?": long and horizontal, vertical or
+             slanted (objects.orientation), or compact (principal axes ratio under COMPACT); each
+             shape the shard has shown is about as often the answer
   relation   "In the image, where is <region1> relative to <region2>?" when exactly one
              direction holds on the masks (the viewer's left and right)
   count      "How many chairs are in the image...", only when that category is exhaustively
              annotated and every instance of it is at least ``min_area`` pixels; the four options
              are consecutive numbers and the answer's rank among them is balanced per shard; a
              number that has been the answer more often than the other options is not asked
+Position, relation and count questions are asked only on categories declared exhaustive
+(scene.count_known), count never where two annotations may be one object (builders.claims), and
+only while appearance questions (category, colour, shape) stay at least half of the shard's
+(ShardBalance.room_for). Category distractors come from the source's vocabulary and, past the
+scene's own categories, only of a kind of thing present in the scene.
 Each object gets up to ``mcq_per_instance`` questions from its askable families (seeded order);
 a question whose (image, question, answer) another object already got is not asked again.
 Distractors of the category and colour families are chosen so every option text is about as
@@ -152,11 +162,16 @@ def _color(
 def _shape(
     scene: Scene, obj: ObjectFacts, rng: np.random.Generator, balance: ShardBalance
 ) -> Question | None:
-    shape = obj.orientation or ("compact" if obj.elongation < COMPACT else None)
+    width, height = obj.box[2] - obj.box[0], obj.box[3] - obj.box[1]
+    square = 1 / COMPACT <= width / max(height, 1) <= COMPACT  # an L may be compact by moments
+    shape = obj.orientation or ("compact" if obj.elongation < COMPACT and square else None)
     if shape is None:
         return None  # somewhat elongated, or no clear axis: no option is plainly right
     named = [SHAPE_OPTIONS[shape], *(t for n, t in SHAPE_OPTIONS.items() if n != shape)]
-    if not balance.even_answer("shape", named[0], named):
+    # balanced over the shapes this shard has shown so far: one that never occurs (no slanted
+    # object) must not block the others
+    shown = [t for t in named if balance.rights["shape"][t] or t == named[0]]
+    if not balance.even_answer("shape", named[0], shown):
         return None
     return Question("What is the shape of the visible part of <region1>?", named[0], named[1:])
 
