@@ -156,10 +156,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"  {task:<12} {summary['tasks'].get(task, 0):>8} candidates")
     print("  per category: " + ", ".join(f"{k} {v}" for k, v in summary["categories"].items()))
     for source, entry in summary["completeness"].items():
-        state = "exhaustive" if entry["exhaustive"] else "NOT exhaustive"
+        state = {True: "exhaustive", False: "NOT exhaustive"}.get(entry["exhaustive"], "per image")
         said = f" as {entry['as']}" if entry["as"] else ""
         by = "not declared" if entry["by"] == "none" else f"declared by {entry['by']}{said}"
-        print(f"  {source}: {state} ({by}) {entry['note']}".rstrip())
+        note = f": {entry['note']}" if entry["note"] else ""
+        print(f"  {source}: {state} ({by}){note}")
     for reason, count in summary["skipped"].items():
         print(f"  skipped {count:>6}  {reason}")
     return 0

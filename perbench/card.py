@@ -126,7 +126,7 @@ def completeness_section(completeness: Mapping[str, Mapping[str, Any]]) -> str:
         by = "not declared" if entry.get("by") == "none" else str(entry.get("by"))
         if entry.get("as"):
             by += f" (as {entry['as']})"
-        state = "yes" if entry.get("exhaustive") else "no"
+        state = {True: "yes", False: "no"}.get(entry.get("exhaustive"), "per image")
         rows.append(f"| `{source}` | {state} | {by} | {entry.get('note', '')} |")
     return (
         '## Completeness\n\nCounts, "nearest", "every" and no-target items were drafted only '

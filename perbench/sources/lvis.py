@@ -30,7 +30,7 @@ class LvisReader(CocoReader):
     name = "lvis"
     license = LVIS_LICENSE
     exhaustive = True
-    completeness_note = "per image: every category outside the image's not_exhaustive_category_ids"
+    completeness_note = "every category outside the image's not_exhaustive_category_ids"
     declares_per_image = True
 
     def __init__(

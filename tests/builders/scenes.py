@@ -13,10 +13,13 @@ API:
     .annotated(id) -> (TruthObject, piece mask)   the drawn object an instance id belongs to
     .incomplete()  -> set[str]    categories with a drawn object that has no annotation
   make_scene(rng, key, unannotated_rate=0.35, split_rate=0.5, exposure_rate=0.25) -> TruthScene
-  TruthReader(scenes, name="truth")  a SourceReader over the scenes (PNG, lossless). It declares
-                      nothing (``SourceImage.exhaustive`` False); like LVIS it lists, per image,
-                      the categories with unannotated objects (``not_exhaustive_categories``), so a
-                      build that declares the source exhaustive is true for every other category
+  TruthReader(scenes, name="truth", lists_incomplete=True)  a SourceReader over the scenes (PNG,
+                      lossless). It declares nothing (``SourceImage.exhaustive`` False); like
+                      LVIS it lists, per image, the categories with unannotated objects
+                      (``not_exhaustive_categories``), so a build that declares the source
+                      exhaustive is true for every other category. ``lists_incomplete=False``
+                      hides them and leaves ``exhaustive`` at its default: a COCO-format file
+                      (benchmarks/vtres_truth.py: builders before 3.0 took it as exhaustive)
 
 Truth definitions (what a careful annotator accepts; written here, not shared with builders),
 always on the DRAWN objects (a split object is one object; its visible mask is its pieces'):
@@ -192,8 +195,8 @@ def make_scene(
 class TruthReader(SourceReader):
     """The scenes as a source (module doc): no completeness declaration of its own."""
 
-    def __init__(self, scenes: list[TruthScene], name: str = "truth"):
-        self.scenes, self.name = scenes, name
+    def __init__(self, scenes: list[TruthScene], name: str = "truth", lists_incomplete=True):
+        self.scenes, self.name, self.lists_incomplete = scenes, name, lists_incomplete
 
     def shards(self) -> list[str]:
         return ["all"]
@@ -219,6 +222,8 @@ class TruthReader(SourceReader):
                             extra=extra,
                         )
                     )
+            listed = {"not_exhaustive_categories": sorted(scene.incomplete())}
+            declared = {"extra": listed, "exhaustive": False} if self.lists_incomplete else {}
             yield SourceImage(
                 scene.key,
                 f"{scene.key}.png",
@@ -228,8 +233,7 @@ class TruthReader(SourceReader):
                 lambda png=scene.png: png,
                 self.name,
                 "generated",
-                extra={"not_exhaustive_categories": sorted(scene.incomplete())},
-                exhaustive=False,
+                **declared,
             )
 
 
