@@ -12,15 +12,15 @@ Families (``config.mcq_families``):
              names of the source's vocabulary whose supercategory is present in the scene
   color      only when one colour clearly dominates the visible pixels and the light allows a
              colour (objects.named_colors, builders.visible_colors);
-             distractors are far in CIELAB (Delta E >= 30) and never a colour present in the
-             region (>= 2% of its pixels)
+             distractors are far in CIELAB (Delta E >= 30), never a colour present in the
+             region (>= 2% of its pixels), and never one the light rules cannot name (black)
   position   3x3 grid cell, only when the centroid is clear of the grid lines; the options are the
              four cells of the answer's ring (four edges or four corners; the center cell is not
              asked), so how central an option is tells nothing; a cell that has been the answer
              more often than the others of its ring is not asked (ShardBalance.even_answer)
   shape      "What is the shape of the visible part of <region1>?": long and horizontal, vertical or
              slanted (objects.orientation), or compact (principal axes ratio under COMPACT); each
-             shape the shard has shown is about as often the answer
+             shape is about as often the answer (ShardBalance.even_answer)
   relation   "In the image, where is <region1> relative to <region2>?" when exactly one
              direction holds on the masks (the viewer's left and right)
   count      "How many chairs are in the image...", only when that category is exhaustively
@@ -51,11 +51,12 @@ import numpy as np
 
 from builders.balance import NUM_OPTIONS, ShardBalance
 from builders.claims import group_of
-from builders.colors import COLOR_NAMES, color_distance, present_colors
+from builders.colors import color_distance, present_colors
 from builders.grammar import is_mass, is_plural, plural
 from builders.objects import POSITIONS, ObjectFacts, ring
 from builders.relations import clear_direction
 from builders.scene import Scene
+from builders.visible_colors import NAMEABLE_COLORS
 from perbench.schema import Sample, make_sample_id
 
 MIN_COLOR_DISTANCE = 30.0
@@ -149,7 +150,7 @@ def _color(
     on_object = present_colors(obj.colors)
     allowed = [
         n
-        for n in COLOR_NAMES
+        for n in NAMEABLE_COLORS  # a name the light rules never allow would be a known wrong one
         if n not in on_object and color_distance(n, answer) >= MIN_COLOR_DISTANCE
     ]
     pool = _tiers(rng, allowed)
@@ -168,10 +169,9 @@ def _shape(
     if shape is None:
         return None  # somewhat elongated, or no clear axis: no option is plainly right
     named = [SHAPE_OPTIONS[shape], *(t for n, t in SHAPE_OPTIONS.items() if n != shape)]
-    # balanced over the shapes this shard has shown so far: one that never occurs (no slanted
-    # object) must not block the others
-    shown = [t for t in named if balance.rights["shape"][t] or t == named[0]]
-    if not balance.even_answer("shape", named[0], shown):
+    # every shape about as often the answer, or a text-only prior finds it (compact, in scenes of
+    # blobs); where one shape never occurs, few shape questions are asked
+    if not balance.even_answer("shape", named[0], named):
         return None
     return Question("What is the shape of the visible part of <region1>?", named[0], named[1:])
 

@@ -6,6 +6,7 @@ API:
   judge_light(lightness, chroma, clipped_share, exposure) -> str | None
                                      "too dark" / "too bright" when no colour can be told, else None
   region_colors(rgb, crop, box, person, exposure, share, min_pixels) -> RegionColors
+  NAMEABLE_COLORS                    colour names whose reference is light enough to be named
   RegionColors                       colors [(name, fraction)] (measured, whatever the verdict),
                                      named (one or two names, or []),
                                      unjudged ("too dark", "too bright", "too small", "thin",
@@ -39,7 +40,7 @@ import numpy as np
 from scipy.ndimage import binary_erosion
 from skimage.color import rgb2lab
 
-from builders.colors import MAX_PIXELS, dominant_colors, name_colors
+from builders.colors import COLOR_NAMES, MAX_PIXELS, dominant_colors, name_colors
 
 COLOR_ERODE = 2
 THIN_SHARE = 0.5
@@ -54,6 +55,14 @@ WASHED_CHROMA = 20.0
 CLIPPED = 250
 CLIPPED_SHARE = 0.25
 EXPOSURE_SAMPLES = 20000
+
+
+# the names a region can get: black (L* 10) always reads "too dark"
+NAMEABLE_COLORS = [
+    name
+    for name, rgb in COLOR_NAMES.items()
+    if rgb2lab(np.array([[rgb]], dtype=np.uint8))[0, 0, 0] >= DARK_LIGHTNESS
+]
 
 
 @dataclass

@@ -67,3 +67,16 @@ def test_every_description_identifies_its_object_or_says_it_may_not(truth_build)
         if annotations == 1:  # alone among the annotated: identified without a need
             assert "identifies" not in kinds
     assert store.count("description") > 100 and needs > 0
+
+
+def test_no_option_is_wrong_by_construction(truth_build):
+    """A colour the light rules never name (black) is never offered: a text-only model would
+    learn to rule it out. Every shape option is an answer about as often as the others."""
+    store, _, _ = truth_build
+    shapes = Counter()
+    for sample in store.candidates("mcq"):
+        if sample.meta["family"] == "color":
+            assert "black" not in sample.options
+        if sample.meta["family"] == "shape":
+            shapes[sample.options[sample.answer]] += 1
+    assert shapes and max(shapes.values()) - min(shapes.values()) <= 1, shapes
