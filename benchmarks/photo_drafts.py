@@ -9,7 +9,8 @@ seed 3), audits it (``perbench audit`` without METEOR) and prints one JSON objec
 task, MCQ family shares and the appearance share (category, colour, shape, visible part), blind
 MCQ accuracy (best strategy, overall and per family), description distinctness (descriptions
 whose colour, size and place claims another description of the same category in the same image
-also makes; near-identical pairs; distinct-2), and the share of items carrying ``meta["needs"]``
+also makes, those given distinguishing sentences, those with an ``identifies`` need;
+near-identical pairs; distinct-2), and the share of items carrying ``meta["needs"]``
 per task. It uses only APIs that builders 2.1 already had, so the same file measures the
 "before" checkout (run it with PYTHONPATH pointing there). The source files are written to
 ``SOURCES_DIR`` once and reused, so before and after read the same files.
@@ -85,6 +86,12 @@ def figures(store) -> dict:
         "imgviz_mcq": [[s.question, s.options, s.answer, s.meta["family"]] for s in imgviz_mcq],
         "descriptions_with_same_category_peers": len(with_peers),
         "descriptions_sharing_colour_size_place": len(shared),
+        "descriptions_with_distinguishing_sentences": sum(
+            bool(s.meta.get("claims", {}).get("extra")) for s in with_peers
+        ),
+        "descriptions_with_identifies_need": sum(
+            any(n["kind"] == "identifies" for n in s.meta.get("needs") or []) for s in with_peers
+        ),
         "needs_share": {t: round(needs[t] / tasks[t], 3) for t in sorted(tasks)},
         "need_kinds": dict(kinds),
     }
