@@ -33,7 +33,7 @@ NUM_OPTIONS = 4
 BALANCE_SLACK = 1
 # questions the masks cannot answer without the photo's appearance (the rest: position,
 # relation, count) must be at least half of every shard's
-APPEARANCE_FAMILIES = ("category", "color", "shape")
+APPEARANCE_FAMILIES = ("category", "color", "shape", "part")
 
 
 class ShardBalance:

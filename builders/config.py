@@ -18,7 +18,7 @@ from perbench.schema import TASKS
 
 BUILDER_NAME = "perbench-builders"
 BUILDER_VERSION = "3.0.0"
-MCQ_FAMILIES = ("category", "color", "shape", "position", "relation", "count")
+MCQ_FAMILIES = ("category", "color", "shape", "part", "position", "relation", "count")
 
 
 class BuildError(PerBenchError):

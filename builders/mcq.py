@@ -21,6 +21,9 @@ Families (``config.mcq_families``):
   shape      "What is the shape of the visible part of <region1>?": long and horizontal, vertical or
              slanted (objects.orientation), or compact (principal axes ratio under COMPACT); each
              shape is about as often the answer (ShardBalance.even_answer)
+  part       "Which part of <region1> is cut off by the edge of the picture?" (what of the object is
+             visible), only when the mask reaches exactly one image edge; options: its left side,
+             right side, top, bottom, each about as often the answer
   relation   "In the image, where is <region1> relative to <region2>?" when exactly one
              direction holds on the masks (the viewer's left and right)
   count      "How many chairs are in the image...", only when that category is exhaustively
@@ -29,9 +32,9 @@ Families (``config.mcq_families``):
              number that has been the answer more often than the other options is not asked
 Position, relation and count questions are asked only on categories declared exhaustive
 (scene.count_known), count never where two annotations may be one object (builders.claims), and
-only while appearance questions (category, colour, shape) stay at least half of the shard's
-(ShardBalance.room_for). Category distractors come from the source's vocabulary and, past the
-scene's own categories, only of a kind of thing present in the scene.
+only while appearance questions (category, colour, shape, part) stay at least half of the
+shard's (ShardBalance.room_for). Category distractors come from the source's vocabulary and,
+past the scene's own categories, only of a kind of thing present in the scene.
 Each object gets up to ``mcq_per_instance`` questions from its askable families (seeded order);
 a question whose (image, question, answer) another object already got is not asked again.
 Distractors of the category and colour families are chosen so every option text is about as
@@ -72,6 +75,12 @@ SHAPE_OPTIONS = {
     "vertical": "long, standing vertically",
     "diagonal": "long, set at a slant",
     "compact": "compact, as wide as tall",
+}
+PART_OPTIONS = {
+    "left": "its left side",
+    "right": "its right side",
+    "top": "its top",
+    "bottom": "its bottom",
 }
 DIRECTION_OPTIONS = {
     "left_of": "to the left",
@@ -176,6 +185,22 @@ def _shape(
     return Question("What is the shape of the visible part of <region1>?", named[0], named[1:])
 
 
+def _part(
+    scene: Scene, obj: ObjectFacts, rng: np.random.Generator, balance: ShardBalance
+) -> Question | None:
+    if len(obj.cut_sides) != 1:
+        return None  # whole in the picture, or cut on several sides: no one option is right
+    named = [
+        PART_OPTIONS[obj.cut_sides[0]],
+        *(t for n, t in PART_OPTIONS.items() if n not in obj.cut_sides),
+    ]
+    if not balance.even_answer("part", named[0], named):
+        return None
+    return Question(
+        "Which part of <region1> is cut off by the edge of the picture?", named[0], named[1:]
+    )
+
+
 def _position(
     scene: Scene, obj: ObjectFacts, rng: np.random.Generator, balance: ShardBalance
 ) -> Question | None:
@@ -249,6 +274,7 @@ FAMILIES: dict[str, Family] = {
     "category": _category,
     "color": _color,
     "shape": _shape,
+    "part": _part,
     "position": _position,
     "relation": _relation,
     "count": _count,

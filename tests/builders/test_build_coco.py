@@ -44,8 +44,8 @@ def test_mcq_letters_uniform_options_distinct(built):
         assert len(q.options) == 4 and len({o.lower() for o in q.options}) == 4
         assert 0 <= q.answer < 4
     families = Counter(q.meta["family"] for q in questions)
-    assert set(families) == {"category", "color", "shape", "position", "relation", "count"}
-    appearance = families["category"] + families["color"] + families["shape"]
+    assert set(families) == {"category", "color", "shape", "part", "position", "relation", "count"}
+    appearance = sum(families[f] for f in ("category", "color", "shape", "part"))
     assert appearance >= len(questions) / 2, families
 
 

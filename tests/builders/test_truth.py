@@ -15,7 +15,7 @@ import pytest
 from builders.build import build_store
 from builders.colors import COLOR_NAMES
 from builders.grammar import NUMBER_WORDS
-from builders.mcq import DIRECTION_OPTIONS, POSITION_OPTIONS, SHAPE_OPTIONS
+from builders.mcq import DIRECTION_OPTIONS, PART_OPTIONS, POSITION_OPTIONS, SHAPE_OPTIONS
 from builders.objects import SIZE_WORDS
 from perbench.store import CandidateStore
 from tests.builders.scenes import (
@@ -264,6 +264,12 @@ def _mcq(sample, objects, tally: Tally) -> None:
         }
         tally.check(holds[answer], sid, f"shape key {answer}, aspect {aspect:.2f}")
         tally.check(not any(holds[w] for w in wrong), sid, "shape distractor also true")
+    elif family == "part":
+        x0, y0, x1, y1 = obj.box()
+        cut = {"left": x0 == 0, "top": y0 == 0, "right": x1 == WIDTH, "bottom": y1 == HEIGHT}
+        side = {text: name for name, text in PART_OPTIONS.items()}
+        tally.check(cut[side[answer]], sid, f"part key {answer}")
+        tally.check(not any(cut[side[w]] for w in wrong), sid, "part distractor also cut")
     elif family == "count":
         count = sum(o.category == obj.category for o in scene.objects)
         tally.check(answer == str(count) and str(count) not in wrong, sid, "count key")
@@ -283,7 +289,8 @@ def test_every_statement_is_true(built):
             relations[sample.meta["relation"]["name"]] += 1  # test_vtres_truth checks them
     assert sum(tasks.values()) >= 500, tasks
     assert min(tasks.values()) >= 100, tasks
-    assert set(relations) >= {"category", "color", "position", "relation", "count", "left_of"}
+    families = {"category", "color", "shape", "part", "position", "relation", "count"}
+    assert set(relations) >= families | {"left_of"}, relations
     assert {"touching", "nearest", "same_category"} <= set(relations), relations
     assert tally.checked > 5000
     assert tally.false == [], f"{len(tally.false)} of {tally.checked}: {tally.false[:10]}"
