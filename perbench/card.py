@@ -2,10 +2,12 @@
 
 API:
   CardFacts(name, version, counts, licenses, sources=(), fingerprint=None, audit=None,
-            completeness={})  ``completeness``: the build's declarations (builders.completeness)
+            completeness={}, review_error=None)  ``completeness``: the build's
+            declarations (builders.completeness)
       the manifest-level facts a card states; ``fingerprint`` (the release fingerprint, or a
-      blank one to stamp later) and ``audit`` (the validity audit's Markdown section, with any
-      gate override) are optional so each step passes what it has
+      blank one to stamp later), ``audit`` (the validity audit's Markdown section, with any
+      gate override) and ``review_error`` (task -> the spot check's "estimated error after
+      review: ..." sentence, perbench.spot_check) are optional so each step passes what it has
   card_metadata(facts) -> dict       the YAML block (``configs`` + Hub metadata)
   dataset_card(facts) -> str         the whole README.md
   completeness_section(completeness) -> str   the card's Markdown table of declarations
@@ -78,6 +80,7 @@ class CardFacts:
     sources: Sequence[str] = ()
     fingerprint: str | None = None
     audit: str | None = None
+    review_error: Mapping[str, str] | None = None
     tags: Sequence[str] = field(default_factory=lambda: list(TAGS))
     completeness: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
@@ -136,6 +139,18 @@ def completeness_section(completeness: Mapping[str, Mapping[str, Any]]) -> str:
     )
 
 
+def _review_error(facts: CardFacts) -> str:
+    if not facts.review_error:
+        return ""
+    lines = [f"- `{task}`: {text}" for task, text in facts.review_error.items()]
+    return (
+        "## Residual error\n\nA second reviewer re-checked a random sample of accepted items, "
+        "blind to the first decision (95% Wilson interval, in percent):\n\n"
+        + "\n".join(lines)
+        + "\n\n"
+    )
+
+
 def dataset_card(facts: CardFacts) -> str:
     metadata = yaml.safe_dump(card_metadata(facts), sort_keys=False, allow_unicode=True)
     rows = "\n".join(f"| `{task}` | {facts.counts.get(task, 0)} |" for task in TASKS)
@@ -155,6 +170,7 @@ def dataset_card(facts: CardFacts) -> str:
         "`manifest.json` lists the sha256 of every file; `perbench release verify` checks "
         f"them.\n\n{fingerprint}"
         + completeness_section(facts.completeness)
+        + _review_error(facts)
         + (f"{facts.audit.strip()}\n\n" if facts.audit else "")
         + f"## Citation\n\n```bibtex\n{CITATION}\n```\n"
     )

@@ -98,3 +98,17 @@ def test_the_release_card_says_who_declared_what(source, tmp_path):
     assert release.manifest["completeness"]["coco"]["by"] == "config"
     card = (folder / "README.md").read_text()
     assert "## Completeness" in card and "| `coco` | yes | config |" in card
+
+
+def test_lvis_stays_per_image_and_refuses_a_source_wide_switch(lvis_dir, coco_dir, tmp_path):
+    from perbench.sources.lvis import LvisReader
+
+    lvis = LvisReader(lvis_dir / "lvis_v1_val.json", lvis_dir / "val2017")
+    assert all(image.exhaustive for image in lvis)  # its per-image lists say the rest
+    coco = CocoReader(coco_dir / "instances.json", coco_dir / "images")
+    assert not any(image.exhaustive for image in coco)  # a COCO-format file declares nothing
+    summary = build_store([lvis], tmp_path / "l.db", config={"tasks": ["mcq"]}, progress=False)
+    assert summary["completeness"]["lvis"]["exhaustive"] == "per image"
+    assert summary["completeness"]["lvis"]["by"] == "reader"
+    with pytest.raises(BuildError, match="per image"):
+        build_store([lvis], tmp_path / "m.db", config={"exhaustive_flags": {"lvis": False}})
