@@ -110,6 +110,7 @@ class CocoIndex:
         extra: dict[str, Any] | None = None,
         license: str = COCO_LICENSE,
         namespace: str | None = None,
+        exhaustive: bool = False,
     ) -> SourceImage:
         """The image with its instances; SourceError if its file is missing or a mask is broken."""
         record = self.images[image_id]
@@ -137,6 +138,7 @@ class CocoIndex:
             license=license,
             captions=list(captions or []),
             extra={"source_image_id": image_id, **(extra or {})},
+            exhaustive=exhaustive,
         )
 
 

@@ -29,6 +29,9 @@ class LvisReader(CocoReader):
 
     name = "lvis"
     license = LVIS_LICENSE
+    exhaustive = True
+    completeness_note = "every category outside the image's not_exhaustive_category_ids"
+    declares_per_image = True
 
     def __init__(
         self, annotations_json, images_dir, shard_size: int = 500, skip_errors: bool = False
@@ -59,5 +62,5 @@ class LvisReader(CocoReader):
             ),
         }
         return index.source_image(
-            image_id, extra=extra, license=self.license, namespace=self.namespace
+            image_id, extra=extra, license=self.license, exhaustive=True, namespace=self.namespace
         )
