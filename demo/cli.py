@@ -32,6 +32,7 @@ from evaluators.baselines import run_baselines
 from evaluators.leaderboard import build_leaderboard
 from evaluators.results import RESULTS_SUFFIX, results_stem
 from perbench.errors import ReleaseError
+from perbench.outputs import output_folder
 from perbench.release import Release, verify_release
 from perbench.release_gate import gated_release, override_lines
 from perbench.review_log import AUTO_REVIEWER
@@ -75,12 +76,14 @@ def auto_accept(store: CandidateStore) -> int:
 def build_release(out: Path, seed: int, progress: bool) -> Path:
     store_path = out / "demo.sqlite"
     # the VOC photo is not exhaustively annotated, so it gives no referring text: a few
-    # generated, fully annotated COCO-format scenes supply the V-T RES samples
+    # generated, fully annotated COCO-format scenes supply the V-T RES samples; a COCO-format
+    # file is exhaustive only when declared, and these are by construction
     generated = out / "generated-coco"
     if not (generated / "instances.json").is_file():
         write_coco_source(generated, DEMO_GENERATED_IMAGES, size=(320, 240), seed=seed)
     readers = [ImgvizReader(), CocoReader(generated / "instances.json", generated / "images")]
-    summary = build_store(readers, store_path, seed=seed, progress=progress)
+    declared = {"exhaustive_sources": {"coco": True}}
+    summary = build_store(readers, store_path, seed=seed, config=declared, progress=progress)
     print("build:", json.dumps(summary, sort_keys=True))
     store = CandidateStore(store_path)
     print(f"auto-accepted {auto_accept(store)} candidates as '{AUTO_REVIEWER}' (no manual check)")
@@ -140,7 +143,7 @@ def score_and_rank(release_dir: Path, out: Path, args: argparse.Namespace) -> di
 
 
 def run(args: argparse.Namespace) -> int:
-    out = args.out
+    out = output_folder(args.out)
     out.mkdir(parents=True, exist_ok=True)
     release_dir = build_release(out, args.seed, progress=not args.no_progress)
     counts = Release(release_dir).manifest["counts"]

@@ -22,12 +22,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from evaluators.leaderboard_audit import release_audit
+from evaluators.merge_checks import check_merged, check_partial
 from evaluators.metric import state_from_json, state_to_json
 from evaluators.protocols import make_metrics
 from evaluators.results import (
     SAMPLES_SUFFIX,
     build_results,
-    check_out_dir,
     results_stem,
     write_results,
 )
@@ -35,7 +36,9 @@ from evaluators.scoring import COUNTS, score_shard, shard_ids
 from evaluators.submission import expected_from_release, index_submission
 from perbench.errors import PerBenchError, ReleaseError
 from perbench.jsonfile import read_json
-from perbench.release import Release, verify_release
+from perbench.outputs import file_beside, output_folder
+from perbench.release import Release
+from perbench.verified import open_verified
 from perbench.withheld import KeyedRelease
 
 PARTIAL_KIND = "perbench-partial-results"
@@ -55,9 +58,14 @@ PARTIAL_FIELDS = (
 
 
 def open_release(
-    release: Release | str | Path, verify: bool, key: dict[str, Any] | str | Path | None = None
+    release: Release | str | Path,
+    verify: bool,
+    key: dict[str, Any] | str | Path | None = None,
+    fingerprint: str | None = None,
+    public_key: str | Path | None = None,
 ) -> Release:
-    """The release to score, verified; a withheld release is scored only with its answer key."""
+    """The release to score, verified (plus ``fingerprint`` and the signature by
+    ``public_key`` when given); a withheld release is scored only with its answer key."""
     if key is not None and not isinstance(release, KeyedRelease):
         path = release.path if isinstance(release, Release) else release
         release = KeyedRelease(path, key)
@@ -68,15 +76,7 @@ def open_release(
             where=str(release.path),
             hint="submit to its submission server, or (maintainers) perbench evaluate --key KEY",
         )
-    if verify:
-        problems = verify_release(release.path)
-        if problems:
-            raise ReleaseError(
-                "release differs from its manifest: " + "; ".join(problems[:5]),
-                where=str(release.path),
-                hint="score only an unaltered release (perbench release verify)",
-            )
-    return release
+    return open_verified(release, fingerprint, public_key) if verify else release
 
 
 def _benchmark(release: Release) -> dict[str, Any]:
@@ -86,10 +86,7 @@ def _benchmark(release: Release) -> dict[str, Any]:
         "fingerprint": release.fingerprint,
         "counts": {task: release.count(task) for task in release.tasks},
         # the release's validity audit, so every result and leaderboard row shows it
-        "audit": {
-            "override": release.manifest.get("audit_override"),
-            "blind_floors": (release.manifest.get("audit") or {}).get("blind_floors"),
-        },
+        "audit": release_audit(release.manifest),
     }
 
 
@@ -108,14 +105,17 @@ def evaluate(
     recipe: dict[str, Any] | None = None,
     key: dict[str, Any] | str | Path | None = None,
     on_progress: Callable[[int, int], None] | None = None,
+    fingerprint: str | None = None,
+    public_key: str | Path | None = None,
 ) -> dict[str, Any]:
     """Score ``predictions_path`` against ``release``; ``recipe`` (how the model was trained)
     is kept in the results and summarised on the leaderboard. ``key``: the answer key of a
     withheld release (``perbench.withheld``). ``on_progress(done, total)`` is called as samples
-    are scored."""
+    are scored. The release is verified first (plus ``fingerprint`` and the signature by
+    ``public_key`` when given)."""
     if out_dir is not None:
-        check_out_dir(out_dir)
-    release = open_release(release, verify, key)
+        output_folder(out_dir)
+    release = open_release(release, verify, key, fingerprint, public_key)
     tasks = list(dict.fromkeys(tasks or release.tasks))  # a task named twice is scored once
     unknown = [t for t in tasks if t not in release.tasks]
     if unknown:
@@ -186,6 +186,8 @@ def _read_partial(path: Path) -> dict[str, Any]:
 
 def merge_partials(paths: list[str | Path], out_dir: str | Path | None = None) -> dict[str, Any]:
     """The single-run results from the partial files of every shard ``0..n-1``."""
+    if out_dir is not None:
+        output_folder(out_dir)
     partials = [(Path(p), _read_partial(Path(p))) for p in paths]
     if not partials:
         raise PerBenchError("--merge needs the partial files of every shard")
@@ -206,7 +208,8 @@ def merge_partials(paths: list[str | Path], out_dir: str | Path | None = None) -
             f"need each shard 0..{count - 1} of {count} exactly once, got shards {found}"
         )
     for path, partial in partials:
-        if not (path.parent / partial["samples_file"]).is_file():
+        samples_file = file_beside(path.parent, partial["samples_file"], f"{path}: samples_file")
+        if not samples_file.is_file() or samples_file.is_symlink():
             raise PerBenchError(
                 f"its per-sample file {partial['samples_file']} is missing beside it",
                 where=str(path),
@@ -214,11 +217,16 @@ def merge_partials(paths: list[str | Path], out_dir: str | Path | None = None) -
     metrics = make_metrics(first["protocol"], first["tasks"])
     counts = {t: dict.fromkeys(COUNTS, 0) for t in first["tasks"]}
     try:
-        for _, partial in partials:
+        for path, partial in partials:
+            states = partial["states"]
+            if isinstance(states, dict):
+                partial = {**partial, "states": {t: state_from_json(v) for t, v in states.items()}}
+            check_partial(partial, path, metrics)
             for task, metric in metrics.items():
-                metric.merge(state_from_json(partial["states"][task]))
+                metric.merge(partial["states"][task])
                 for key in counts[task]:  # partial files from before not_json lack it
                     counts[task][key] += partial["counts"][task].get(key, 0)
+        check_merged(metrics, [path for path, _ in partials])
         results = build_results(
             benchmark=first["benchmark"],
             protocol=first["protocol"],

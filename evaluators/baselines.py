@@ -23,6 +23,7 @@ from evaluators.api import evaluate, open_release
 from evaluators.predictor import Predictor, predict_release
 from evaluators.results import RESULTS_SUFFIX, results_stem
 from perbench.masks import RLE, full_rle
+from perbench.outputs import output_folder
 from perbench.release import Release
 from perbench.schema import OPTION_LETTERS, Sample
 
@@ -77,8 +78,8 @@ def run_baselines(
     release_path: str | Path, out_dir: str | Path, protocol: str = "strict", progress: bool = True
 ) -> list[Path]:
     """Predict and score every baseline whose task the release has; the results files."""
+    out_dir = output_folder(out_dir)
     release = open_release(release_path, verify=True)
-    out_dir = Path(out_dir)
     written = []
     for name, (task, factory) in BASELINES.items():
         if task not in release.tasks:

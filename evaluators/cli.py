@@ -2,6 +2,7 @@
 
 perbench evaluate --release R --predictions P.jsonl --model NAME [--revision REV] [--key KEY]
                   [--protocol strict|official] [--out DIR] [--allow-missing] [--shard i/n]
+                  [--fingerprint SHA] [--public-key KEY.pub]
 perbench evaluate --merge DIR/*.partial.json [--out DIR]
 """
 
@@ -18,6 +19,7 @@ from evaluators.scoring import parse_shard
 from perbench.errors import PerBenchError
 from perbench.jsonfile import read_json
 from perbench.schema import TASKS
+from perbench.verified import add_verify_arguments
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -42,6 +44,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--merge", nargs="+", metavar="PARTIAL", help="combine the partial files of all shards"
     )
     parser.add_argument("--json", action="store_true", help="print the results JSON")
+    add_verify_arguments(parser)
 
 
 def read_recipe_file(path: str) -> dict:
@@ -71,6 +74,8 @@ def run(args: argparse.Namespace) -> int:
             tasks=args.tasks,
             shard=shard,
             recipe=recipe,
+            fingerprint=args.fingerprint,
+            public_key=args.public_key,
             key=args.key,
         )
         if shard and shard[1] > 1:

@@ -22,6 +22,7 @@ from evaluators.api import open_release
 from evaluators.lmms_tasks import METRIC_NAMES
 from evaluators.protocols import PROTOCOLS
 from perbench.errors import PerBenchError
+from perbench.outputs import output_folder
 
 GROUP = "perbench"
 MAX_NEW_TOKENS = {"description": 1024, "mcq": 64, "vt_res": 4096}
@@ -90,8 +91,8 @@ def _task_config(task: str, release_path: Path, version: str) -> dict:
 def export_lmms(release, out_dir: str | Path, protocol: str = "strict") -> list[Path]:
     if protocol not in PROTOCOLS:
         raise PerBenchError(f"unknown protocol {protocol!r}; choose from {sorted(PROTOCOLS)}")
+    out = output_folder(out_dir)
     release = open_release(release, verify=True)
-    out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = []
     tasks = [task for task in release.tasks if release.count(task)]

@@ -37,6 +37,7 @@ from evaluators.api import open_release
 from evaluators.lmms_tasks import VT_RES_FORMAT, parse_prediction
 from evaluators.submission import NotMasks
 from perbench.errors import DependencyError, PerBenchError
+from perbench.outputs import output_file, output_folder
 from perbench.render import marked_image_bytes
 from perbench.schema import OPTION_LETTERS
 
@@ -100,8 +101,8 @@ def _pandas():
 
 def export_vlmevalkit(release, out_dir: str | Path) -> list[Path]:
     pandas = _pandas()
+    out = output_folder(out_dir)
     release = open_release(release, verify=True)
-    out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     indices = vlmevalkit_indices(release)
     written = []
@@ -150,6 +151,7 @@ def _read(path: Path):
 
 
 def convert_predictions(release, prediction_files: list[str | Path], out_path: str | Path) -> int:
+    out_path = output_file(out_path)
     release = open_release(release, verify=True)
     by_index = {
         (task, index): sid

@@ -21,6 +21,7 @@ from typing import Any
 import yaml
 
 from evaluators.results import RESULTS_SUFFIX, in_table_units, read_results
+from perbench.outputs import output_folder
 
 TASK_IDS = {
     "meteor": "description_meteor",
@@ -58,7 +59,7 @@ def eval_result_entries(results: dict[str, Any], dataset_id: str) -> list[dict[s
 def write_eval_results(
     result_paths: list[str | Path], out_dir: str | Path, dataset_id: str
 ) -> list[Path]:
-    out = Path(out_dir)
+    out = output_folder(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for path in map(Path, result_paths):

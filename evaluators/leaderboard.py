@@ -1,9 +1,9 @@
 """The leaderboard: markdown, CSV and a static HTML page with one bar chart (PNG) per task.
 
 API:
-  build_leaderboard(result_paths, out_dir, reported=True) -> {"markdown", "csv", "html",
-                                                             "charts": [PNG paths]}
-  leaderboard_rows(result_paths, reported=True) -> list of groups (see below)
+  build_leaderboard(result_paths, out_dir, reported=True, releases=()) -> {"markdown", "csv",
+                                                             "html", "charts": [PNG paths]}
+  leaderboard_rows(result_paths, reported=True, releases=()) -> list of groups (see below)
 
 Rows are grouped by (release name, release version, protocol) and ranked by Overall only
 inside their group: results of different release versions or protocols are never ranked
@@ -12,7 +12,9 @@ together. Every row says where it comes from: *reproduced here* (a results file)
 one release version must carry the same release fingerprint. Of several results for one
 model and revision in a group, identical numbers count once and different numbers are refused
 (a timestamp never picks the row). Every results file is checked first
-(``evaluators.leaderboard_checks``); markdown, CSV and chart cells are written as plain text.
+(``evaluators.leaderboard_checks``: numbers, headline against metrics and counts); markdown
+(every field escaped), CSV and chart cells are written as plain text. A release's audit marks
+come from its manifest (``releases``), or else must be the same in every results file of it.
 Units as in Table 3: METEOR, cIoU, gIoU, Overall in percent; Acc as a fraction.
 """
 
@@ -24,12 +26,14 @@ import re
 from pathlib import Path
 from typing import Any
 
-from evaluators.leaderboard_audit import audit_notes, status_of
+from evaluators.leaderboard_audit import audit_notes, release_audit, status_of
 from evaluators.leaderboard_checks import checked_result, csv_safe, markdown_safe, row_identity
 from evaluators.protocols import HEADLINE_COLUMNS as COLUMNS
 from evaluators.reported import PAPER, PAPER_CITATION, PAPER_ROWS
 from evaluators.results import in_table_units, read_results, recipe_summary, table_cell
 from perbench.errors import PerBenchError
+from perbench.outputs import output_folder
+from perbench.verified import open_verified
 
 LABELS = {
     "meteor": "METEOR",
@@ -42,10 +46,15 @@ CHARTS = {"description": ("meteor",), "mcq": ("accuracy",), "vt_res": ("ciou", "
 REPRODUCED, REPORTED = "reproduced here", "reported"
 
 
-def leaderboard_rows(result_paths: list[str | Path], reported: bool = True) -> list[dict]:
-    """Groups ``{"title", "status", "release", "version", "protocol", "citation", "rows"}``."""
+def leaderboard_rows(
+    result_paths: list[str | Path], reported: bool = True, releases: list[str | Path] = ()
+) -> list[dict]:
+    """Groups ``{"title", "status", "release", "version", "protocol", "citation", "rows"}``.
+    A release given in ``releases`` (verified first) supplies the audit marks of its rows."""
     groups: dict[tuple[str, str, str], dict[str, Any]] = {}
     fingerprints: dict[tuple[str, str], tuple[str, Path]] = {}
+    manifests = {r.fingerprint: release_audit(r.manifest) for r in map(open_verified, releases)}
+    audits: dict[str, tuple[Any, Path]] = {}
     for raw_path in result_paths:
         path = Path(raw_path)
         result = checked_result(read_results(path), path)
@@ -60,6 +69,7 @@ def leaderboard_rows(result_paths: list[str | Path], reported: bool = True) -> l
                 where=str(path),
                 hint="score against one release; a changed release needs a new version",
             )
+        audit = _audit_of(bench, path, manifests, audits)
         key = (*release_key, result["protocol"])
         group = groups.setdefault(
             key,
@@ -72,7 +82,7 @@ def leaderboard_rows(result_paths: list[str | Path], reported: bool = True) -> l
                 "protocol": result["protocol"],
                 "citation": None,
                 "rows": {},
-                "audit": bench.get("audit"),
+                "audit": audit,
             },
         )
         model = result["model"]
@@ -117,6 +127,27 @@ def leaderboard_rows(result_paths: list[str | Path], reported: bool = True) -> l
     return out
 
 
+def _audit_of(
+    bench: dict[str, Any],
+    path: Path,
+    manifests: dict[str, Any],
+    audits: dict[str, tuple[Any, Path]],
+) -> Any:
+    """The release's audit: from its manifest when given, else the same in every results file."""
+    if bench["fingerprint"] in manifests:
+        return manifests[bench["fingerprint"]]
+    stated = bench.get("audit")
+    seen, first = audits.setdefault(bench["fingerprint"], (stated, path))
+    if seen != stated:
+        raise PerBenchError(
+            f"its benchmark.audit differs from {first.name}'s, for one release (fingerprint "
+            f"{bench['fingerprint'][:12]}): one of them was edited",
+            where=str(path),
+            hint="pass the release with --release so that its manifest gives the audit marks",
+        )
+    return stated
+
+
 def _ranked(rows: list[dict]) -> list[dict]:
     rows.sort(key=lambda r: (r["overall"] is None, -(r["overall"] or 0), r["model"]))
     for number, row in enumerate(rows, start=1):
@@ -159,10 +190,13 @@ def _chart(group: dict, task: str, path: Path) -> bool:
 
 
 def build_leaderboard(
-    result_paths: list[str | Path], out_dir: str | Path, reported: bool = True
+    result_paths: list[str | Path],
+    out_dir: str | Path,
+    reported: bool = True,
+    releases: list[str | Path] = (),
 ) -> dict[str, Any]:
-    groups = leaderboard_rows(result_paths, reported)
-    out_dir = Path(out_dir)
+    out_dir = output_folder(out_dir)
+    groups = leaderboard_rows(result_paths, reported, releases)
     (out_dir / "charts").mkdir(parents=True, exist_ok=True)
     charts: dict[int, list[Path]] = {}
     for number, group in enumerate(groups):
@@ -193,10 +227,11 @@ def _cell(text: str | None) -> str:
 def _markdown(groups: list[dict], charts: dict[int, list[Path]], out_dir: Path) -> str:
     lines = ["# PerBench leaderboard", ""]
     for number, group in enumerate(groups):
-        lines += [f"## {markdown_safe(group['title'])}", "", f"Rows: *{group['status']}*."]
+        status = markdown_safe(group["status"])
+        lines += [f"## {markdown_safe(group['title'])}", "", f"Rows: *{status}*."]
         if group["citation"]:
-            lines += ["", f"Source: {group['citation']}."]
-        lines += [f"\n**{note}**" for note in audit_notes(group.get("audit"))]
+            lines += ["", f"Source: {markdown_safe(group['citation'])}."]
+        lines += [f"\n**{markdown_safe(note)}**" for note in audit_notes(group.get("audit"))]
         lines += [
             "",
             "| Rank | Model | Revision | Recipe | METEOR | Acc | cIoU | gIoU | Overall | "
@@ -205,11 +240,12 @@ def _markdown(groups: list[dict], charts: dict[int, list[Path]], out_dir: Path) 
         ]
         for row in group["rows"]:
             cells = " | ".join(table_cell(row[c]) for c in COLUMNS)
+            release = group["release"] + " " + group["version"]
             lines.append(
                 f"| {row['rank'] or '-'} | {_cell(row['model'])} | {_cell(row['revision'])} | "
                 f"{_cell(row['recipe'])} | {cells} | "
-                f"{group['protocol']} | {_cell(group['release'] + ' ' + group['version'])} | "
-                f"{status_of(group['status'], group.get('audit'))} |"
+                f"{_cell(group['protocol'])} | {_cell(release)} | "
+                f"{_cell(status_of(group['status'], group.get('audit')))} |"
             )
         lines.append("")
         lines += [f"![{p.stem}]({p.relative_to(out_dir).as_posix()})" for p in charts[number]]

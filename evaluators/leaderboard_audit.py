@@ -1,12 +1,16 @@
 """What the leaderboard shows of a release's validity audit (from its results' ``benchmark``).
 
 API:
+  release_audit(manifest) -> dict     ``{"override", "blind_floors"}`` of a release's manifest: what
+                                      a result's ``benchmark.audit`` holds
   audit_notes(audit) -> list[str]     plain-text lines: the override and its reason, the failed
                                       gates, the blind floors (text-only baselines)
   status_of(status, audit) -> str     a row's status, marked when the release overrode its gates
 
 ``audit`` is ``results["benchmark"]["audit"]`` (``{"override", "blind_floors"}``) as
 evaluators.api writes it from the release manifest; older results have none and show nothing.
+The leaderboard takes it from the release's own manifest when given the release, and otherwise
+refuses results of one release that disagree about it (one of them was edited).
 """
 
 from __future__ import annotations
@@ -14,6 +18,13 @@ from __future__ import annotations
 from typing import Any
 
 OVERRIDDEN = "audit gates overridden"
+
+
+def release_audit(manifest: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "override": manifest.get("audit_override"),
+        "blind_floors": (manifest.get("audit") or {}).get("blind_floors"),
+    }
 
 
 def _figure(figure: dict[str, Any] | None) -> str:

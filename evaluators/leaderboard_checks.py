@@ -1,10 +1,13 @@
 """Results files are input from others: check them before a leaderboard shows or ranks them.
 
 API:
-  checked_result(result, path) -> dict     schema, types and ranges checked, overall recomputed
+  checked_result(result, path) -> dict     schema, types and ranges checked, overall recomputed,
+                                           headline and counts cross-checked against metrics
+                                           (``evaluators.leaderboard_consistency``)
   row_identity(result) -> tuple            (model, revision, release fingerprint, protocol)
   csv_safe(value) -> value                 a text cell that a spreadsheet cannot run as a formula
-  markdown_safe(text) -> str               pipes and line breaks escaped (one table row stays one)
+  markdown_safe(text) -> str               plain text in markdown: one line, HTML's ``& < >`` as
+                                           entities, every markdown punctuation mark escaped
 
 Headline fractions (METEOR, accuracy, cIoU, gIoU) must be finite numbers in [0, 1] or null;
 overall must be finite in [0, 100], equal (within ``OVERALL_TOLERANCE``) to the overall
@@ -15,10 +18,13 @@ are refused instead of letting the newer-looking one win.
 
 from __future__ import annotations
 
+import html
 import math
+import re
 from pathlib import Path
 from typing import Any
 
+from evaluators.leaderboard_consistency import consistency_problem
 from evaluators.protocols import PROTOCOLS, overall
 from perbench.errors import PerBenchError
 
@@ -26,6 +32,10 @@ FRACTIONS = ("meteor", "accuracy", "ciou", "giou")
 OVERALL_TOLERANCE = 1e-6
 MAX_NAME_CHARS = 200
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# the punctuation that can start inline markup in CommonMark/GFM wherever it stands (emphasis,
+# code, links and images, strike-through, table cells, math); '<' and '&' are HTML entities
+# already, and no field starts a line (line breaks are flattened), so block markup cannot start
+MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_\[\]!|~$])")
 
 
 def _refuse(path: Path, message: str) -> None:
@@ -72,6 +82,9 @@ def checked_result(result: dict[str, Any], path: str | Path) -> dict[str, Any]:
     ):
         shown = "null" if expected is None else f"{expected:.6f}"
         _refuse(path, f"headline overall {stated} does not match its parts (recomputed: {shown})")
+    problem = consistency_problem(result)
+    if problem:
+        _refuse(path, problem)
     timestamp = result.get("timestamp", "")
     if not isinstance(timestamp, str):
         _refuse(path, "timestamp must be a string")
@@ -95,5 +108,7 @@ def csv_safe(value: Any) -> Any:
 
 
 def markdown_safe(text: Any) -> str:
+    """``text`` as inert markdown: no HTML tag (``<img onerror>``, ``<script>``), no link or
+    autolink (``[x](javascript:...)``), no heading, emphasis or extra table cell can come of it."""
     flat = " ".join(str(text).replace("\r\n", "\n").replace("\r", "\n").split("\n"))
-    return flat.replace("\\", "\\\\").replace("|", "\\|")
+    return MARKDOWN_PUNCTUATION.sub(r"\\\1", html.escape(flat, quote=False))

@@ -11,6 +11,7 @@ from pathlib import Path
 from evaluators.leaderboard import build_leaderboard
 from evaluators.results import RESULTS_SUFFIX
 from perbench.errors import PerBenchError
+from perbench.outputs import output_folder
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -18,6 +19,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", default="leaderboard", help="output folder")
     parser.add_argument(
         "--no-reported", action="store_true", help="leave out the paper's reported rows"
+    )
+    parser.add_argument(
+        "--release",
+        action="append",
+        default=[],
+        metavar="RELEASE",
+        help="a release scored in RESULTS (verified): its manifest gives its rows' audit marks",
     )
     parser.add_argument(
         "--eval-results",
@@ -42,8 +50,11 @@ def collect(paths: list[str]) -> list[Path]:
 
 
 def run(args: argparse.Namespace) -> int:
+    output_folder(args.out)
     paths = collect(args.results)
-    written = build_leaderboard(paths, args.out, reported=not args.no_reported)
+    written = build_leaderboard(
+        paths, args.out, reported=not args.no_reported, releases=args.release
+    )
     print(written["markdown"].read_text(encoding="utf-8"))
     print(
         f"written: {written['markdown']}, {written['csv']}, {written['html']}, "

@@ -24,6 +24,7 @@ from tqdm import tqdm
 from evaluators.api import evaluate
 from perbench.errors import SubmissionError
 from perbench.masks import RLE, to_rle
+from perbench.outputs import output_file
 from perbench.release import Release
 from perbench.schema import Sample
 
@@ -76,7 +77,7 @@ def predict_release(
     progress: bool = True,
 ) -> Path:
     release = release if isinstance(release, Release) else Release(release)
-    path = Path(predictions_path)
+    path = output_file(predictions_path)
     path.parent.mkdir(parents=True, exist_ok=True)
     done = _done_ids(path) if resume and path.exists() else set()
     tasks = list(tasks or release.tasks)

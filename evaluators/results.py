@@ -5,7 +5,6 @@ API:
   git_commit() -> str | None                 the evaluator's commit (None outside a git checkout)
   results_stem(model, version, protocol, revision=None) -> str
   build_results(...) -> dict                 the results document (see DESIGN.md "Results")
-  check_out_dir(out_dir) -> Path             refuses a file, or a folder inside a release
   write_results(results, out_dir, records) -> Path   results JSON (+ moves the per-sample rows)
   read_results(path) -> dict                 a results file, checked (PerBenchError if not one)
   in_table_units(headline) -> dict           the headline fractions in Table 3 units
@@ -30,6 +29,7 @@ from evaluators.protocols import HEADLINE_COLUMNS, headline
 from perbench import __version__
 from perbench.errors import PerBenchError
 from perbench.jsonfile import read_json, write_text_atomic
+from perbench.outputs import output_folder
 
 EVALUATOR_VERSION = f"perbench-evaluators {__version__}"
 RESULTS_KIND = "perbench-results"
@@ -121,37 +121,9 @@ def recipe_summary(recipe: dict[str, Any] | None) -> str:
     return ", ".join(str(p) for p in parts if p)
 
 
-def _is_release(folder: Path) -> bool:
-    try:
-        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    return isinstance(manifest, dict) and "files" in manifest and "counts" in manifest
-
-
-def check_out_dir(out_dir: str | Path) -> Path:
-    """The results folder, refused when it is an existing file or lies inside a release."""
-    path = Path(out_dir)
-    if path.exists() and not path.is_dir():
-        raise PerBenchError(
-            "--out must be a folder, but this is an existing file",
-            where=str(path),
-            hint="give a folder path; results files are named after the model inside it",
-        )
-    resolved = path.resolve()
-    for folder in (resolved, *resolved.parents):
-        if folder.is_dir() and _is_release(folder):
-            raise PerBenchError(
-                f"--out lies inside the release {folder}, and a release is immutable",
-                where=str(path),
-                hint="write results to a folder outside every release",
-            )
-    return path
-
-
 def write_results(results: dict[str, Any], out_dir: str | Path, records: Path) -> Path:
     """Write ``<stem>.results.json`` and move ``records`` to ``<stem>.samples.jsonl``."""
-    out_dir = check_out_dir(out_dir)
+    out_dir = output_folder(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     model = results["model"]
     stem = results_stem(

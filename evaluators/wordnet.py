@@ -20,6 +20,7 @@ import warnings
 from pathlib import Path
 
 from perbench.errors import DependencyError
+from perbench.outputs import output_folder
 
 DEFAULT_SOURCE = Path(os.environ.get("WNSEARCHDIR", "/usr/share/wordnet"))
 COPIED_FILES = (
@@ -62,7 +63,8 @@ def default_nltk_data() -> Path:
 def setup_wordnet(nltk_data: str | Path | None = None, source: str | Path | None = None) -> Path:
     """Copy WordNet 3.0 from ``source`` into ``<nltk_data>/corpora/wordnet`` and check it loads."""
     source = Path(source) if source else DEFAULT_SOURCE
-    target = Path(nltk_data or default_nltk_data()) / "corpora" / "wordnet"
+    root = output_folder(Path(nltk_data or default_nltk_data()), "--nltk-data", inner_links=False)
+    target = output_folder(root / "corpora" / "wordnet", "--nltk-data")
     missing = [name for name in COPIED_FILES if not (source / name).is_file()]
     if missing:
         packages = sorted({DEBIAN_PACKAGE.get(name, "wordnet-base") for name in missing})

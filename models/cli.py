@@ -51,15 +51,19 @@ def run(args: argparse.Namespace) -> int:
 
         print(f"final checkpoint: {run_from_args(args)}")
         return 0
+    from perbench.outputs import output_file
+    from perbench.verified import open_verified
+
+    output_file(args.out)
+    output_file(Path(args.out).with_suffix(".recipe.json"))
+    release = open_verified(args.release)
     import torch
 
     from models.checkpoint import read_recipe
     from models.predict import PixelSAILPredictor, predict_release
-    from perbench.release import Release
 
     device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
     checkpoint = resolve_checkpoint(args.checkpoint)
-    release = Release(args.release)
     predictor = PixelSAILPredictor.from_checkpoint(
         checkpoint, device=device, max_new_tokens=args.max_new_tokens, bf16=True
     )

@@ -127,9 +127,9 @@ def examples_from_release(path: str | Path, train: bool = True) -> list[Example]
     """A release's examples with lazily loaded images (one row group per load)."""
     import pyarrow.parquet as pq
 
-    from perbench.release import Release
+    from perbench.verified import open_verified
 
-    release = Release(path)
+    release = open_verified(path)
     loaders = [
         ParquetImage(shard, row)
         for task in release.tasks

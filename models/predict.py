@@ -36,6 +36,7 @@ from models.data import examples_from_samples
 from models.model import PixelSAIL
 from models.tokenizer import TextCodec
 from perbench.masks import encode
+from perbench.outputs import output_file
 from perbench.schema import Sample
 
 
@@ -160,7 +161,7 @@ def predict_release(
     progress: bool = True,
 ) -> Path:
     """Predict every sample of ``release`` (a perbench.release.Release) into ``out_path``."""
-    out_path = Path(out_path)
+    out_path = output_file(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     bar = tqdm(total=release.count(), desc="predicting", unit="sample", disable=not progress)
     with open(out_path, "w") as handle:

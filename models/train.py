@@ -54,6 +54,7 @@ from models.optim import make_optimizer
 from models.tokenizer import TextCodec
 from models.train_batches import training_batches
 from perbench.errors import PerBenchError
+from perbench.outputs import output_folder
 
 TRAIN_FLAGS = (
     "steps",
@@ -302,6 +303,7 @@ def _expert(args: argparse.Namespace):
 
 
 def run_from_args(args: argparse.Namespace) -> Path:
+    output_folder(args.out)
     overrides = {"image_size": args.image_size} if args.image_size else {}
     if args.init:
         overrides["init_from"] = args.init

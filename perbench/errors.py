@@ -58,6 +58,10 @@ class DependencyError(PerBenchError):
     """A needed optional dependency or data file (WordNet, Java, an extra) is absent."""
 
 
+class OutputError(PerBenchError):
+    """An output path the one output-path rule refuses (perbench.outputs)."""
+
+
 class StorageError(PerBenchError):
     """The disk is full, or a path cannot be written (permissions, read-only file system)."""
 

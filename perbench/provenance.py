@@ -25,6 +25,7 @@ import re
 from pathlib import Path
 
 from perbench.errors import DependencyError, ReleaseError
+from perbench.outputs import output_file
 
 SIGNATURE = "manifest.json.sig"
 FINGERPRINT_LINE = "Release fingerprint (sha256 of manifest.json): "
@@ -97,26 +98,41 @@ def _crypto():
 
 
 def generate_key(private_path: Path) -> Path:
-    """Write a new ed25519 private key (PEM, mode 0600) and its public key beside it (.pub)."""
+    """Write a new ed25519 private key (PEM, mode 0600) and its public key beside it (.pub).
+    Neither file may exist (keys are never overwritten) nor be a symlink (never written
+    through); both are created exclusively, so a link planted meanwhile is refused too."""
     serialization, ed25519, _ = _crypto()
-    if private_path.exists():
-        raise ReleaseError("key file already exists", where=str(private_path))
+    public_path = private_path.with_name(private_path.name + ".pub")
+    output_file(private_path, "KEY", new=True)
+    output_file(public_path, "KEY.pub", new=True)
     key = ed25519.Ed25519PrivateKey.generate()
     pem = key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
-    descriptor = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(pem)
-    public_path = private_path.with_name(private_path.name + ".pub")
-    public_path.write_bytes(
-        key.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
+    public = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
+    _create(private_path, pem, 0o600)
+    try:
+        _create(public_path, public, 0o644)
+    except BaseException:
+        private_path.unlink()
+        raise
     return public_path
+
+
+def _create(path: Path, data: bytes, mode: int) -> None:
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, mode)
+    except FileExistsError:
+        raise ReleaseError(
+            "key file exists already (or is a symlink); keys are never overwritten",
+            where=str(path),
+        ) from None
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(data)
 
 
 def _load_key(path: Path, private: bool):

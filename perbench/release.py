@@ -2,7 +2,9 @@
 
 API:
   write_release(samples, out_dir, name, version, ...)  -> Path   (refuses an existing folder)
-  release_from_store(store, out_dir, name, version, ...) -> Path   (accepted samples only)
+  verified_log(store) -> LogCheck   the store's decision chain and content hashes, or refuse
+  release_from_store(store, out_dir, name, version, log_check=None, ...) -> Path
+                          accepted samples only; the spot check's estimate goes in the manifest
   Release(path)           .manifest .name .version .fingerprint .tasks
                           .samples(task, with_image) .sample(id) .ids(task) .count(task)
   verify_release(path, fingerprint=None, public_key=None) -> list of problems (empty when
@@ -35,10 +37,12 @@ from typing import Any
 
 from tqdm import tqdm
 
-from perbench import __version__
+from perbench import __version__, spot_check
 from perbench.card import CardFacts, dataset_card
 from perbench.errors import ReleaseError, SchemaError, storage_error
 from perbench.jsonfile import read_json
+from perbench.orientation import neutral_orientation
+from perbench.outputs import output_folder
 from perbench.provenance import (
     SIGNATURE,
     card_fingerprint,
@@ -90,6 +94,7 @@ def _row(sample: Sample, marked: bool) -> dict[str, Any]:
         image = sample.image if isinstance(sample.image, bytes) else Path(sample.image).read_bytes()
     except OSError as exc:
         raise SchemaError(f"cannot read its image: {exc}", where=f"sample {sample.id}") from None
+    image = neutral_orientation(image, f"sample {sample.id}")
     row = sample.to_dict(with_image=False)
     row["image"] = {"bytes": image, "path": sample.meta.get("file_name") or f"{sample.image_id}"}
     row["source"] = json.dumps(sample.source, sort_keys=True)
@@ -161,15 +166,17 @@ def write_release(
     extra_manifest: dict[str, Any] | None = None,
     progress: bool = True,
     card_extra: str | None = None,
+    review_error: dict[str, str] | None = None,
     withheld: bool = False,
 ) -> Path:
     """Write samples as a new release folder; raise ``ReleaseError`` if ``out_dir`` exists.
     ``card_extra`` (Markdown) is appended to the dataset card (the audit's section);
+    ``review_error`` (task -> the spot check's sentence) is stated on the card;
     ``withheld``: the samples are a withheld split's public part (``perbench.withheld``)."""
     import pyarrow.parquet as pq
     from datasets import Dataset
 
-    out_dir = Path(out_dir)
+    out_dir = output_folder(out_dir)
     if out_dir.exists() and any(out_dir.iterdir()):
         raise ReleaseError(
             "release folder already exists; a release is immutable",
@@ -200,10 +207,18 @@ def write_release(
         # The fingerprint is the manifest's hash, known only once the manifest is written: the
         # card is hashed with a blank one and stamped afterwards (perbench.provenance).
         facts = CardFacts(
-            name, version, counts, licenses, sources, fingerprint="0" * 64, audit=card_extra,
+            name,
+            version,
+            counts,
+            licenses,
+            sources,
+            fingerprint="0" * 64,
+            audit=card_extra,
+            completeness=(extra_manifest or {}).get("completeness", {}),
+            review_error=review_error,
             # the columns in datasets' own YAML form: what load_dataset reads back from the card
             features=features._to_yaml_list(),
-        )  # fmt: skip
+        )
         (staging / CARD).write_text(dataset_card(facts))
         for path in sorted(staging.rglob("*")):
             if path.is_file():
@@ -239,16 +254,31 @@ def write_release(
     return out_dir
 
 
-def release_from_store(store, out_dir: str | Path, name: str, version: str, **kwargs: Any) -> Path:
-    """Release the store's samples accepted under its review rule; reviewers go in the manifest."""
+def verified_log(store):
+    """The store's ``verify_log()`` (chain and content); a broken one refuses the release."""
     check = store.verify_log()
     if not check.ok:
         raise ReleaseError(
             f"the decision log is broken at seq {check.broken_seq}: {check.reason}",
             where=str(store.path),
-            hint="the log was edited outside perbench; restore the store from a backup",
+            hint="the store was edited outside perbench; restore it from a backup",
         )
+    return check
+
+
+def release_from_store(
+    store, out_dir: str | Path, name: str, version: str, log_check=None, **kwargs: Any
+) -> Path:
+    """Release the store's samples accepted under its review rule; reviewers go in the manifest.
+    ``log_check``: the caller's ``verified_log(store)`` (else it is checked here)."""
+    check = log_check or verified_log(store)
     states = store.states()
+    released = [
+        task
+        for task in TASKS
+        if any(states[i].status == "accepted" for i in store.candidate_ids(task))
+    ]
+    found = spot_check.estimates(store)
     reviewers: Counter[str] = Counter()
     for entry in store.decisions():
         if entry.decision != "undo":
@@ -263,10 +293,17 @@ def release_from_store(store, out_dir: str | Path, name: str, version: str, **kw
         "store": Path(store.path).name,
         "log_entries": check.entries,
         "log_chain_head": check.head,
+        "spot_check": {
+            task: found[task].to_dict()
+            if task in found
+            else {"n": 0, "text": spot_check.CARD_PREFIX + "not measured"}
+            for task in released
+        },
     }
     extra = {
         "review": review,
         "builders": info.get("builders", {}),
+        "completeness": info.get("completeness", {}),
         **kwargs.pop("extra_manifest", {}),
     }
     return write_release(
@@ -275,12 +312,16 @@ def release_from_store(store, out_dir: str | Path, name: str, version: str, **kw
         name,
         version,
         extra_manifest=extra,
+        review_error=spot_check.card_lines(found, released),
         **kwargs,
     )
 
 
 class Release:
-    """A release folder opened read-only. Samples stream shard by shard (no full load)."""
+    """A release folder opened read-only. Samples stream shard by shard (no full load).
+    ``verified`` is set by ``perbench.verified.open_verified`` once every byte matched."""
+
+    verified = False
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
@@ -402,7 +443,9 @@ def verify_release(
             problems.append(f"{relative}: sha256 differs from manifest.json (file changed)")
     for file in sorted(release.path.rglob("*")):
         relative = file.relative_to(release.path).as_posix()
-        if file.is_file() and relative not in (MANIFEST, SIGNATURE) and relative not in listed:
+        if not file.is_file() and not file.is_dir():
+            problems.append(f"{relative}: not a regular file (a FIFO, socket or device added)")
+        elif file.is_file() and relative not in (MANIFEST, SIGNATURE) and relative not in listed:
             problems.append(f"{relative}: not listed in manifest.json (file added)")
     if not problems:
         problems += _count_problems(release)

@@ -6,7 +6,7 @@ perbench release verify RELEASE [--fingerprint SHA] [--public-key KEY.pub]
 perbench release show RELEASE
 perbench release keygen KEY          (writes KEY, private, and KEY.pub)
 perbench release sign RELEASE --key KEY
-perbench release export-stbench RELEASE OUT_DIR
+perbench release export-stbench RELEASE OUT_DIR [--fingerprint SHA] [--public-key KEY.pub]
 perbench release withhold RELEASE --out PUBLIC --key KEY.json [--submit-url URL]
     (a public release without answers + the private answer key, for a submission server)
 perbench release import-stbench FOLDER --version V [--images DIR] [--out DIR]
@@ -23,7 +23,9 @@ import json
 from pathlib import Path
 
 from perbench.errors import ReleaseError
+from perbench.outputs import output_folder
 from perbench.release import Release, verify_release, write_release
+from perbench.verified import add_verify_arguments
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -55,6 +57,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     export = actions.add_parser("export-stbench", help="write the authors' STBench JSON layout")
     export.add_argument("release", type=Path)
     export.add_argument("out", type=Path)
+    add_verify_arguments(export)
     withhold = actions.add_parser(
         "withhold", help="a public copy without answers, plus the private answer key"
     )
@@ -122,8 +125,11 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if action == "export-stbench":
         from perbench.stbench import export_stbench
+        from perbench.verified import open_verified
 
-        for task, path in export_stbench(args.release, args.out).items():
+        output_folder(args.out, "OUT_DIR")
+        release = open_verified(args.release, args.fingerprint, args.public_key)
+        for task, path in export_stbench(release, args.out).items():
             print(f"{task}: {path}")
         return 0
     if action == "withhold":
@@ -134,7 +140,7 @@ def run(args: argparse.Namespace) -> int:
         print(public)
         print(f"fingerprint {Release(public).fingerprint}")
         return 0
-    out = args.out or Path("releases") / f"{args.name}-{args.version}"
+    out = output_folder(args.out or Path("releases") / f"{args.name}-{args.version}")
     if action == "create":
         from perbench.cli import load_command
         from perbench.release_gate import gated_release, override_lines

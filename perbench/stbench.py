@@ -28,9 +28,12 @@ from perbench.errors import ReleaseError, SourceError
 from perbench.images import image_size
 from perbench.jsonfile import read_json
 from perbench.masks import check_rle
+from perbench.orientation import neutral_orientation
+from perbench.outputs import output_folder
 from perbench.release import Release
 from perbench.schema import OPTION_LETTERS, Sample, make_sample_id, prompt_tags, validate_sample
 from perbench.sources.base import confined_path
+from perbench.verified import open_verified
 
 CAPTION_FILE = "STBench_Detailed_Caption.json"
 MCQ_FILE = "STBench_MCQ.json"
@@ -65,8 +68,8 @@ def _target_tags(sample: Sample) -> list[str]:
 
 def export_stbench(release: Release | str | Path, out_dir: str | Path) -> dict[str, Path]:
     """Write the three STBench JSON files and an ``images/`` folder; returns the paths."""
-    release = release if isinstance(release, Release) else Release(release)
-    out_dir = Path(out_dir)
+    out_dir = output_folder(out_dir)
+    release = open_verified(release)
     (out_dir / "images").mkdir(parents=True, exist_ok=True)
     names: dict[str, str] = {}
 
@@ -151,7 +154,7 @@ class _Importer:
             path = confined_path(self.images_dir, image_name, where)
             if not path.is_file():
                 raise SourceError(f"image file not found: {path}", where=where)
-            data = path.read_bytes()
+            data = neutral_orientation(path.read_bytes(), str(path))
             height, width = image_size(data, f"{where}, image {path}")
             self.cache[image_name] = (data, height, width)
         return self.cache[image_name]

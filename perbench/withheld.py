@@ -31,6 +31,7 @@ from typing import Any
 from perbench.errors import ReleaseError
 from perbench.jsonfile import ANSWER_KEY_KIND as KEY_KIND
 from perbench.jsonfile import read_json
+from perbench.outputs import output_file
 from perbench.release import MANIFEST, Release, verify_release, write_release
 from perbench.schema import Sample
 
@@ -87,6 +88,7 @@ def withhold_release(
             )
     if not key_path.parent.is_dir():
         raise ReleaseError("the answer key's folder does not exist", where=str(key_path.parent))
+    output_file(key_path, "--key", new=True)
     salt = secrets.token_hex(32)
     # The commitment goes into the manifest, so every answer is read before anything is written.
     answers = {

@@ -1,8 +1,10 @@
 """``perbench audit STORE_OR_RELEASE [--out DIR]``: how far a store or release can be trusted.
 
-Writes DIR/validity.json and DIR/validity.md (+ PNG plots) and prints a short summary with
-each release gate's verdict. Exit status 0: the audit measures; ``perbench release create``
-is where a failed gate refuses (it gets ``release_gate`` from this module through the CLI).
+Writes DIR/validity.json and DIR/validity.md (+ PNG plots) and prints a short summary with each
+release gate's verdict. A release is verified first (``--fingerprint``, ``--public-key`` when
+given); DIR follows the one output-path rule (``perbench.outputs``). Exit status 0: the audit
+measures; ``perbench release create`` is where a failed gate refuses (it gets ``release_gate``
+from this module through the CLI).
 """
 
 from __future__ import annotations
@@ -10,9 +12,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from evaluators.audit.reasons import REJECT_FLAG
 from evaluators.audit.report import write_report
 from evaluators.audit.run import AuditOptions, audit_path, release_gate
 from evaluators.audit.summary import summary_lines
+from perbench.outputs import output_folder
+from perbench.verified import add_verify_arguments
 
 __all__ = ["configure", "run", "release_gate"]
 
@@ -30,18 +35,27 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--allow-unreviewed", action="store_true", help="do not gate on unreviewed samples"
     )
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--flag-reject-rate",
+        type=float,
+        default=REJECT_FLAG,
+        metavar="RATE",
+        help=f"name builder families whose reject rate is above RATE (default {REJECT_FLAG})",
+    )
     parser.add_argument("--no-progress", action="store_true", help="hide progress bars")
+    add_verify_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
+    out = output_folder(args.out or Path(f"audit-{args.path.stem}"))
     options = AuditOptions(
         allow_unreviewed=args.allow_unreviewed,
         meteor=args.meteor,
         seed=args.seed,
         progress=not args.no_progress,
+        reject_flag=args.flag_reject_rate,
     )
-    report = audit_path(args.path, options)
-    out = args.out or Path(f"audit-{args.path.stem}")
+    report = audit_path(args.path, options, args.fingerprint, args.public_key)
     written = write_report(report, out)
     print("\n".join(summary_lines(report)))
     print(f"validity.json: {written['json']}")

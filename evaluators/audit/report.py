@@ -16,6 +16,7 @@ from typing import Any
 
 from evaluators.audit.stats import share_text
 from evaluators.audit.summary import summary_lines
+from perbench.outputs import output_folder
 
 
 def _bars(
@@ -140,7 +141,7 @@ def _markdown(report: dict[str, Any], plots: list[Path]) -> str:
 
 
 def write_report(report: dict[str, Any], out_dir: str | Path) -> dict[str, Any]:
-    out_dir = Path(out_dir)
+    out_dir = output_folder(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     json_path = out_dir / "validity.json"
     json_path.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n", encoding="utf-8")

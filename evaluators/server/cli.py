@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 from perbench.errors import PerBenchError
+from perbench.outputs import output_folder
 from perbench.passwords import hash_password
 
 
@@ -58,6 +59,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if not args.benchmark or args.data is None:
         raise PerBenchError("perbench serve needs --benchmark PUBLIC:KEY and --data DIR")
+    output_folder(args.data, "--data")
     import uvicorn
 
     from evaluators.server.app import ServerConfig, make_app

@@ -5,7 +5,10 @@ API:
                        (``_keys()``: image ids or files) are cut into shards of ``shard_size``
                        named ``<prefix>/00000``..., and ``_read_chunk(shard, where, make)``
                        yields ``make(key)`` for the keys of one shard, skipping or raising;
-                       ``_source_image(...)`` an image file as a SourceImage of the reader
+                       ``_source_image(...)`` an image file as a SourceImage of the reader;
+                       ``namespace`` its shard prefix as an id part: image keys are
+                       ``<namespace>-<image id>``, so two sources in one build never share one
+                       (two COCO-format files both number their images from 0)
   require_fields(record, keys, where)  the record as a dict; SourceError if it lacks a key
   load_json(path)      parsed JSON; SourceError naming the file and line when it is broken
   load_pickle(path)    a refer-toolkit pickle read by a restricted unpickler (plain data only)
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 import json
 import pickle
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -47,6 +51,13 @@ class AnnotatedReader(SourceReader):
         self.skip_errors = skip_errors
         self.shard_size = shard_size
         self.skips: Counter[str] = Counter()
+
+    @property
+    def namespace(self) -> str:
+        """The shard prefix made an id part: ``coco/instances_val2017`` ->
+        ``coco.instances_val2017``. Shard prefixes are unique within a build (builders refuse
+        two sources with one prefix), so image keys are too."""
+        return re.sub(r"[^A-Za-z0-9_.()+-]", "_", self.prefix.replace("/", "."))
 
     def _keys(self) -> list[Any]:
         """The items one image is made from (image ids, files), in a stable order."""
@@ -83,7 +94,7 @@ class AnnotatedReader(SourceReader):
     ) -> SourceImage:
         """The image file at ``path`` as a SourceImage of this reader, keyed by its image id."""
         return SourceImage(
-            key=f"{self.name}-{image_id}",
+            key=f"{self.namespace}-{image_id}",
             file_name=file_name,
             width=width,
             height=height,

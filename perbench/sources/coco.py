@@ -3,7 +3,9 @@
 API:
   CocoIndex(instances_json, images_dir, dataset)   parsed images, annotations, categories
     .image_ids                  sorted image ids
-    .source_image(image_id, texts=None, extra=None)   -> SourceImage (instances as RLE)
+    .source_image(image_id, texts=None, extra=None, namespace=None)   -> SourceImage (instances
+                                as RLE), keyed ``<namespace>-<image id>`` (namespace: the
+                                reader's, default the dataset name)
   CocoReader(instances_json, images_dir, captions_json=None, shard_size=500, skip_errors=False)
 
 Format (upstream, exactly): ``images[{id, file_name, height, width}]``, ``annotations[{id,
@@ -107,6 +109,8 @@ class CocoIndex:
         captions: list[str] | None = None,
         extra: dict[str, Any] | None = None,
         license: str = COCO_LICENSE,
+        namespace: str | None = None,
+        exhaustive: bool = False,
     ) -> SourceImage:
         """The image with its instances; SourceError if its file is missing or a mask is broken."""
         record = self.images[image_id]
@@ -124,7 +128,7 @@ class CocoIndex:
             instance.texts = list((texts or {}).get(instance.id, []))
             instances.append(instance)
         return SourceImage(
-            key=f"{self.dataset}-{image_id}",
+            key=f"{namespace or self.dataset}-{image_id}",
             file_name=image_file_name(record),
             width=width,
             height=height,
@@ -134,6 +138,7 @@ class CocoIndex:
             license=license,
             captions=list(captions or []),
             extra={"source_image_id": image_id, **(extra or {})},
+            exhaustive=exhaustive,
         )
 
 
@@ -196,5 +201,7 @@ class CocoReader(AnnotatedReader):
         yield from self._read_chunk(
             shard,
             str(self.instances_json),
-            lambda image_id: index.source_image(image_id, captions=captions.get(image_id, [])),
+            lambda image_id: index.source_image(
+                image_id, captions=captions.get(image_id, []), namespace=self.namespace
+            ),
         )

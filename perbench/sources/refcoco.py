@@ -135,5 +135,6 @@ class RefCocoReader(AnnotatedReader):
                 texts=index["texts"].get(image_id, {}),
                 extra={"expressions": index["expressions"][image_id]},
                 license=self.license,
+                namespace=self.namespace,
             ),
         )

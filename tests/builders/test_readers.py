@@ -24,7 +24,7 @@ def test_coco_reads_polygons_crowd_rle_and_captions(coco_dir):
         coco_dir / "instances.json", coco_dir / "images", coco_dir / "captions.json"
     )
     images = list(reader)
-    assert [i.key for i in images] == ["coco-0", "coco-7"]
+    assert [i.key for i in images] == ["coco.instances-0", "coco.instances-7"]
     first = images[0]
     assert first.file_name == "sub/000000000000.jpg" and first.load_bytes()[:2] == b"\xff\xd8"
     by_id = {i.id: i for i in first.instances}
@@ -45,7 +45,7 @@ def test_coco_missing_image_is_an_error_or_a_counted_skip(coco_dir):
     with pytest.raises(SourceError, match="000000000007.jpg"):
         list(reader)
     skipping = CocoReader(coco_dir / "instances.json", coco_dir / "images", skip_errors=True)
-    assert [i.key for i in skipping] == ["coco-0"]
+    assert [i.key for i in skipping] == ["coco.instances-0"]
     assert skipping.skips == {"missing image file": 1}
 
 
@@ -69,7 +69,7 @@ def test_coco_broken_records_name_file_and_annotation(coco_dir):
 def test_coco_shards_are_chunks_of_images(coco_dir):
     reader = CocoReader(coco_dir / "instances.json", coco_dir / "images", shard_size=1)
     assert reader.shards() == ["coco/instances/00000", "coco/instances/00001"]
-    assert [i.key for i in reader.read_shard("coco/instances/00001")] == ["coco-7"]
+    assert [i.key for i in reader.read_shard("coco/instances/00001")] == ["coco.instances-7"]
     with pytest.raises(SourceError, match="unknown shard"):
         list(reader.read_shard("coco/other/00000"))
 
@@ -117,7 +117,7 @@ def test_refcoco_pickle_expressions(refcoco_dir):
         folder / "refs(unc).p", folder / "instances.json", refcoco_dir / "images"
     )
     (image,) = list(reader)  # image 7 has no ref
-    assert reader.dataset == "refcoco" and image.key == "refcoco-0"
+    assert reader.dataset == "refcoco" and image.key == "refcoco.refs(unc).p-0"
     texts = {i.id: i.texts for i in image.instances}
     assert texts["0"] == ["man on the left", "guy in blue"] and texts["2"] == ["small cup"]
     only_val = RefCocoReader(
@@ -166,7 +166,7 @@ def test_sa1b_rle_without_categories(sa1b_dir):
     (image,) = list(Sa1bReader(sa1b_dir))
     (instance,) = image.instances
     assert instance.category is None and instance.extra["predicted_iou"] == 0.93
-    assert decode(instance.mask)[:10, :10].all() and image.key == "sa1b-11"
+    assert decode(instance.mask)[:10, :10].all() and image.key == f"sa1b.{sa1b_dir.name}-11"
 
 
 def test_open_source_specs(coco_dir, sa1b_dir):

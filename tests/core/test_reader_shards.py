@@ -35,7 +35,7 @@ CASES: dict[str, tuple[str, Make, str, str, str, int, list[str]]] = {
         "instances.json",
         "images/000000000007.jpg",
         7,
-        ["coco-0"],
+        ["coco.instances-0"],
     ),
     "lvis": (
         "lvis_dir",
@@ -44,7 +44,7 @@ CASES: dict[str, tuple[str, Make, str, str, str, int, list[str]]] = {
         "lvis_v1_val.json",
         "val2017/000000000007.jpg",
         7,
-        ["lvis-0"],
+        ["lvis.lvis_v1_val-0"],
     ),
     "panoptic": (
         "panoptic_dir",

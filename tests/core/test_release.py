@@ -8,7 +8,7 @@ import datasets
 import pytest
 
 from perbench.cli import main
-from perbench.errors import ReleaseError, SchemaError, SourceError
+from perbench.errors import OutputError, ReleaseError, SchemaError, SourceError
 from perbench.release import Release, release_from_store, verify_release, write_release
 from perbench.stbench import export_stbench, import_stbench
 from perbench.store import CandidateStore
@@ -82,7 +82,7 @@ def test_verify_reports_added_and_missing_files(release_path):
 
 def test_release_is_immutable(release_path, samples):
     before = verify_release(release_path)
-    with pytest.raises(ReleaseError, match="immutable"):
+    with pytest.raises(OutputError, match="inside the release .* immutable"):
         write_release(samples, release_path, "perbench-test", "1.0.0")
     assert verify_release(release_path) == before == []
 

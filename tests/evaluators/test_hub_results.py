@@ -11,6 +11,14 @@ from perbench.cli import main
 
 
 def _result(folder, model, headline, protocol="strict"):
+    figures = {"description": ("meteor",), "mcq": ("accuracy",), "vt_res": ("ciou", "giou")}
+    metrics = {
+        task: {name: headline[name] for name in names}
+        for task, names in figures.items()
+        if headline[names[0]] is not None
+    }
+    per_task = {task: {"expected": 100, "scored": 100, "missing": 0} for task in metrics}
+    totals = {key: 100 * len(per_task) for key in ("expected", "scored")}
     data = {
         "kind": "perbench-results",
         "benchmark": {"name": "pb", "version": "1.0", "fingerprint": "f" * 64},
@@ -18,6 +26,8 @@ def _result(folder, model, headline, protocol="strict"):
         "evaluator": {"version": "perbench-evaluators 9", "commit": None},
         "model": {"name": model, "revision": None},
         "headline": headline,
+        "metrics": metrics,
+        "counts": {**totals, "missing": 0, "invalid": None, "per_task": per_task},
         "timestamp": "2025-01-01T00:00:00+00:00",
     }
     path = folder / f"{model}.1.0.{protocol}.results.json"

@@ -15,12 +15,26 @@ def fake_result(folder, name, model, overall_parts, version="1.0", protocol="str
     meteor, acc, ciou, giou = overall_parts
     headline = {"meteor": meteor, "accuracy": acc, "ciou": ciou, "giou": giou}
     headline["overall"] = (100 * meteor + 100 * acc + 50 * (ciou + giou)) / 3
+    metrics = {
+        "description": {"meteor": meteor},
+        "mcq": {"accuracy": acc, "invalid": 0},
+        "vt_res": {"ciou": ciou, "giou": giou},
+    }
+    per_task = {task: {"expected": 1000, "scored": 1000, "missing": 0} for task in metrics}
     data = {
         "kind": "perbench-results",
         "benchmark": {"name": "pb", "version": version, "fingerprint": fp},
         "protocol": protocol,
         "model": {"name": model, "revision": None},
         "headline": headline,
+        "metrics": metrics,
+        "counts": {
+            "expected": 3000,
+            "scored": 3000,
+            "missing": 0,
+            "invalid": 0,
+            "per_task": per_task,
+        },
         "timestamp": "2025-01-01T00:00:00+00:00",
     }
     path = folder / f"{name}.results.json"
