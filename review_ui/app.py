@@ -48,7 +48,13 @@ import gradio as gr
 from perbench.store import CandidateStore
 from review_ui.agreement import agreement_report, format_report
 from review_ui.auth import check_password, require_auth_off_loopback
-from review_ui.checks import QUICK_REJECTS, edit_reasons, need_reason, reject_reasons
+from review_ui.checks import (
+    QUICK_REJECTS,
+    ReviewCheckError,
+    edit_reasons,
+    need_reason,
+    reject_reasons,
+)
 from review_ui.controller import ReviewController
 from review_ui.finder import history
 from review_ui.guard import STALE_LOGIN_JS, boot_token, guard
@@ -58,9 +64,9 @@ from review_ui.layout import CSS, Layout
 from review_ui.login_limit import LoginLimiter, limited_auth, login_middleware
 from review_ui.mask_editor import READ_MASK_JS, mask_from_png
 from review_ui.queue import Filters
-from review_ui.render import closeup_html, picture_html, render
+from review_ui.render import PAGE_OUTPUTS, closeup_html, picture_html, render
 from review_ui.shortcuts import SHORTCUTS_JS
-from review_ui.view import ReviewEditError
+from review_ui.view import ReviewEditError, escape
 
 
 def build_app(
@@ -119,14 +125,24 @@ def build_app(
                 raise ReviewEditError("no sample is shown; change the filters to get one")
             return store.candidate(sample_id, with_image=False)
 
+        def refused(error: ReviewCheckError, extra: int = 0) -> tuple:
+            """The page as it is (answers kept), the refusal in the message box."""
+            shown = f"**Not recorded:** {escape(str(error))}"
+            return tuple(shown if name == "message" else gr.skip() for name in PAGE_OUTPUTS) + (
+                (gr.skip(),) * extra
+            )
+
         @on_page
         def accept(sample_id, confirmed, false_sentences, state, request: gr.Request):
             reviewer = reviewer_of(request)
-            screen = controller.decide(
-                reviewer, filters_of(state), sample_id, "accept",
-                seen_version=seen(state, sample_id), confirmed=confirmed,
-                false_sentences=false_sentences,
-            )  # fmt: skip
+            try:
+                screen = controller.decide(
+                    reviewer, filters_of(state), sample_id, "accept",
+                    seen_version=seen(state, sample_id), confirmed=confirmed,
+                    false_sentences=false_sentences,
+                )  # fmt: skip
+            except ReviewCheckError as error:
+                return refused(error)
             return render(screen, state)
 
         def reject_with(sample_id, reasons, note, state, request):
@@ -180,17 +196,23 @@ def build_app(
                 own_edits(state, sample_id), filters, reviewer,
             )  # fmt: skip
             if not after and false_sentences:
-                raise ReviewEditError(
-                    f"sample {sample_id}: a statement is marked false but the text is "
-                    'unchanged: correct it under "Edit the text", or reject with R'
+                return refused(
+                    ReviewCheckError(
+                        f"sample {sample_id}: a statement is marked false but the text is "
+                        'unchanged: correct it under "Edit the text", or reject with R'
+                    ),
+                    extra=2,
                 )
             # statements are numbered in the draft (what the reviewer's own queue shows)
             draft = draft_of(sample_id)
             reasons = edit_reasons(draft, after, false_sentences, reason_code, note_text)
-            screen = controller.decide(
-                reviewer, filters, sample_id, "edit_accept", after=after, reasons=reasons,
-                note=note_text, confirmed=confirmed, false_sentences=None,
-            )  # fmt: skip
+            try:
+                screen = controller.decide(
+                    reviewer, filters, sample_id, "edit_accept", after=after, reasons=reasons,
+                    note=note_text, confirmed=confirmed, false_sentences=None,
+                )  # fmt: skip
+            except ReviewCheckError as error:
+                return refused(error, extra=2)
             return (*render(screen, state), None, "")
 
         @on_reject

@@ -9,10 +9,11 @@ API:
                             (``#key-note``, role alert) and the caller ignores the key
       .unsavedMask() -> bool          the mask editor holds strokes not yet used
       .saved()                        the editor's strokes were sent ("Use the edited mask")
+      .onScreenMs() -> number         how long the shown sample's image has been drawn (0: not)
 
 Rules (B2: two presses 73-235 ms apart accepted two samples, the second drawn 28-70 ms or not at
-all): a page watches, every frame, which sample it shows and whether that sample's image
-(``#sample-image img.pb-sample``) is drawn; a decision key acts only when the image has been
+all): a page watches, every frame, which sample it shows (its id) and when that sample's image
+(``#sample-image img.pb-sample``) was first drawn; a decision key acts only when the image has been
 drawn for ``delay_ms`` and no earlier key on the same shown sample is still being answered (the
 page's event requests are counted by wrapping ``fetch``). With no sample shown (nothing left to
 review) only the in-flight rule applies, so U still works there. B1: while the editor holds
@@ -53,8 +54,8 @@ _GATE_JS = """
   const look = () => {
     const img = document.querySelector("#sample-image img.pb-sample");
     const id = sampleId();
-    const token = id + "|" + (img ? img.src : "");
-    if (token !== state.shown) { state.shown = token; state.paintedAt = 0; }
+    // the sample, not its picture: O redraws the picture of a sample already seen
+    if (id !== state.shown) { state.shown = id; state.paintedAt = 0; }
     if (!state.paintedAt && img && img.complete && img.naturalWidth > 0) {
       state.paintedAt = performance.now();
     }
@@ -118,7 +119,8 @@ _GATE_JS = """
       note(__UNSAVED__);
     }
   }, true);
-  window.pbKeyGate = { allow, unsavedMask, saved };
+  const onScreenMs = () => (look() && state.paintedAt ? performance.now() - state.paintedAt : 0);
+  window.pbKeyGate = { allow, unsavedMask, saved, onScreenMs };
 }
 """
 

@@ -48,6 +48,9 @@ CSS = (
 .pb-swatch { display: inline-block; width: 0.9em; height: 0.9em; margin-right: 0.3em;
   border: 2px solid #000; vertical-align: middle; }
 #draft p, #draft li { margin: 0.15em 0; }
+#draft, #header, #message, #needs { font-size: 0.9em; line-height: 1.3; }
+.gradio-container { padding-top: 4px !important; }
+#filters .block { padding: 2px 6px; }
 #review-side { gap: 6px; }
 #review-side .form, #review-side .block { padding-top: 2px; padding-bottom: 2px; }
 #reject-reason label { font-size: 0.8em; padding: 1px 4px; }
@@ -70,7 +73,7 @@ class Layout:
     def __init__(self, token: str):
         self.session = gr.State(new_session())
         self.boot = gr.Textbox(token, visible=False, elem_id="boot")
-        with gr.Row():
+        with gr.Row(elem_id="filters"):
             self.task_filter = gr.Dropdown([ALL, *TASKS], value=ALL, label="Task")
             self.status_filter = gr.Dropdown(
                 list(STATUS_FILTERS),
@@ -87,8 +90,9 @@ class Layout:
             with gr.Column(scale=2, elem_id="review-side"):
                 # what must be read before A: beside the image, above the buttons
                 self.sample_box = gr.Textbox(
-                    label="Sample id", interactive=False, elem_id="sample-id", max_lines=1
-                )
+                    label="Sample id", interactive=False, elem_id="sample-id", max_lines=1,
+                    show_label=False, container=False,
+                )  # fmt: skip
                 self.header = gr.Markdown(elem_id="header")
                 self.message = gr.Markdown(elem_id="message")
                 self.draft = gr.Markdown(elem_id="draft")
@@ -101,22 +105,24 @@ class Layout:
                     elem_id="false-sentences", visible=False,
                 )  # fmt: skip
                 with gr.Row():
+                    small = {"size": "sm", "min_width": 60}
                     self.accept_btn = gr.Button(
-                        button_label("a"), variant="primary", elem_id="accept-btn"
+                        button_label("a"), variant="primary", elem_id="accept-btn", **small
                     )
-                    self.edit_btn = gr.Button(button_label("e"), elem_id="edit-btn")
-                    self.skip_btn = gr.Button(button_label("s"), elem_id="skip-btn")
-                    self.undo_btn = gr.Button(button_label("u"), elem_id="undo-btn")
-                    self.overlay_btn = gr.Button(button_label("o"), elem_id="overlay-btn")
+                    self.edit_btn = gr.Button(button_label("e"), elem_id="edit-btn", **small)
+                    self.skip_btn = gr.Button(button_label("s"), elem_id="skip-btn", **small)
+                    self.undo_btn = gr.Button(button_label("u"), elem_id="undo-btn", **small)
+                    self.overlay_btn = gr.Button(button_label("o"), elem_id="overlay-btn", **small)
                 with gr.Row():
                     self.need_yes_btn = gr.Button(
-                        button_label("y"), variant="stop", elem_id="need-yes-btn", visible=False
-                    )
+                        button_label("y"), variant="stop", elem_id="need-yes-btn", visible=False,
+                        **small,
+                    )  # fmt: skip
                     for rejects in QUICK_REJECTS.values():
                         for key, _, label, elem in rejects:
                             button = gr.Button(
                                 f"{label} [{key.upper()}]", variant="stop", elem_id=elem,
-                                visible=False,
+                                visible=False, **small,
                             )  # fmt: skip
                             setattr(self, elem.replace("-", "_"), button)
                 self.reason = gr.Radio(

@@ -122,9 +122,9 @@ SHORTCUTS_JS = (
       const box = (statements.length ? statements : radios)[Number(key) - 1];
       if (box) { event.preventDefault(); box.click(); }
       if (box && statements.length && box.checked) {
-        const editText = document.querySelector("#edit-text");
-        const closed = editText && !editText.querySelector("#references");
-        const toggle = editText && editText.querySelector("button, .label-wrap");
+        const references = document.querySelector("#references");
+        const toggle = document.querySelector("#edit-text .label-wrap");
+        const closed = !references || references.offsetParent === null;
         if (closed && toggle) toggle.click();  // opens the text for correction
       }
       return;
