@@ -61,7 +61,7 @@ from review_ui.guard import STALE_LOGIN_JS, boot_token, guard
 from review_ui.images import FETCH_AHEAD_JS, image_route
 from review_ui.key_gate import DEFAULT_KEY_DELAY_MS, key_gate_js
 from review_ui.layout import CSS, Layout
-from review_ui.login_limit import LoginLimiter, limited_auth, login_middleware
+from review_ui.login_limit import LoginGuard, login_middleware
 from review_ui.mask_editor import READ_MASK_JS, mask_from_png
 from review_ui.queue import Filters
 from review_ui.render import PAGE_OUTPUTS, closeup_html, picture_html, render
@@ -393,14 +393,14 @@ def launch_app(
     """Serve ``app`` in the background; login required when ``users`` is given. Returns the URL.
 
     Refuses a non-loopback ``host`` without users or with plain passwords. Logins are
-    rate-limited per user and address (review_ui.login_limit). Call ``app.block_thread()`` to
-    wait on it.
+    rate-limited per (address, user) and per address (review_ui.login_limit). Call
+    ``app.block_thread()`` to wait on it.
     """
     require_auth_off_loopback(host, users)
-    limiter = LoginLimiter()
+    guard = LoginGuard()
     auth = None
     if users:
-        auth = limited_auth(limiter, lambda name, password: check_password(users, name, password))
+        auth = lambda name, password: check_password(users, name, password)  # noqa: E731
     _, url, _ = app.launch(
         server_name=host,
         server_port=port,
@@ -416,7 +416,7 @@ def launch_app(
         ),
         css=CSS,
         app_kwargs={
-            "middleware": [login_middleware(limiter)],
+            "middleware": [login_middleware(guard)],
             "routes": [image_route(app.review_images)],
         },
     )

@@ -131,6 +131,7 @@ def test_keys_on_a_fresh_page_ctrl_enter_and_zoom(store, tmp_path, free_port):
             page.wait_for_function(
                 "(img) => img.complete && img.naturalWidth > 0", arg=image.element_handle()
             )
+            image.scroll_into_view_if_needed()  # the text box was scrolled to
             image_box = image.bounding_box()
             page.mouse.move(
                 image_box["x"] + image_box["width"] / 3, image_box["y"] + image_box["height"] / 3

@@ -1,7 +1,8 @@
 """What the reviewer must check, in Debian's chromium: a need's question answered by key (its
 reason in the log, under the hash chain), the page at 1366x768 with the text, flags and question
 in view, statements marked false by number keys, the one-key rejects, an unsaved painted mask
-blocking E and A (B1), and a double press accepting one sample only (B2)."""
+blocking E and A (B1), a double press accepting one sample only (B2), and login messages that
+say what happened (B4)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 from perbench.needs import decode_reasons
 from perbench.sources import ImgvizReader
 from perbench.store import CandidateStore
+from review_ui.app import build_app, launch_app
 from review_ui.key_gate import DEFAULT_KEY_DELAY_MS
 from tests.review_ui.chromium import (
     CHROMIUM,
@@ -227,3 +229,32 @@ def test_a_double_press_accepts_one_sample_only(make_store, serve, tmp_path, gap
     log = [(d.decision, d.sample_id) for d in store.decisions()]
     assert log == [("accept", sample_id) for sample_id in shown[:3]]
     assert len(set(shown)) == 4
+
+
+def test_the_login_page_says_what_happened(store, tmp_path, free_port):
+    """B4: a 429 and a right password during a pause both showed "Incorrect Credentials"."""
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    app = build_app(store, "nobody", tmp_path / "display")
+    url = launch_app(app, "127.0.0.1", free_port, {"alice": "pw"}, tmp_path / "display")
+    note = "#pb-login-note"
+    try:
+        with playwright_api.sync_playwright() as driver:
+            browser = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_page()
+            page.goto(url)
+            for attempt, password in enumerate(["bad"] * 5 + ["pw"]):
+                page.wait_for_selector("input[type=password]", timeout=30000)
+                page.locator("input").nth(0).fill("alice")
+                page.locator("input[type=password]").fill(password)
+                page.get_by_role("button", name="Login").click()
+                expected = "Wrong user name or password" if attempt < 4 else "paused for"
+                if attempt == 5:
+                    expected = "Too many failed logins as 'alice'"
+                page.wait_for_function(
+                    "([id, text]) => (document.querySelector(id)?.innerText ?? '').includes(text)",
+                    arg=[note, expected],
+                    timeout=20000,
+                )
+            browser.close()
+    finally:
+        app.close()
