@@ -6,15 +6,16 @@ API:
       every sentence of every reference, in reference order; a structured reason's
       ``sentence`` (perbench.needs) is a 0-based index into this list
 
-A sentence ends at ".", "!" or "?" followed by white space and a capital letter, a digit or an
-opening quote or bracket, so "3.5 m" and "e.g. a cup" stay whole.
+A sentence ends at ".", "!" or "?" (or one followed by a closing quote or bracket), then white
+space and a capital letter, a digit or an opening quote or bracket, so "3.5 m" and "e.g. a cup"
+stay whole.
 """
 
 from __future__ import annotations
 
 import re
 
-_BOUNDARY = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[])")
+_BOUNDARY = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"')\]]))\s+(?=[A-Z0-9\"'(\[])")
 
 
 def split_sentences(text: str) -> list[str]:

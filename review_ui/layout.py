@@ -40,9 +40,10 @@ CSS = (
 .pb-progress { font-size: 0.85em; }
 .pb-row { display: flex; gap: 0.6em; align-items: center; margin: 2px 0; }
 #sample-image { overflow: hidden; }
-#sample-image img.pb-sample, #closeup img { display: block; width: 100%; object-fit: contain; }
+#sample-image img.pb-sample, #closeup img { display: block; object-fit: contain; }
+#sample-image img.pb-sample { width: 100%; }
 #sample-image img.pb-sample { max-height: calc(100vh - 150px); }
-#closeup img { max-height: 320px; }
+#closeup img { width: auto; max-width: 100%; max-height: 320px; }
 .pb-bar { display: flex; width: 240px; height: 10px; background: #eee; overflow: hidden; }
 .pb-need { border-left: 4px solid #b45309; padding: 2px 6px; margin: 2px 0; background: #fff7ed; }
 .pb-swatch { display: inline-block; width: 0.9em; height: 0.9em; margin-right: 0.3em;

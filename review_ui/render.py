@@ -59,7 +59,7 @@ def closeup_html(url: str | None) -> str:
     if url is None:
         return ""
     return (
-        "<p>Close-up of the prompt region (under 1% of the image)</p>"
+        "<p>Close-up of the small or thin prompt region (at least 3x the photo's scale)</p>"
         f'<img src="{html.escape(url)}" alt="close-up of the prompt region">'
     )
 
