@@ -187,16 +187,22 @@ def test_an_unsaved_painted_mask_blocks_e_and_a(make_store, serve, tmp_path):
         page.mouse.down()
         page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.3, steps=5)
         page.mouse.up()
-        page.locator("#message").click()  # focus off the editor's inputs
         page.keyboard.press("e")
         _note_has(page, "The painted mask is not used yet")
+        page.locator("#mask-editor .pb-hide").click()  # closing the editor keeps the painting
         page.evaluate("document.querySelector('#key-note').innerText = ''")
         page.locator("#accept-btn").click()
         _note_has(page, "The painted mask is not used yet")
         page.wait_for_timeout(500)
         assert store.decisions() == [] and page.evaluate(SAMPLE_ID_JS) == sample_id
 
-        page.locator("#apply-mask").click()
+        page.locator("#load-editor").click()  # the painting is dropped: a fresh editor
+        page.wait_for_selector("#mask-editor .pb-ed.pb-ed-open[data-loaded]", timeout=30000)
+        page.mouse.move(box["x"] + box["width"] * 0.2, box["y"] + box["height"] * 0.2)
+        page.mouse.down()
+        page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.3, steps=5)
+        page.mouse.up()
+        page.locator("#mask-editor .pb-apply").click()
         page.wait_for_function(
             "document.querySelector('#message').innerText.includes('replaced by the edited')",
             timeout=30000,
