@@ -124,14 +124,16 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _collect(samples: Iterable[Sample], spill: Path, progress: bool) -> dict[str, list[Sample]]:
+def _collect(
+    samples: Iterable[Sample], spill: Path, progress: bool, withheld: bool = False
+) -> dict[str, list[Sample]]:
     """Validate and group samples by task; image bytes go to ``spill`` (one file per distinct
     image) so memory holds only the samples' text and RLE, whatever the release's size."""
     spill.mkdir()
     by_task: dict[str, list[Sample]] = defaultdict(list)
     seen: set[str] = set()
     for sample in tqdm(samples, desc="validating samples", disable=not progress, unit="sample"):
-        validate_sample(sample)
+        validate_sample(sample, withheld)
         if sample.id in seen:
             raise SchemaError("id appears twice in the release", where=f"sample {sample.id}")
         seen.add(sample.id)
@@ -159,9 +161,11 @@ def write_release(
     extra_manifest: dict[str, Any] | None = None,
     progress: bool = True,
     card_extra: str | None = None,
+    withheld: bool = False,
 ) -> Path:
     """Write samples as a new release folder; raise ``ReleaseError`` if ``out_dir`` exists.
-    ``card_extra`` (Markdown) is appended to the dataset card (the audit's section)."""
+    ``card_extra`` (Markdown) is appended to the dataset card (the audit's section);
+    ``withheld``: the samples are a withheld split's public part (``perbench.withheld``)."""
     import pyarrow.parquet as pq
     from datasets import Dataset
 
@@ -175,7 +179,7 @@ def write_release(
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     try:
-        by_task = _collect(samples, staging / IMAGE_SPILL, progress)
+        by_task = _collect(samples, staging / IMAGE_SPILL, progress, withheld)
         features = _features(marked_images)
         files: dict[str, str] = {}
         for task in TASKS:
