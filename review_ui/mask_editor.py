@@ -2,7 +2,7 @@
 
 API:
   EDITOR_ID               elem_id of the editor's gr.HTML
-  EDITOR_JS               its ``js_on_load`` (drawing tools; re-initialised on every new value)
+  EDITOR_JS               its ``js_on_load`` (drawing tools; set up for every new value)
   EDITOR_CSS              its styles (part of the page CSS)
   READ_MASK_JS            ``js=`` of the apply button: replaces the hidden input by the painted
                           mask, a PNG data URL, before the server sees it
@@ -31,6 +31,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import secrets
 
 import numpy as np
 from PIL import Image
@@ -67,6 +68,8 @@ def editor_html(rgb: np.ndarray, mask: np.ndarray | None, color: tuple[int, int,
         "data-color": hex_color,
         "data-bg": _data_url(Image.fromarray(rgb), "JPEG"),
         "data-mask": _data_url(Image.fromarray(layer, "RGBA"), "PNG"),
+        # a new value on every load, so loading the same mask again drops the painting
+        "data-load": secrets.token_hex(4),
     }
     attr_text = " ".join(f'{k}="{html.escape(str(v))}"' for k, v in attrs.items())
     return (
@@ -136,9 +139,7 @@ EDITOR_CSS = """
 """
 
 EDITOR_JS = """
-const setup = () => {
-  const root = element.querySelector('.pb-ed');
-  if (!root || root.dataset.ready) return;
+const setup = (root) => {
   root.dataset.ready = '1';
   root.classList.add('pb-ed-open');  // over the page, where the image was: no scrolling away
   const W = Number(root.dataset.w), H = Number(root.dataset.h), color = root.dataset.color;
@@ -307,9 +308,16 @@ const setup = () => {
     });
   }
 };
-setup();
-new MutationObserver(setup).observe(element, { childList: true, subtree: true });
-"""
+// Gradio may swap the component's element for a new value: watch the document, once
+const setupAll = () => {
+  document.querySelectorAll('#__ID__ .pb-ed:not([data-ready])').forEach(setup);
+};
+if (!window.pbEditorWatch) {
+  window.pbEditorWatch = new MutationObserver(setupAll);
+  window.pbEditorWatch.observe(document.body, { childList: true, subtree: true });
+}
+setupAll();
+""".replace("__ID__", EDITOR_ID)
 
 READ_MASK_JS = """
 (...args) => {

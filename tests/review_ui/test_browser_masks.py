@@ -179,7 +179,8 @@ def test_editor_zoom_pan_undo_and_brush_ring_over_the_page(shapes_store, tmp_pat
             first = guide.bounding_box()
             assert first["y"] >= 0 and first["y"] + first["height"] <= 768  # in view
             page.mouse.move(first["x"] + first["width"] / 2, first["y"] + first["height"] / 2)
-            page.mouse.wheel(0, -300)
+            for _ in range(3):
+                page.mouse.wheel(0, -100)
             page.wait_for_function(
                 "Number(document.querySelector('#mask-editor .pb-ed').dataset.zoom) > 1.5"
             )
@@ -199,9 +200,9 @@ def test_editor_zoom_pan_undo_and_brush_ring_over_the_page(shapes_store, tmp_pat
             page.mouse.move(*end, steps=8)
             page.mouse.up()
             # a second stroke, then undone
-            page.mouse.move(*to_screen(0.3 * w, 0.8 * h))
+            page.mouse.move(*to_screen(0.5 * w, 0.56 * h))
             page.mouse.down()
-            page.mouse.move(*to_screen(0.35 * w, 0.85 * h), steps=4)
+            page.mouse.move(*to_screen(0.52 * w, 0.58 * h), steps=4)
             page.mouse.up()
             page.locator("#mask-editor .pb-undo").click()
             page.locator("#mask-editor .pb-apply").click()
