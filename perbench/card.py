@@ -1,10 +1,12 @@
 """The dataset card (README.md) of a release: Hugging Face YAML metadata + a short description.
 
 API:
-  CardFacts(name, version, counts, licenses, sources=(), fingerprint=None, audit=None)
+  CardFacts(name, version, counts, licenses, sources=(), fingerprint=None, audit=None,
+            review_error=None)
       the manifest-level facts a card states; ``fingerprint`` (the release fingerprint, or a
-      blank one to stamp later) and ``audit`` (the validity audit's Markdown section, with any
-      gate override) are optional so each step passes what it has
+      blank one to stamp later), ``audit`` (the validity audit's Markdown section, with any
+      gate override) and ``review_error`` (task -> the spot check's "estimated error after
+      review: ..." sentence, perbench.spot_check) are optional so each step passes what it has
   card_metadata(facts) -> dict       the YAML block (``configs`` + Hub metadata)
   dataset_card(facts) -> str         the whole README.md
   size_category(total) -> str        the Hub's size bucket for ``total`` samples
@@ -76,6 +78,7 @@ class CardFacts:
     sources: Sequence[str] = ()
     fingerprint: str | None = None
     audit: str | None = None
+    review_error: Mapping[str, str] | None = None
     tags: Sequence[str] = field(default_factory=lambda: list(TAGS))
 
 
@@ -114,6 +117,18 @@ def card_metadata(facts: CardFacts) -> dict[str, Any]:
     }
 
 
+def _review_error(facts: CardFacts) -> str:
+    if not facts.review_error:
+        return ""
+    lines = [f"- `{task}`: {text}" for task, text in facts.review_error.items()]
+    return (
+        "## Residual error\n\nA second reviewer re-checked a random sample of accepted items, "
+        "blind to the first decision (95% Wilson interval, in percent):\n\n"
+        + "\n".join(lines)
+        + "\n\n"
+    )
+
+
 def dataset_card(facts: CardFacts) -> str:
     metadata = yaml.safe_dump(card_metadata(facts), sort_keys=False, allow_unicode=True)
     rows = "\n".join(f"| `{task}` | {facts.counts.get(task, 0)} |" for task in TASKS)
@@ -132,6 +147,7 @@ def dataset_card(facts: CardFacts) -> str:
         'data_files="mcq/*.parquet", split="train")\n```\n\n'
         "`manifest.json` lists the sha256 of every file; `perbench release verify` checks "
         f"them.\n\n{fingerprint}"
+        + _review_error(facts)
         + (f"{facts.audit.strip()}\n\n" if facts.audit else "")
         + f"## Citation\n\n```bibtex\n{CITATION}\n```\n"
     )

@@ -397,6 +397,7 @@ def launch_app(
     ``app.block_thread()`` to wait on it.
     """
     require_auth_off_loopback(host, users)
+    delay_ms = getattr(app, "review_key_delay_ms", DEFAULT_KEY_DELAY_MS)  # other apps: default
     guard = LoginGuard()
     auth = None
     if users:
@@ -411,7 +412,7 @@ def launch_app(
         quiet=True,
         ssr_mode=False,
         js=(
-            f"() => {{ ({key_gate_js(app.review_key_delay_ms)})(); ({SHORTCUTS_JS})(); "
+            f"() => {{ ({key_gate_js(delay_ms)})(); ({SHORTCUTS_JS})(); "
             f"({STALE_LOGIN_JS})(); ({FETCH_AHEAD_JS})(); }}"
         ),
         css=CSS,

@@ -242,7 +242,7 @@ class ReviewController(Editing):
             raise ReviewEditError("no sample is shown; change the filters to get one")
         if decision == "reject" and not reasons:
             raise ReviewEditError(f"sample {sample_id}: pick a reject reason before rejecting")
-        reason = encode_reasons(reasons)
+        reason = encode_reasons(reasons)  # as the log stores it: a repeat compares equal
         with self._lock:
             state = self.store.state(sample_id)
             if decision == "edit_accept" and not after:
@@ -272,8 +272,8 @@ class ReviewController(Editing):
             )
             if not repeated:
                 self.store.record(
-                    sample_id, reviewer, decision, after=after or None, reason=reason, note=note,
-                    version=version,
+                    sample_id, reviewer, decision, after=after or None, reasons=reasons or None,
+                    note=note, version=version,
                 )  # fmt: skip
             self.queue.refresh()
             message = (

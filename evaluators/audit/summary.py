@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from evaluators.audit.reasons import rates_lines
 from evaluators.audit.stats import share_text
 
 
@@ -103,6 +104,8 @@ def summary_lines(report: dict[str, Any]) -> list[str]:
         f"accepted by a person: {share_text(review['accepted_by_person'])}; "
         f"no person accepted: {review['unreviewed']}"
     )
+    if review.get("rates"):
+        lines += rates_lines(review["rates"])
     for gate in report["gates"]:
         lines.append(f"gate {gate['gate']}: {gate['status'].upper()} - {gate['text']}")
     return lines
