@@ -211,6 +211,7 @@ def write_release(
             sources,
             fingerprint="0" * 64,
             audit=card_extra,
+            completeness=(extra_manifest or {}).get("completeness", {}),
             review_error=review_error,
         )
         (staging / CARD).write_text(dataset_card(facts))
@@ -297,6 +298,7 @@ def release_from_store(
     extra = {
         "review": review,
         "builders": info.get("builders", {}),
+        "completeness": info.get("completeness", {}),
         **kwargs.pop("extra_manifest", {}),
     }
     return write_release(

@@ -11,8 +11,9 @@ API:
   release_gate(samples, store, allow_unreviewed) -> perbench.release_gate.AuditOutcome
                                 the audit ``perbench release create`` is given (gates applied)
 
-A report is a JSON-ready dict: {"subject", "counts", "mcq", "vt_res", "description", "review",
-"gates"}; every figure carries its n and 95% interval (evaluators.audit.stats).
+A report is a JSON-ready dict: {"subject", "counts", "needs", "mcq", "vt_res", "description",
+"review", "gates"} ("needs": evaluators.audit.needs_share); every figure carries its n and
+95% interval (evaluators.audit.stats).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from evaluators.audit.gates import GateConfig, evaluate_gates, failed
 from evaluators.audit.lookfree import lookfree_meteor
 from evaluators.audit.mcq_blind import blind_baselines
 from evaluators.audit.mcq_items import letter_balance, mcq_items, repeats
+from evaluators.audit.needs_share import needs_audit
 from evaluators.audit.reasons import REJECT_FLAG, review_rates
 from evaluators.audit.review import (
     ReviewRecord,
@@ -67,6 +69,7 @@ def audit_samples(
     report: dict[str, Any] = {
         "subject": subject or {},
         "counts": {task: sum(s.task == task for s in samples) for task in TASKS},
+        "needs": needs_audit(samples),
         "mcq": {
             "items": len(items),
             "letter_balance": letter_balance(samples),
