@@ -8,7 +8,7 @@ import time
 import pytest
 
 from review_ui.app import build_app, launch_app
-from tests.review_ui.chromium import CHROMIUM, CHROMIUM_ARGS, SAMPLE_ID_JS
+from tests.review_ui.chromium import CHROMIUM, CHROMIUM_ARGS, SAMPLE_ID_JS, keys_act
 
 pytestmark = [
     pytest.mark.browser,
@@ -49,6 +49,7 @@ def test_next_image_is_fetched_before_the_key_from_a_cacheable_url(store, tmp_pa
             page.wait_for_function(f"({AHEAD_JS}).every((s) => {{"
                 "const e = performance.getEntriesByName(s).pop(); return e && e.responseEnd > 0;"
                 "})", timeout=30000)  # fmt: skip
+            keys_act(page)  # the image has been on screen long enough for a key to act
             pressed = time.monotonic()
             page.keyboard.press("a")
             page.wait_for_function(
