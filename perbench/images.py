@@ -1,7 +1,7 @@
 """Decode image files from others safely: every failure is an ``ImageError`` naming the file.
 
 API:
-  DEFAULT_MAX_PIXELS                      200 million pixels
+  DEFAULT_MAX_PIXELS                      the default of ``perbench.limits``' ``image_pixels``
   pixel_limit(limit)                      context: the pixel limit while a command runs
                                           (``--max-image-pixels``; None keeps the one in force)
   max_pixels() -> int                     the limit in force
@@ -27,28 +27,24 @@ from pathlib import Path
 import numpy as np
 
 from perbench.errors import ImageError
+from perbench.limits import LIMITS, limit, limits_in_force
 
-DEFAULT_MAX_PIXELS = 200_000_000
-_LIMIT = {"pixels": DEFAULT_MAX_PIXELS}
+DEFAULT_MAX_PIXELS = LIMITS["image_pixels"].default
 _WARNINGS_LOCK = threading.Lock()
 
 
 @contextmanager
-def pixel_limit(limit: int | None) -> Iterator[None]:
+def pixel_limit(pixels: int | None) -> Iterator[None]:
     """The largest image (width * height) any reader decodes inside the block; restored after,
     so one command run in-process (tests, notebooks) cannot change the next one's limit."""
-    if limit is not None and limit < 1:
-        raise ImageError(f"the pixel limit must be positive, got {limit}")
-    previous = _LIMIT["pixels"]
-    _LIMIT["pixels"] = previous if limit is None else int(limit)
-    try:
+    if pixels is not None and pixels < 1:
+        raise ImageError(f"the pixel limit must be positive, got {pixels}")
+    with limits_in_force({"image_pixels": pixels}):
         yield
-    finally:
-        _LIMIT["pixels"] = previous
 
 
 def max_pixels() -> int:
-    return _LIMIT["pixels"]
+    return limit("image_pixels")
 
 
 def _open(data: bytes | str | Path, where: str):
@@ -69,7 +65,7 @@ def _open(data: bytes | str | Path, where: str):
             f"image is {image.width}x{image.height} = {pixels} pixels, more than the limit "
             f"{max_pixels()}",
             where=where,
-            hint="raise it with --max-image-pixels if the image is genuine",
+            hint="raise it with --max-image-pixels N if the image is genuine",
         )
     return image
 

@@ -1,30 +1,26 @@
 """Read a JSON file with an error that names the file and says what it should have been.
 
 API:
-  read_json(path, what, error=PerBenchError) -> the parsed value
+  read_json(path, what, error=PerBenchError) -> the parsed value, within the JSON limits of
+                                  ``perbench.limits`` (size, depth, containers)
   write_text_atomic(path, text)   the whole text or nothing: a temporary file, then a rename;
                                   a full disk or a permission error is a StorageError naming path
 """
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from perbench.errors import PerBenchError, storage_error
+from perbench.limits import read_json_bounded
 
 
 def read_json(path: str | Path, what: str, error: type[PerBenchError] = PerBenchError) -> Any:
-    """Parse ``path``; a missing file or bad JSON raises ``error`` naming ``what`` and the path."""
-    try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise error(f"{what} not found", where=str(path)) from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise error(f"{what} is not valid JSON: {exc}", where=str(path)) from None
+    """Parse ``path``; a missing, oversized or bad file raises ``error`` naming ``what``."""
+    return read_json_bounded(path, what, error)
 
 
 def write_text_atomic(path: str | Path, text: str) -> None:

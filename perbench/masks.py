@@ -6,6 +6,7 @@ API (RLE = ``{"size": [h, w], "counts": "<ascii>"}``, Fortran order, as pycocoto
   to_rle(obj, height, width)   -> RLE        from compressed/uncompressed RLE, polygons, arrays
   check_rle(rle, size)         -> RLE        validate structure and counts (MaskError if bad)
   read_png_mask(path, value)   -> RLE        a PNG mask file (nonzero, or pixels == value)
+  read_png_ids(path)           -> (H, W) uint32   a PNG's pixel values; RGB as panoptic ids
   empty_rle(h, w), full_rle(h, w), union_rle(rles, h, w)
   area(rle), intersection_area(a, b), union_area(a, b), iou(a, b, empty_iou=1.0), bbox(rle)
 
@@ -160,6 +161,16 @@ def read_png_mask(path: str | Path, value: int | None = None) -> RLE:
 
     RGB PNGs are read as COCO panoptic ids (R + 256*G + 256**2*B).
     """
+    array = read_png_ids(path)
+    return encode(array == value if value is not None else array != 0)
+
+
+def read_png_ids(path: str | Path) -> np.ndarray:
+    """The values of a PNG mask, ``(H, W)``: grey (+ alpha) as is, RGB as panoptic ids.
+
+    Built in uint32 (4 bytes a pixel, not 24), so decoding a panoptic PNG once per image and
+    comparing it per segment stays within a few bytes a pixel.
+    """
     from perbench.errors import ImageError
     from perbench.images import decode_image
 
@@ -168,11 +179,13 @@ def read_png_mask(path: str | Path, value: int | None = None) -> RLE:
     except ImageError as exc:
         raise MaskError(f"cannot read the mask image: {exc}", where=str(path)) from None
     if array.ndim == 3 and array.shape[2] < 3:
-        array = array[..., 0]  # grey + alpha: the grey channel is the mask
-    elif array.ndim == 3:
-        rgb = array[..., :3].astype(np.int64)
-        array = rgb[..., 0] + 256 * rgb[..., 1] + 256 * 256 * rgb[..., 2]
-    return encode(array == value if value is not None else array != 0)
+        return array[..., 0]  # grey + alpha: the grey channel is the mask
+    if array.ndim == 3:
+        ids = array[..., 2].astype(np.uint32) << 16
+        ids |= array[..., 1].astype(np.uint32) << 8
+        ids |= array[..., 0]
+        return ids
+    return array
 
 
 def area(rle: RLE) -> int:
