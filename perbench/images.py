@@ -7,6 +7,8 @@ API:
   max_pixels() -> int                     the limit in force
   decode_image(data, where, mode="RGB") -> (H, W, C) uint8 array (or (H, W) for "L"/"I")
   image_size(data, where) -> (height, width)   reads the header and checks the whole file decodes
+  check_image_header(data, height, width, where)  bytes whose header is an image of that size
+                                          (no pixel decoded)
 
 Truncated files, non-images, decompression bombs (more than ``max_pixels()`` pixels) and any
 decoder failure raise ``ImageError`` (a ``SourceError``) with ``where`` naming the file and the
@@ -23,6 +25,7 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -96,3 +99,15 @@ def image_size(data: bytes | str | Path, where: str) -> tuple[int, int]:
     """``(height, width)`` of an image that decodes completely."""
     array = decode_image(data, where, mode=None)
     return int(array.shape[0]), int(array.shape[1])
+
+
+def check_image_header(data: Any, height: int, width: int, where: str) -> None:
+    """ImageError unless ``data`` is image bytes whose header says ``width`` x ``height``."""
+    if not isinstance(data, bytes) or not data:
+        raise ImageError("the row carries no image bytes", where=where)
+    with _open(data, where) as image:
+        if image.size != (width, height):
+            raise ImageError(
+                f"the image is {image.width}x{image.height}, the sample says {width}x{height}",
+                where=where,
+            )

@@ -37,7 +37,8 @@ from tqdm import tqdm
 
 from perbench import __version__
 from perbench.card import CardFacts, dataset_card
-from perbench.errors import ReleaseError, SchemaError, storage_error
+from perbench.errors import ImageError, ReleaseError, SchemaError, storage_error
+from perbench.images import check_image_header
 from perbench.jsonfile import read_json
 from perbench.provenance import (
     SIGNATURE,
@@ -49,7 +50,7 @@ from perbench.provenance import (
     stamp_card,
     symlink_problems,
 )
-from perbench.schema import SCHEMA_VERSION, TASKS, Sample, validate_sample
+from perbench.schema import SCHEMA_VERSION, TASKS, Sample, read_json_field, validate_sample
 
 MANIFEST = "manifest.json"
 IMAGE_SPILL = ".images"
@@ -322,8 +323,11 @@ class Release:
                     raise ReleaseError(
                         f"cannot read parquet shard: {exc}", where=str(shard)
                     ) from None
-                for row in table.to_pylist():
-                    yield sample_from_row(row, with_image)
+                for number, row in enumerate(table.to_pylist()):
+                    try:
+                        yield sample_from_row(row, with_image)
+                    except (SchemaError, ImageError) as exc:
+                        raise ReleaseError(str(exc), where=f"{shard}, row {number}") from None
 
     def ids(self, task: str | None = None) -> list[str]:
         return [s.id for s in self.samples(task)]
@@ -359,13 +363,16 @@ def _check_manifest(manifest: Any, where: Path) -> None:
 
 
 def sample_from_row(row: dict[str, Any], with_image: bool) -> Sample:
+    """The row as a validated Sample (answer range, tags, masks at the image's size, JSON
+    columns, and with ``with_image`` image bytes whose header gives that size)."""
     image = row.pop("image", None)
     row.pop("image_marked", None)
-    row["source"] = json.loads(row["source"]) if row.get("source") else {}
-    row["meta"] = json.loads(row["meta"]) if row.get("meta") else {}
-    sample = Sample.from_dict(row)
+    for name in ("source", "meta"):
+        row[name] = read_json_field(row.get(name), name, row.get("id", "?"))
+    sample = validate_sample(Sample.from_dict(row))
     if with_image and image is not None:
-        sample.image = image["bytes"]
+        sample.image = image.get("bytes") if isinstance(image, dict) else None
+        check_image_header(sample.image, sample.height, sample.width, f"sample {sample.id}")
     return sample
 
 

@@ -260,6 +260,11 @@ def _split_options(question: str, where: str) -> tuple[str, list[str]]:
     stem_lines, options = [], []
     for line in question.splitlines():
         match = OPTION_LINE.match(line.strip())
+        if match and len(options) == len(OPTION_LETTERS):
+            raise SourceError(
+                f"more than {len(OPTION_LETTERS)} option lines (A-{OPTION_LETTERS[-1]})",
+                where=where,
+            )
         if match and match.group(1) == OPTION_LETTERS[len(options)]:
             options.append(match.group(2).strip())
         elif options and line.strip():
