@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from evaluators.metric import state_from_json, state_to_json
-from evaluators.protocols import make_metrics
+from evaluators.protocols import PROTOCOLS, make_metrics
 from evaluators.results import (
     SAMPLES_SUFFIX,
     build_results,
@@ -29,11 +29,12 @@ from evaluators.results import (
     results_stem,
     write_results,
 )
-from evaluators.scoring import score_shard, shard_ids
+from evaluators.scoring import check_shard, score_shard, shard_ids
 from evaluators.submission import expected_from_release, index_submission
 from perbench.errors import PerBenchError, ReleaseError
 from perbench.jsonfile import read_json
 from perbench.release import Release, verify_release
+from perbench.schema import TASKS
 
 PARTIAL_KIND = "perbench-partial-results"
 PARTIAL_SUFFIX = ".partial.json"
@@ -162,7 +163,40 @@ def _read_partial(path: Path) -> dict[str, Any]:
             where=str(path),
             hint="score that shard again with `perbench evaluate --shard i/n`",
         )
+    _check_partial_fields(data, str(path))
     return data
+
+
+def _check_partial_fields(data: dict[str, Any], where: str) -> None:
+    """The shapes a merge relies on: shard, protocol, tasks, and a state and counts per task."""
+    check_shard(data["shard"], f"{where}, 'shard'")
+    if not isinstance(data["protocol"], str) or data["protocol"] not in PROTOCOLS:
+        raise PerBenchError(f"'protocol' must be one of {sorted(PROTOCOLS)}", where=where)
+    tasks = data["tasks"]
+    if (
+        not isinstance(tasks, list)
+        or not tasks
+        or not all(isinstance(t, str) for t in tasks)
+        or len(set(tasks)) != len(tasks)
+        or not set(tasks) <= set(TASKS)
+    ):
+        raise PerBenchError(f"'tasks' must list distinct tasks of {TASKS}", where=where)
+    for key in ("states", "counts"):
+        if not isinstance(data[key], dict) or not all(
+            isinstance(data[key].get(t), dict) for t in tasks
+        ):
+            raise PerBenchError(f"'{key}' must hold an object for each of {tasks}", where=where)
+    for task in tasks:
+        counts = data["counts"][task]
+        if not all(
+            isinstance(counts.get(k), int)
+            and not isinstance(counts.get(k), bool)
+            and counts[k] >= 0
+            for k in ("expected", "scored", "missing")
+        ):
+            raise PerBenchError(
+                f"'counts' of {task} must give expected, scored and missing as counts", where=where
+            )
 
 
 def merge_partials(paths: list[str | Path], out_dir: str | Path | None = None) -> dict[str, Any]:

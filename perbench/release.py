@@ -55,6 +55,7 @@ from perbench.schema import SCHEMA_VERSION, TASKS, Sample, read_json_field, vali
 MANIFEST = "manifest.json"
 IMAGE_SPILL = ".images"
 CARD = "README.md"
+SHOWN_ADDED = 20  # added files listed one by one; more are counted
 
 
 def _features(marked: bool):
@@ -401,10 +402,14 @@ def verify_release(
             problems.append(f"{relative}: missing")
         elif _file_hash(file, relative) != expected:
             problems.append(f"{relative}: sha256 differs from manifest.json (file changed)")
+    added = []
     for file in sorted(release.path.rglob("*")):
         relative = file.relative_to(release.path).as_posix()
         if file.is_file() and relative not in (MANIFEST, SIGNATURE) and relative not in listed:
-            problems.append(f"{relative}: not listed in manifest.json (file added)")
+            added.append(f"{relative}: not listed in manifest.json (file added)")
+    problems += added[:SHOWN_ADDED]
+    if len(added) > SHOWN_ADDED:
+        problems.append(f"... and {len(added) - SHOWN_ADDED} more files not listed (added)")
     if not problems:
         problems += _count_problems(release)
     stamped = card_fingerprint(root / CARD)
@@ -428,12 +433,21 @@ def _count_problems(release: Release) -> list[str]:
 
     problems = []
     for task in sorted(set(TASKS) | set(release.manifest["counts"])):
-        rows = sum(pq.ParquetFile(f).metadata.num_rows for f in release.shard_files(task))
+        try:
+            rows = sum(pq.ParquetFile(f).metadata.num_rows for f in release.shard_files(task))
+        except Exception as exc:  # pyarrow raises several types on a truncated or foreign file
+            problems.append(f"{task}: a parquet shard cannot be read ({exc})")
+            continue
         expected = release.count(task)
         if rows != expected:
             problems.append(f"{task}: manifest.json counts {expected} samples, shards hold {rows}")
         for shard in release.shard_files(task):
-            if missing := rows_without_bytes(shard):
+            try:
+                missing = rows_without_bytes(shard)
+            except Exception as exc:  # as above
+                problems.append(f"{shard.relative_to(release.path).as_posix()}: unreadable ({exc})")
+                continue
+            if missing:
                 problems.append(
                     f"{shard.relative_to(release.path).as_posix()}: {missing} rows carry no "
                     "image bytes (only a path, which load_dataset cannot open elsewhere)"
