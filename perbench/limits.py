@@ -15,6 +15,10 @@ API:
   scan_pickle(data, where, error)  container opcodes of a pickle (an upper bound: data bytes that
                                  look like one count too) against ``containers``
   read_json_bounded(path, what, error) -> Any     the same for a file, bounded before reading
+  file_stem(text, max_chars=MAX_NAME_CHARS) -> str   a model name or image id made a safe file
+                                 name part: other characters become "-", and a longer one is cut
+                                 and ends in a hash of the whole (so names stay distinct and
+                                 every path stays under the file system's 255 bytes a name)
 
 Every check happens before the bytes are parsed or decoded, so a hostile file costs at most
 its limit. The defaults keep every command under 1 GB of memory; a genuine bigger input (the
@@ -23,7 +27,9 @@ COCO train2017 instances file: 448 MB, 3.6 million containers) needs ``--limit``
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -35,6 +41,7 @@ from perbench.errors import PerBenchError
 
 MIB = 1 << 20
 CHUNK = 1 << 20
+MAX_NAME_CHARS = 100
 
 
 class Limit(NamedTuple):
@@ -192,3 +199,11 @@ def read_json_bounded(
 ) -> Any:
     """``parse_json`` of a file read through ``read_bounded`` (``json_bytes``)."""
     return parse_json(read_bounded(path, "json_bytes", what, error), str(path), error)
+
+
+def file_stem(text: str, max_chars: int = MAX_NAME_CHARS) -> str:
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-")
+    if len(safe) <= max_chars:
+        return safe
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    return f"{safe[: max_chars - 17]}-{digest}"

@@ -26,6 +26,7 @@ import numpy as np
 from pycocotools import mask as coco_mask
 
 from perbench.errors import MaskError
+from perbench.limits import LIMITS, limit
 from perbench.mask_checks import (
     check_size,
     clean_runs,
@@ -144,6 +145,7 @@ def _polygons_to_rle(
     height, width = check_size([height, width], where)
     if not polygons:
         return empty_rle(height, width)
+    _check_polygon_counts(polygons, where)
     prefix = f"{where}, " if where else ""
     cleaned = [
         clip_polygon(polygon, height, width, f"{prefix}polygon {index}")
@@ -154,6 +156,22 @@ def _polygons_to_rle(
         return empty_rle(height, width)
     merged = coco_mask.merge(coco_mask.frPyObjects(cleaned, height, width))
     return {"size": [height, width], "counts": merged["counts"].decode()}
+
+
+def _check_polygon_counts(polygons: list, where: str | None) -> None:
+    """The ``polygon_parts`` and ``polygon_vertices`` limits, before any polygon is read."""
+    found = {"polygon_parts": len(polygons), "polygon_vertices": 0}
+    if found["polygon_parts"] <= limit("polygon_parts"):
+        found["polygon_vertices"] = sum(
+            len(p) // 2 for p in polygons if isinstance(p, (list, tuple))
+        )
+    for name, count in found.items():
+        if count > limit(name):
+            raise MaskError(
+                f"one mask of {count} {LIMITS[name].unit}, over the limit {limit(name):,}",
+                where=where,
+                hint=f"simplify the polygons, or raise it with --limit {name}=N",
+            )
 
 
 def read_png_mask(path: str | Path, value: int | None = None) -> RLE:

@@ -27,6 +27,7 @@ from typing import Any
 from perbench.errors import ReleaseError, SourceError
 from perbench.images import image_size
 from perbench.jsonfile import read_json
+from perbench.limits import file_stem
 from perbench.masks import check_rle
 from perbench.release import Release
 from perbench.schema import OPTION_LETTERS, Sample, make_sample_id, prompt_tags, validate_sample
@@ -46,7 +47,7 @@ def _image_name(sample: Sample, taken: set[str]) -> str:
 
     with Image.open(io.BytesIO(sample.image)) as image:
         extension = {"JPEG": ".jpg", "PNG": ".png"}.get(image.format or "", ".png")
-    stem = re.sub(r"[^A-Za-z0-9_.-]", "_", sample.image_id)
+    stem = file_stem(re.sub(r"[^A-Za-z0-9_.-]", "_", sample.image_id)) or "image"
     suffix = Path(stem).suffix
     if suffix.lower() in ({".jpg", ".jpeg"} if extension == ".jpg" else {extension}):
         stem, extension = stem[: -len(suffix)], suffix
