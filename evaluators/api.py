@@ -32,7 +32,7 @@ from evaluators.results import (
 from evaluators.scoring import check_shard, score_shard, shard_ids
 from evaluators.submission import expected_from_release, index_submission
 from perbench.errors import PerBenchError, ReleaseError
-from perbench.jsonfile import read_json
+from perbench.jsonfile import read_json, write_text_atomic
 from perbench.release import Release, verify_release
 from perbench.schema import TASKS
 
@@ -112,6 +112,7 @@ def evaluate(
     stem = results_stem(model, release.version, protocol, revision)
     work = Path(out_dir) if out_dir is not None else Path(tempfile.mkdtemp(prefix="perbench-"))
     records = work / f"{stem}.shard-{shard[0]}-of-{shard[1]}{SAMPLES_SUFFIX}"
+    finished = False
     try:
         counts = score_shard(release, index, metrics, positions, records, progress)
         common = {
@@ -133,19 +134,22 @@ def evaluate(
                 "samples_file": records.name,
             }
             path = work / f"{stem}.shard-{shard[0]}-of-{shard[1]}{PARTIAL_SUFFIX}"
-            path.write_text(json.dumps(partial, indent=2, sort_keys=True) + "\n")
+            write_text_atomic(path, json.dumps(partial, indent=2, sort_keys=True) + "\n")
+            finished = True
             return partial
         results = build_results(
             **common, counts=counts, metrics={t: m.result() for t, m in metrics.items()}
         )
         if out_dir is not None:
             write_results(results, out_dir, records)
+        finished = True
         return results
     finally:
         for metric in metrics.values():
             metric.close()
-        if out_dir is None:
+        if out_dir is None or not finished:  # a failed run keeps no half-written rows
             records.unlink(missing_ok=True)
+        if out_dir is None:
             work.rmdir()
 
 
@@ -251,8 +255,11 @@ def merge_partials(paths: list[str | Path], out_dir: str | Path | None = None) -
     if out_dir is not None:
         merged = Path(out_dir) / f".merging{SAMPLES_SUFFIX}"
         merged.parent.mkdir(parents=True, exist_ok=True)
-        _merge_rows([path.parent / p["samples_file"] for path, p in partials], merged)
-        write_results(results, out_dir, merged)
+        try:
+            _merge_rows([path.parent / p["samples_file"] for path, p in partials], merged)
+            write_results(results, out_dir, merged)
+        finally:
+            merged.unlink(missing_ok=True)  # moved into place, or half-written and dropped
     return results
 
 

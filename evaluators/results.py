@@ -158,11 +158,15 @@ def write_results(results: dict[str, Any], out_dir: str | Path, records: Path) -
         model["name"], results["benchmark"]["version"], results["protocol"], model.get("revision")
     )
     samples = out_dir / f"{stem}{SAMPLES_SUFFIX}"
-    if records.resolve() != samples.resolve():
-        shutil.move(str(records), samples)
     results["per_sample"] = samples.name
     path = out_dir / f"{stem}{RESULTS_SUFFIX}"
-    write_text_atomic(path, json.dumps(results, indent=2, sort_keys=True) + "\n")
+    try:
+        if records.resolve() != samples.resolve():
+            shutil.move(str(records), samples)
+        write_text_atomic(path, json.dumps(results, indent=2, sort_keys=True) + "\n")
+    except BaseException:
+        samples.unlink(missing_ok=True)  # rows without their results file are not kept
+        raise
     return path
 
 
