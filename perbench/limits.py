@@ -11,6 +11,7 @@ API:
                                  an endless file (/dev/zero, a FIFO) stops at the limit
   scan_json(data, where, error)  size, nesting depth and container count of JSON text, measured
                                  without recursion and without parsing, in chunks of ``CHUNK``
+  check_count(name, count, where, error)    a count (instances of an image) against its limit
   parse_json(data, where, error) -> Any     ``scan_json``, then ``json.loads``
   scan_pickle(data, where, error)  container opcodes of a pickle (an upper bound: data bytes that
                                  look like one count too) against ``containers``
@@ -56,7 +57,7 @@ LIMITS: dict[str, Limit] = {
     ),
     "json_depth": Limit(100, "levels", "nesting of arrays and objects in any JSON text"),
     "containers": Limit(
-        2_000_000,
+        1_000_000,
         "containers",
         "arrays and objects of a JSON text, or lists, dicts, tuples and sets of a pickle",
     ),
@@ -64,6 +65,7 @@ LIMITS: dict[str, Limit] = {
     "table_bytes": Limit(64 * MIB, "bytes", "a VLMEvalKit predictions file (xlsx, tsv, csv)"),
     "key_bytes": Limit(64 * 1024, "bytes", "a signing key or a manifest.json.sig file"),
     "image_pixels": Limit(40_000_000, "pixels", "one decoded image (width * height)"),
+    "instances_per_image": Limit(2_000, "instances", "annotated instances of one source image"),
     "polygon_vertices": Limit(1_000_000, "vertices", "all polygons of one mask or prediction"),
     "polygon_parts": Limit(10_000, "polygons", "polygons of one mask or prediction"),
     "shards": Limit(10_000, "shards", "shards of a sharded evaluation (--shard i/n)"),
@@ -207,3 +209,11 @@ def file_stem(text: str, max_chars: int = MAX_NAME_CHARS) -> str:
         return safe
     digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
     return f"{safe[: max_chars - 17]}-{digest}"
+
+
+def check_count(
+    name: str, count: int, where: str, error: type[PerBenchError] = PerBenchError
+) -> None:
+    """``error`` naming ``where`` when ``count`` is over ``limit(name)``."""
+    if count > limit(name):
+        raise _too_big(name, f"{count:,}", where, error)

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from perbench.errors import SourceError
+from perbench.limits import check_count
 from perbench.masks import to_rle
 from perbench.sources.annotated import (
     ANN_FIELDS,
@@ -87,6 +88,10 @@ class CocoIndex:
                     where=ann_where,
                 )
             self.annotations[ann["image_id"]].append(ann)
+            count = len(self.annotations[ann["image_id"]])
+            check_count(
+                "instances_per_image", count, f"{where}, image id {ann['image_id']}", SourceError
+            )
         self.image_ids = sorted_ids(self.images)
 
     def category_names(self) -> list[tuple[str, str | None]]:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from perbench.errors import SourceError
+from perbench.limits import check_count
 from perbench.masks import area, encode, read_png_ids
 from perbench.sources.annotated import (
     IMAGE_FIELDS,
@@ -121,6 +122,7 @@ class PanopticReader(AnnotatedReader):
         path = image_file(self.images_dir, record["file_name"], where, image_id)
         png = confined_path(self.png_dir, ann["file_name"], where)
         height, width = int(record["height"]), int(record["width"])
+        check_count("instances_per_image", len(ann["segments_info"]), where, SourceError)
         instances = []
         ids = read_png_ids(png) if ann["segments_info"] else None
         for position, segment in enumerate(ann["segments_info"]):

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from perbench.errors import SourceError
+from perbench.limits import check_count
 from perbench.masks import to_rle
 from perbench.sources.annotated import (
     IMAGE_FIELDS,
@@ -75,6 +76,7 @@ class Sa1bReader(AnnotatedReader):
             {"image_id": "id", **IMAGE_FIELDS},
         )
         height, width = int(record["height"]), int(record["width"])
+        check_count("instances_per_image", len(data["annotations"]), str(path), SourceError)
         image_path = image_file(
             path.parent, record["file_name"], f"{path}, image", record["image_id"]
         )
