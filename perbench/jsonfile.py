@@ -1,8 +1,9 @@
 """Read a JSON file with an error that names the file and says what it should have been.
 
 API:
-  read_json(path, what, error=PerBenchError) -> the parsed value, within the JSON limits of
-                                  ``perbench.limits`` (size, depth, containers)
+  read_json(path, what, error=PerBenchError, allow_answer_key=False) -> the parsed value,
+                                  within the JSON limits of ``perbench.limits`` (size, depth,
+                                  containers)
   write_text_atomic(path, text)   the whole text or nothing: a temporary file, then a rename;
                                   a full disk or a permission error is a StorageError naming path
 """
@@ -17,10 +18,29 @@ from typing import Any
 from perbench.errors import PerBenchError, storage_error
 from perbench.limits import read_json_bounded
 
+ANSWER_KEY_KIND = "perbench-answer-key"
 
-def read_json(path: str | Path, what: str, error: type[PerBenchError] = PerBenchError) -> Any:
-    """Parse ``path``; a missing, oversized or bad file raises ``error`` naming ``what``."""
-    return read_json_bounded(path, what, error)
+
+def read_json(
+    path: str | Path,
+    what: str,
+    error: type[PerBenchError] = PerBenchError,
+    allow_answer_key: bool = False,
+) -> Any:
+    """Parse ``path``; a missing, oversized or bad file raises ``error`` naming ``what``.
+
+    A withheld split's private answer key (``perbench.withheld``) is refused unless
+    ``allow_answer_key``: no command but the scorer's key reader may take it in, so none can
+    copy it into something it publishes.
+    """
+    value = read_json_bounded(path, what, error)
+    if not allow_answer_key and isinstance(value, dict) and value.get("kind") == ANSWER_KEY_KIND:
+        raise error(
+            f"this is a private answer key, not a {what}; it is never published or read here",
+            where=str(path),
+            hint="only the scorer reads it: perbench evaluate --key, perbench serve",
+        )
+    return value
 
 
 def write_text_atomic(path: str | Path, text: str) -> None:

@@ -7,7 +7,8 @@ API:
                           .samples(task, with_image) .sample(id) .ids(task) .count(task)
   verify_release(path, fingerprint=None, public_key=None) -> list of problems (empty when
                           every byte matches the manifest; see perbench.provenance)
-  sample_from_row(row, with_image) -> Sample   one parquet / datasets row (the dict is consumed)
+  sample_from_row(row, with_image, withheld=False) -> Sample   one parquet / datasets row (the
+                          dict is consumed), validated
 
 Layout (one config per task, parquet shards + dataset card + manifest):
   R/README.md                      HF dataset card, ``configs:`` YAML, one config per task
@@ -126,14 +127,16 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _collect(samples: Iterable[Sample], spill: Path, progress: bool) -> dict[str, list[Sample]]:
+def _collect(
+    samples: Iterable[Sample], spill: Path, progress: bool, withheld: bool = False
+) -> dict[str, list[Sample]]:
     """Validate and group samples by task; image bytes go to ``spill`` (one file per distinct
     image) so memory holds only the samples' text and RLE, whatever the release's size."""
     spill.mkdir()
     by_task: dict[str, list[Sample]] = defaultdict(list)
     seen: set[str] = set()
     for sample in tqdm(samples, desc="validating samples", disable=not progress, unit="sample"):
-        validate_sample(sample)
+        validate_sample(sample, withheld)
         if sample.id in seen:
             raise SchemaError("id appears twice in the release", where=f"sample {sample.id}")
         seen.add(sample.id)
@@ -161,9 +164,11 @@ def write_release(
     extra_manifest: dict[str, Any] | None = None,
     progress: bool = True,
     card_extra: str | None = None,
+    withheld: bool = False,
 ) -> Path:
     """Write samples as a new release folder; raise ``ReleaseError`` if ``out_dir`` exists.
-    ``card_extra`` (Markdown) is appended to the dataset card (the audit's section)."""
+    ``card_extra`` (Markdown) is appended to the dataset card (the audit's section);
+    ``withheld``: the samples are a withheld split's public part (``perbench.withheld``)."""
     import pyarrow.parquet as pq
     from datasets import Dataset
 
@@ -177,7 +182,7 @@ def write_release(
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     try:
-        by_task = _collect(samples, staging / IMAGE_SPILL, progress)
+        by_task = _collect(samples, staging / IMAGE_SPILL, progress, withheld)
         features = _features(marked_images)
         files: dict[str, str] = {}
         for task in TASKS:
@@ -314,6 +319,7 @@ class Release:
         import pyarrow.parquet as pq
 
         columns = None if with_image else [c for c in _features(False) if c != "image"]
+        withheld = bool(self.manifest.get("withheld"))
         for current in [task] if task else self.tasks:
             for shard in self.shard_files(current):
                 if not shard.is_file():
@@ -326,7 +332,7 @@ class Release:
                     ) from None
                 for number, row in enumerate(table.to_pylist()):
                     try:
-                        yield sample_from_row(row, with_image)
+                        yield sample_from_row(row, with_image, withheld)
                     except (SchemaError, ImageError) as exc:
                         raise ReleaseError(str(exc), where=f"{shard}, row {number}") from None
 
@@ -363,14 +369,15 @@ def _check_manifest(manifest: Any, where: Path) -> None:
             )
 
 
-def sample_from_row(row: dict[str, Any], with_image: bool) -> Sample:
+def sample_from_row(row: dict[str, Any], with_image: bool, withheld: bool = False) -> Sample:
     """The row as a validated Sample (answer range, tags, masks at the image's size, JSON
-    columns, and with ``with_image`` image bytes whose header gives that size)."""
+    columns, and with ``with_image`` image bytes whose header gives that size); ``withheld``:
+    a withheld split's public row, without its answer fields."""
     image = row.pop("image", None)
     row.pop("image_marked", None)
     for name in ("source", "meta"):
         row[name] = read_json_field(row.get(name), name, row.get("id", "?"))
-    sample = validate_sample(Sample.from_dict(row))
+    sample = validate_sample(Sample.from_dict(row), withheld)
     if with_image and image is not None:
         sample.image = image.get("bytes") if isinstance(image, dict) else None
         check_image_header(sample.image, sample.height, sample.width, f"sample {sample.id}")

@@ -25,11 +25,11 @@ import tempfile
 from pathlib import Path
 
 from perbench.errors import PerBenchError, StoreError
+from perbench.passwords import hash_password
 from perbench.store import CandidateStore
 from review_ui.auth import (
     USERS_ENV,
     adjudicators,
-    hash_password,
     load_accounts,
     require_auth_off_loopback,
 )
