@@ -156,6 +156,18 @@ def issue20_cases(folder: Path, release: Path, samples, predictions: Path) -> li
     add("build, 60 MB COCO file, 600k annotations",
         (folder / "coco600k/instances.json").stat().st_size,
         ["build", *coco, "--out", store + "5", "--no-progress"])  # fmt: skip
+    coco = _coco_source(folder / "coco240k", 64, annotations=240_000)
+    add("build, COCO file at the limits: 240k annotations (960k containers) on one image",
+        (folder / "coco240k/instances.json").stat().st_size,
+        ["build", *coco, "--out", store + "6", "--no-progress"])  # fmt: skip
+    floats = folder / "floats"
+    coco = _coco_source(floats, 64, annotations=1)
+    data = json.loads((floats / "instances.json").read_text())
+    data["annotations"][0]["segmentation"] = [[1.5] * 12_000_000]
+    (floats / "instances.json").write_text(json.dumps(data))
+    add("build, COCO file at the limits: one polygon of 12 M numbers",
+        (floats / "instances.json").stat().st_size,
+        ["build", *coco, "--out", store + "7", "--no-progress"])  # fmt: skip
     deep = folder / "deep-release"
     shutil.copytree(release, deep)
     (deep / "manifest.json").write_text("[" * 100_000 + "]" * 100_000)

@@ -109,9 +109,10 @@ def main() -> None:
     parser.add_argument("--big-mb", type=int, nargs="+", default=[1024, 256])
     parser.add_argument("--tree", help="also run against this checkout (PYTHONPATH)")
     parser.add_argument("--issue20", action="store_true", help="measure the issue-20 cases")
+    parser.add_argument("--only", help="--issue20: only the cases whose name contains this")
     args = parser.parse_args()
     if args.issue20:
-        return issue20(args.tree)
+        return issue20(args.tree, args.only)
     from perbench.release import Release
 
     with tempfile.TemporaryDirectory(prefix="perbench-hostile-") as tmp:
@@ -158,7 +159,7 @@ def main() -> None:
               f"{seconds:.1f} |")  # fmt: skip
 
 
-def issue20(other_tree: str | None) -> None:
+def issue20(other_tree: str | None, only: str | None = None) -> None:
     from benchmarks.hostile_inputs import issue20_cases
     from perbench.release import Release
 
@@ -183,6 +184,8 @@ def issue20(other_tree: str | None) -> None:
             print(f"| {tree_name} | baseline: evaluate, good file | {good.stat().st_size:,} | 0 | "
                   f"{baseline / MIB:.0f} | 1.00 | {seconds:.1f} |", flush=True)  # fmt: skip
             for name, size, argv in cases:
+                if only and only not in name:
+                    continue
                 status, peak, seconds = peak_rss(base + argv, env, tree)
                 print(f"| {tree_name} | {name} | {size:,} | {status} | {peak / MIB:.0f} | "
                       f"{peak / baseline:.2f} | {seconds:.1f} |", flush=True)  # fmt: skip
