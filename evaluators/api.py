@@ -25,19 +25,20 @@ from typing import Any
 from evaluators.leaderboard_audit import release_audit
 from evaluators.merge_checks import check_merged, check_partial
 from evaluators.metric import state_from_json, state_to_json
-from evaluators.protocols import make_metrics
+from evaluators.protocols import PROTOCOLS, make_metrics
 from evaluators.results import (
     SAMPLES_SUFFIX,
     build_results,
     results_stem,
     write_results,
 )
-from evaluators.scoring import COUNTS, score_shard, shard_ids
+from evaluators.scoring import COUNTS, check_shard, score_shard, shard_ids
 from evaluators.submission import expected_from_release, index_submission
 from perbench.errors import PerBenchError, ReleaseError
-from perbench.jsonfile import read_json
+from perbench.jsonfile import read_json, write_text_atomic
 from perbench.outputs import file_beside, output_folder
 from perbench.release import Release
+from perbench.schema import TASKS
 from perbench.verified import open_verified
 from perbench.withheld import KeyedRelease
 
@@ -130,6 +131,7 @@ def evaluate(
     stem = results_stem(model, release.version, protocol, revision)
     work = Path(out_dir) if out_dir is not None else Path(tempfile.mkdtemp(prefix="perbench-"))
     records = work / f"{stem}.shard-{shard[0]}-of-{shard[1]}{SAMPLES_SUFFIX}"
+    finished = False
     try:
         counts = score_shard(release, index, metrics, positions, records, progress, on_progress)
         common = {
@@ -151,19 +153,22 @@ def evaluate(
                 "samples_file": records.name,
             }
             path = work / f"{stem}.shard-{shard[0]}-of-{shard[1]}{PARTIAL_SUFFIX}"
-            path.write_text(json.dumps(partial, indent=2, sort_keys=True) + "\n")
+            write_text_atomic(path, json.dumps(partial, indent=2, sort_keys=True) + "\n")
+            finished = True
             return partial
         results = build_results(
             **common, counts=counts, metrics={t: m.result() for t, m in metrics.items()}
         )
         if out_dir is not None:
             write_results(results, out_dir, records)
+        finished = True
         return results
     finally:
         for metric in metrics.values():
             metric.close()
-        if out_dir is None:
+        if out_dir is None or not finished:  # a failed run keeps no half-written rows
             records.unlink(missing_ok=True)
+        if out_dir is None:
             work.rmdir()
 
 
@@ -181,7 +186,40 @@ def _read_partial(path: Path) -> dict[str, Any]:
             where=str(path),
             hint="score that shard again with `perbench evaluate --shard i/n`",
         )
+    _check_partial_fields(data, str(path))
     return data
+
+
+def _check_partial_fields(data: dict[str, Any], where: str) -> None:
+    """The shapes a merge relies on: shard, protocol, tasks, and a state and counts per task."""
+    check_shard(data["shard"], f"{where}, 'shard'")
+    if not isinstance(data["protocol"], str) or data["protocol"] not in PROTOCOLS:
+        raise PerBenchError(f"'protocol' must be one of {sorted(PROTOCOLS)}", where=where)
+    tasks = data["tasks"]
+    if (
+        not isinstance(tasks, list)
+        or not tasks
+        or not all(isinstance(t, str) for t in tasks)
+        or len(set(tasks)) != len(tasks)
+        or not set(tasks) <= set(TASKS)
+    ):
+        raise PerBenchError(f"'tasks' must list distinct tasks of {TASKS}", where=where)
+    for key in ("states", "counts"):
+        if not isinstance(data[key], dict) or not all(
+            isinstance(data[key].get(t), dict) for t in tasks
+        ):
+            raise PerBenchError(f"'{key}' must hold an object for each of {tasks}", where=where)
+    for task in tasks:
+        counts = data["counts"][task]
+        if not all(
+            isinstance(counts.get(k), int)
+            and not isinstance(counts.get(k), bool)
+            and counts[k] >= 0
+            for k in ("expected", "scored", "missing")
+        ):
+            raise PerBenchError(
+                f"'counts' of {task} must give expected, scored and missing as counts", where=where
+            )
 
 
 def merge_partials(paths: list[str | Path], out_dir: str | Path | None = None) -> dict[str, Any]:
@@ -244,8 +282,11 @@ def merge_partials(paths: list[str | Path], out_dir: str | Path | None = None) -
     if out_dir is not None:
         merged = Path(out_dir) / f".merging{SAMPLES_SUFFIX}"
         merged.parent.mkdir(parents=True, exist_ok=True)
-        _merge_rows([path.parent / p["samples_file"] for path, p in partials], merged)
-        write_results(results, out_dir, merged)
+        try:
+            _merge_rows([path.parent / p["samples_file"] for path, p in partials], merged)
+            write_results(results, out_dir, merged)
+        finally:
+            merged.unlink(missing_ok=True)  # moved into place, or half-written and dropped
     return results
 
 

@@ -30,13 +30,16 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import json
 from pathlib import Path
+from typing import Any
 
 from evaluators.api import open_release
 from evaluators.lmms_tasks import VT_RES_FORMAT, parse_prediction
 from evaluators.submission import NotMasks
 from perbench.errors import DependencyError, PerBenchError
+from perbench.limits import read_bounded
 from perbench.outputs import output_file, output_folder
 from perbench.render import marked_image_bytes
 from perbench.schema import OPTION_LETTERS
@@ -139,15 +142,37 @@ def export_vlmevalkit(release, out_dir: str | Path) -> list[Path]:
 
 
 def _read(path: Path):
+    """The table of a predictions file, bounded by ``table_bytes``; any reader failure (empty,
+    ragged, not UTF-8, not a workbook) is a PerBenchError naming the file."""
     pandas = _pandas()
-    if path.suffix == ".xlsx":
-        try:
-            return pandas.read_excel(path)
-        except ImportError:
-            raise DependencyError(
-                ".xlsx files need openpyxl", hint="pip install openpyxl"
-            ) from None
-    return pandas.read_csv(path, sep="\t" if path.suffix == ".tsv" else ",", keep_default_na=False)
+    data = read_bounded(path, "table_bytes", "predictions table")
+    try:
+        if path.suffix == ".xlsx":
+            return pandas.read_excel(io.BytesIO(data))
+        text = data.decode("utf-8-sig")
+        separator = "\t" if path.suffix == ".tsv" else ","
+        return pandas.read_csv(io.StringIO(text), sep=separator, keep_default_na=False, dtype=str)
+    except ImportError:
+        raise DependencyError(".xlsx files need openpyxl", hint="pip install openpyxl") from None
+    except UnicodeDecodeError as exc:
+        raise PerBenchError(
+            f"not UTF-8 text (bad byte at position {exc.start}); save the file as UTF-8",
+            where=str(path),
+        ) from None
+    except Exception as exc:  # pandas and openpyxl raise many types on a broken table
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise PerBenchError(
+            f"not a readable {path.suffix or 'CSV'} table: {first}",
+            where=str(path),
+            hint="write it with VLMEvalKit, or as a tab-separated file with a header row",
+        ) from None
+
+
+def _int_or_none(value: Any) -> int | None:
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        return None
 
 
 def convert_predictions(release, prediction_files: list[str | Path], out_path: str | Path) -> int:
@@ -167,7 +192,7 @@ def convert_predictions(release, prediction_files: list[str | Path], out_path: s
         task = next((t for t, name in FILES.items() if Path(name).stem in raw.stem), None)
         task = task or next((t for t, stem in OLD_STEMS.items() if stem in raw.stem), None)
         for number, row in enumerate(frame.to_dict("records"), start=2):
-            sid = row.get("perbench_id") or by_index.get((task, int(row["index"])))
+            sid = row.get("perbench_id") or by_index.get((task, _int_or_none(row["index"])))
             if sid not in tasks:
                 raise PerBenchError(
                     f"row {number}: index {row['index']} is no sample of the release "

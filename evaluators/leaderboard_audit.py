@@ -6,6 +6,7 @@ API:
   audit_notes(audit) -> list[str]     plain-text lines: the override and its reason, the failed
                                       gates, the blind floors (text-only baselines)
   status_of(status, audit) -> str     a row's status, marked when the release overrode its gates
+  audit_shape_problem(audit) -> str | None   what is wrong with the shape these read (None: ok)
 
 ``audit`` is ``results["benchmark"]["audit"]`` (``{"override", "blind_floors"}``) as
 evaluators.api writes it from the release manifest; older results have none and show nothing.
@@ -67,3 +68,62 @@ def audit_notes(audit: dict[str, Any] | None) -> list[str]:
 
 def status_of(status: str, audit: dict[str, Any] | None) -> str:
     return f"{status}; {OVERRIDDEN}" if audit and audit.get("override") else status
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _figure_problem(figure: Any) -> str | None:
+    if figure is None:
+        return None
+    if not isinstance(figure, dict):
+        return "a figure must be an object"
+    if figure.get("value") is None:
+        return None
+    ci95 = figure.get("ci95")
+    if not _is_number(figure["value"]) or not _is_number(figure.get("n", 0)):
+        return "a figure's value and n must be numbers"
+    if ci95 is not None and not (
+        isinstance(ci95, list) and len(ci95) == 2 and all(map(_is_number, ci95))
+    ):
+        return "a figure's ci95 must be two numbers"
+    return None
+
+
+def audit_shape_problem(audit: Any) -> str | None:
+    """Why ``audit`` cannot be shown (None when it can): the types ``audit_notes`` reads."""
+    if audit is None:
+        return None
+    if not isinstance(audit, dict):
+        return "must be an object or null"
+    override = audit.get("override")
+    if override is not None:
+        failed = override.get("failed", []) if isinstance(override, dict) else None
+        if (
+            not isinstance(override, dict)
+            or not isinstance(override.get("reason"), str)
+            or not isinstance(failed, list)
+            or not all(
+                isinstance(f, dict)
+                and isinstance(f.get("gate"), str)
+                and isinstance(f.get("text"), str)
+                for f in failed
+            )
+        ):
+            return "'override' must be {reason: text, failed: [{gate, text}]}"
+    floors = audit.get("blind_floors")
+    if floors is None:
+        return None
+    if not isinstance(floors, dict):
+        return "'blind_floors' must be an object"
+    mcq = floors.get("mcq") or {}
+    count = floors.get("vt_res_target_count") or {}
+    if not isinstance(mcq, dict) or not isinstance(count, dict):
+        return "'blind_floors' entries must be objects"
+    if mcq.get("accuracy") and not (
+        isinstance(mcq.get("strategy"), str) and _is_number(mcq.get("chance"))
+    ):
+        return "'blind_floors.mcq' needs a strategy (text) and a chance (number)"
+    figures = [mcq.get("accuracy"), count.get("learned"), count.get("majority")]
+    return next((p for p in map(_figure_problem, figures) if p), None)

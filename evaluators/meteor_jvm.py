@@ -78,6 +78,11 @@ def _jar() -> Path:
     return jar
 
 
+# pycocoevalcap's -Xmx2G let the JVM peak at 1.0-1.25 GB on good input; the serial collector
+# under 768 MB keeps it near 600 MB with the same scores (benchmarks/RESULTS.md, issue 20)
+JVM_MEMORY = ("-Xmx768m", "-XX:+UseSerialGC")
+
+
 class MeteorJVM:
     """A METEOR 1.5 process, started on first use and again after a failed request."""
 
@@ -95,7 +100,7 @@ class MeteorJVM:
         jar = _jar()
         self._stderr = tempfile.TemporaryFile()
         self.process = subprocess.Popen(
-            [java, "-Dfile.encoding=UTF-8", "-jar", "-Xmx2G", jar.name]
+            [java, "-Dfile.encoding=UTF-8", *JVM_MEMORY, "-jar", jar.name]
             + ["-", "-", "-stdio", "-l", "en", "-norm"],
             cwd=jar.parent,
             stdin=subprocess.PIPE,

@@ -5,7 +5,8 @@ API:
                           state (dict), merge(state), result() -> {metric: value}, close()
   add_states(a, b)        the sum of two states (same layout)
   state_to_json(state)    JSON-ready copy: Fractions become {"fraction": "n/d"}
-  state_from_json(data)   the inverse
+  state_from_json(data)   the inverse; a fraction must be "n/d" (d > 0) of at most the
+                          ``fraction_digits`` limit's digits each, else a PerBenchError
 
 A state is a nested dict whose leaves are ints, Fractions (exact sums of floats, so that the
 order of additions, and hence the sharding, cannot change a result by one bit), lists of those
@@ -15,9 +16,12 @@ order of additions, and hence the sharding, cannot change a result by one bit), 
 
 from __future__ import annotations
 
+import re
 from fractions import Fraction
 from typing import Any
 
+from perbench.errors import PerBenchError
+from perbench.limits import limit
 from perbench.schema import Sample
 
 State = dict[str, Any]
@@ -50,11 +54,29 @@ def state_to_json(state: Any) -> Any:
 def state_from_json(data: Any) -> Any:
     if isinstance(data, dict):
         if set(data) == {"fraction"} and isinstance(data["fraction"], str):
-            return Fraction(data["fraction"])
+            return _fraction(data["fraction"])
         return {key: state_from_json(value) for key, value in data.items()}
     if isinstance(data, list):
         return [state_from_json(value) for value in data]
     return data
+
+
+_FRACTION = re.compile(r"(-?[0-9]+)/([0-9]+)", re.ASCII)
+
+
+def _fraction(text: str) -> Fraction:
+    """``"n/d"`` as written by ``state_to_json``; nothing else (no exponents, no zero d)."""
+    digits = limit("fraction_digits")
+    match = _FRACTION.fullmatch(text) if len(text) <= 2 * digits + 2 else None
+    if match is None or max(len(match.group(1)), len(match.group(2))) > digits:
+        raise PerBenchError(
+            f"a metric state fraction must be 'n/d' of at most {digits} digits each, "
+            f"got {text[:40]!r}",
+            hint="score that shard again with `perbench evaluate --shard i/n`",
+        )
+    if int(match.group(2)) == 0:
+        raise PerBenchError(f"a metric state fraction has a zero denominator: {text[:40]!r}")
+    return Fraction(int(match.group(1)), int(match.group(2)))
 
 
 class Metric:

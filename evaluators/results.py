@@ -18,17 +18,18 @@ prints accuracy as a fraction; the results JSON keeps every figure as a fraction
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import subprocess
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from evaluators.leaderboard_audit import audit_shape_problem
 from evaluators.protocols import HEADLINE_COLUMNS, headline
 from perbench import __version__
 from perbench.errors import PerBenchError
 from perbench.jsonfile import read_json, write_text_atomic
+from perbench.limits import file_stem
 from perbench.outputs import output_folder
 
 EVALUATOR_VERSION = f"perbench-evaluators {__version__}"
@@ -60,13 +61,13 @@ def git_commit() -> str | None:
     return done.stdout.strip() or None
 
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-") or "model"
+def _slug(text: str, max_chars: int = 40) -> str:
+    return file_stem(text, max_chars) or "model"
 
 
 def results_stem(model: str, version: str, protocol: str, revision: str | None = None) -> str:
     """File stem of a result; the revision is part of it so two revisions never overwrite."""
-    name = f"{_slug(model)}@{_slug(revision)}" if revision else _slug(model)
+    name = f"{_slug(model, 100)}@{_slug(revision)}" if revision else _slug(model, 100)
     return f"{name}.{_slug(version)}.{protocol}"
 
 
@@ -104,18 +105,19 @@ def build_results(
 
 def recipe_summary(recipe: dict[str, Any] | None) -> str:
     """One line for the leaderboard: size, steps, batch, learning rate, device, data."""
-    if not recipe:
+    if not isinstance(recipe, dict) or not recipe:
         return ""
-    train = recipe.get("train", {})
+    train = recipe.get("train") if isinstance(recipe.get("train"), dict) else {}
+    lr = train.get("lr")
     parts = [
         recipe.get("size") and f"{recipe['size']}",
         recipe.get("steps_done") and f"{recipe['steps_done']} steps",
         train.get("global_batch_size") and f"batch {train['global_batch_size']}",
-        train.get("lr") and f"lr {train['lr']:g}",
+        lr and (f"lr {lr:g}" if isinstance(lr, (int, float)) else f"lr {lr}"),
         recipe.get("device"),
         recipe.get("bf16") and "bf16",
     ]
-    data = recipe.get("data") or {}
+    data = recipe.get("data") if isinstance(recipe.get("data"), dict) else {}
     if data.get("synthetic_scenes"):
         parts.append(f"+{data['synthetic_scenes']} synthetic scenes")
     return ", ".join(str(p) for p in parts if p)
@@ -130,11 +132,15 @@ def write_results(results: dict[str, Any], out_dir: str | Path, records: Path) -
         model["name"], results["benchmark"]["version"], results["protocol"], model.get("revision")
     )
     samples = out_dir / f"{stem}{SAMPLES_SUFFIX}"
-    if records.resolve() != samples.resolve():
-        shutil.move(str(records), samples)
     results["per_sample"] = samples.name
     path = out_dir / f"{stem}{RESULTS_SUFFIX}"
-    write_text_atomic(path, json.dumps(results, indent=2, sort_keys=True) + "\n")
+    try:
+        if records.resolve() != samples.resolve():
+            shutil.move(str(records), samples)
+        write_text_atomic(path, json.dumps(results, indent=2, sort_keys=True) + "\n")
+    except BaseException:
+        samples.unlink(missing_ok=True)  # rows without their results file are not kept
+        raise
     return path
 
 
@@ -154,6 +160,12 @@ def read_results(path: str | Path) -> dict[str, Any]:
             _incomplete(path, f"results field {key!r} is missing or not an object{what}")
     if not isinstance(data.get("protocol"), str):
         _incomplete(path, "results field 'protocol' is missing or not a string")
+    recipe = data["model"].get("recipe")
+    if recipe is not None and not isinstance(recipe, dict):
+        _incomplete(path, "results field 'model.recipe' must be an object or null")
+    problem = audit_shape_problem(data["benchmark"].get("audit"))
+    if problem:
+        _incomplete(path, f"results field 'benchmark.audit': {problem}")
     return data
 
 

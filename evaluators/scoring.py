@@ -2,6 +2,7 @@
 
 API:
   parse_shard("i/n") -> (i, n)
+  check_shard(shard, where) -> (i, n)      [i, n] from a partial file, within the ``shards`` limit
   shard_ids(release, tasks, shard) -> {id: position}     the samples a shard scores
   score_shard(release, index, metrics, positions, records_path, progress, on_progress) -> counts
       {task: {name: n}} for the names in COUNTS
@@ -25,6 +26,7 @@ from tqdm import tqdm
 from evaluators.metric import Metric
 from evaluators.submission import NotMasks, SubmissionIndex
 from perbench.errors import PerBenchError
+from perbench.limits import limit
 
 COUNTS = ("expected", "scored", "missing", "not_json")
 
@@ -35,8 +37,26 @@ def parse_shard(text: str) -> tuple[int, int]:
         index, count = (int(part) for part in text.split("/"))
     except ValueError:
         raise PerBenchError(f"--shard must look like 0/4, got {text!r}") from None
+    return check_shard([index, count], f"--shard {text}")
+
+
+def check_shard(shard: Any, where: str) -> tuple[int, int]:
+    """``[i, n]``: ints, 0 <= i < n <= the ``shards`` limit; PerBenchError naming ``where``."""
+    if (
+        not isinstance(shard, (list, tuple))
+        or len(shard) != 2
+        or not all(isinstance(v, int) and not isinstance(v, bool) for v in shard)
+    ):
+        raise PerBenchError(f"a shard must be [i, n], two ints, got {shard!r:.60}", where=where)
+    index, count = shard
     if count < 1 or not 0 <= index < count:
-        raise PerBenchError(f"--shard {text}: need 0 <= i < n (shards are numbered from 0)")
+        raise PerBenchError("need 0 <= i < n (shards are numbered from 0)", where=where)
+    if count > limit("shards"):
+        raise PerBenchError(
+            f"{count} shards is over the limit {limit('shards')}",
+            where=where,
+            hint="raise it with --limit shards=N",
+        )
     return index, count
 
 

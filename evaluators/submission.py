@@ -31,10 +31,12 @@ from pathlib import Path
 from typing import Any
 
 from perbench.errors import MaskError, PerBenchError, SubmissionError
+from perbench.limits import scan_json
 from perbench.masks import RLE, check_rle, to_rle
 
 MAX_PROBLEMS = 50
 MAX_LINE_BYTES = 64 << 20
+SCANNED_LINE_BYTES = 64 << 10  # longer lines are scanned (perbench.limits) before parsing
 MAX_TEXT_CHARS = 100_000
 SHOWN_MISSING = 10
 SHOWN_ID_CHARS = 200
@@ -276,6 +278,12 @@ def _parse_line(raw: bytes, line: int, problems: _Problems) -> tuple[str, Any] |
         return None
     guess = ID_GUESS.search(text)
     guessed_id = guess.group(1) if guess else None
+    if len(raw) > SCANNED_LINE_BYTES:
+        try:
+            scan_json(raw, "")
+        except PerBenchError as exc:
+            problems.add(line, guessed_id, f"{exc}; that sample is not scored")
+            return None
     try:
         obj = json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:

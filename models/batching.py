@@ -14,6 +14,9 @@ API:
   StepBatchSampler(lengths, batch_size, rank, world, seed, weights=None, start=0, count=None)
                                    this rank's batches of micro-steps start.. (resumable)
   make_loader(dataset, sampler, collate_fn, workers, pin_memory) -> DataLoader
+  worker_errors_in_one_line(batches) -> Iterator   the batches; a PerBenchError raised in a
+                     DataLoader worker comes out with the worker's own message (torch puts the
+                     worker's whole traceback into it), so the CLI prints one ``error:`` line
   to_device(batch, device) -> batch with tensors copied (non-blocking)
 
 Abbreviations: P max prompts, N = gh*gw patches of the batch's padded grid, T text tokens,
@@ -24,7 +27,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
 
@@ -35,7 +38,7 @@ from PIL import Image
 from models.config import PixelSAILConfig
 from models.data import Example
 from models.tokenizer import NO_PROMPT, TextCodec
-from perbench.errors import SchemaError
+from perbench.errors import PerBenchError, SchemaError
 from perbench.masks import decode
 from perbench.render import load_rgb
 
@@ -357,6 +360,28 @@ def make_loader(dataset, sampler, collate_fn, workers: int = 0, pin_memory: bool
         persistent_workers=False,
         prefetch_factor=2 if workers else None,
     )
+
+
+def worker_errors_in_one_line(batches: Iterator[dict]) -> Iterator[dict]:
+    while True:
+        try:
+            batch = next(batches)
+        except StopIteration:
+            return
+        except PerBenchError as exc:
+            raise type(exc)(_worker_message(exc)) from None
+        yield batch
+
+
+def _worker_message(exc: PerBenchError) -> str:
+    """The message the worker raised: the last line of torch's "Original Traceback" text."""
+    text = str(exc)
+    if "Original Traceback" not in text:
+        return text
+    last = text.rstrip().splitlines()[-1]
+    for kind in type(exc).__mro__:
+        last = last.removeprefix(f"{kind.__module__}.{kind.__qualname__}: ")
+    return last
 
 
 def to_device(batch: dict, device: str | torch.device) -> dict:

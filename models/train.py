@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 import time
@@ -281,8 +282,10 @@ def split_weight(spec: str) -> tuple[str, float | None]:
         return spec, None
     if weight is None:
         return spec, None
-    if weight <= 0:
-        raise PerBenchError(f"source weight must be above 0 in {spec!r}", hint="use SPEC@2.0")
+    if not math.isfinite(weight) or weight <= 0:
+        raise PerBenchError(
+            f"source weight must be a finite number above 0 in {spec!r}", hint="use SPEC@2.0"
+        )
     return head, weight
 
 

@@ -16,7 +16,14 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from functools import partial
 
-from models.batching import Encoder, ExampleDataset, StepBatchSampler, collate, make_loader
+from models.batching import (
+    Encoder,
+    ExampleDataset,
+    StepBatchSampler,
+    collate,
+    make_loader,
+    worker_errors_in_one_line,
+)
 from models.config import TrainConfig
 from models.data import Example
 
@@ -71,4 +78,5 @@ def training_batches(
         seg_id=encoder.codec.seg_id,
     )
     dataset = ExampleDataset(examples, encoder)
-    return iter(make_loader(dataset, sampler, gather, train_config.workers, pin_memory))
+    loader = make_loader(dataset, sampler, gather, train_config.workers, pin_memory)
+    return worker_errors_in_one_line(iter(loader))

@@ -1,12 +1,14 @@
 """Decode image files from others safely: every failure is an ``ImageError`` naming the file.
 
 API:
-  DEFAULT_MAX_PIXELS                      200 million pixels
+  DEFAULT_MAX_PIXELS                      the default of ``perbench.limits``' ``image_pixels``
   pixel_limit(limit)                      context: the pixel limit while a command runs
                                           (``--max-image-pixels``; None keeps the one in force)
   max_pixels() -> int                     the limit in force
   decode_image(data, where, mode="RGB") -> (H, W, C) uint8 array (or (H, W) for "L"/"I")
   image_size(data, where) -> (height, width)   reads the header and checks the whole file decodes
+  check_image_header(data, height, width, where)  bytes whose header is an image of that size
+                                          (no pixel decoded)
 
 Truncated files, non-images, decompression bombs (more than ``max_pixels()`` pixels) and any
 decoder failure raise ``ImageError`` (a ``SourceError``) with ``where`` naming the file and the
@@ -23,32 +25,29 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from perbench.errors import ImageError
+from perbench.limits import LIMITS, limit, limits_in_force
 
-DEFAULT_MAX_PIXELS = 200_000_000
-_LIMIT = {"pixels": DEFAULT_MAX_PIXELS}
+DEFAULT_MAX_PIXELS = LIMITS["image_pixels"].default
 _WARNINGS_LOCK = threading.Lock()
 
 
 @contextmanager
-def pixel_limit(limit: int | None) -> Iterator[None]:
+def pixel_limit(pixels: int | None) -> Iterator[None]:
     """The largest image (width * height) any reader decodes inside the block; restored after,
     so one command run in-process (tests, notebooks) cannot change the next one's limit."""
-    if limit is not None and limit < 1:
-        raise ImageError(f"the pixel limit must be positive, got {limit}")
-    previous = _LIMIT["pixels"]
-    _LIMIT["pixels"] = previous if limit is None else int(limit)
-    try:
+    if pixels is not None and pixels < 1:
+        raise ImageError(f"the pixel limit must be positive, got {pixels}")
+    with limits_in_force({"image_pixels": pixels}):
         yield
-    finally:
-        _LIMIT["pixels"] = previous
 
 
 def max_pixels() -> int:
-    return _LIMIT["pixels"]
+    return limit("image_pixels")
 
 
 def _open(data: bytes | str | Path, where: str):
@@ -69,7 +68,7 @@ def _open(data: bytes | str | Path, where: str):
             f"image is {image.width}x{image.height} = {pixels} pixels, more than the limit "
             f"{max_pixels()}",
             where=where,
-            hint="raise it with --max-image-pixels if the image is genuine",
+            hint="raise it with --max-image-pixels N if the image is genuine",
         )
     return image
 
@@ -100,3 +99,15 @@ def image_size(data: bytes | str | Path, where: str) -> tuple[int, int]:
     """``(height, width)`` of an image that decodes completely."""
     array = decode_image(data, where, mode=None)
     return int(array.shape[0]), int(array.shape[1])
+
+
+def check_image_header(data: Any, height: int, width: int, where: str) -> None:
+    """ImageError unless ``data`` is image bytes whose header says ``width`` x ``height``."""
+    if not isinstance(data, bytes) or not data:
+        raise ImageError("the row carries no image bytes", where=where)
+    with _open(data, where) as image:
+        if image.size != (width, height):
+            raise ImageError(
+                f"the image is {image.width}x{image.height}, the sample says {width}x{height}",
+                where=where,
+            )

@@ -1,20 +1,22 @@
 """Read a JSON file with an error that names the file and says what it should have been.
 
 API:
-  read_json(path, what, error=PerBenchError, allow_answer_key=False) -> the parsed value
+  read_json(path, what, error=PerBenchError, allow_answer_key=False) -> the parsed value,
+                                  within the JSON limits of ``perbench.limits`` (size, depth,
+                                  containers)
   write_text_atomic(path, text)   the whole text or nothing: a temporary file, then a rename;
                                   a full disk or a permission error is a StorageError naming path
 """
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from perbench.errors import PerBenchError, storage_error
+from perbench.limits import read_json_bounded
 
 ANSWER_KEY_KIND = "perbench-answer-key"
 
@@ -25,18 +27,13 @@ def read_json(
     error: type[PerBenchError] = PerBenchError,
     allow_answer_key: bool = False,
 ) -> Any:
-    """Parse ``path``; a missing file or bad JSON raises ``error`` naming ``what`` and the path.
+    """Parse ``path``; a missing, oversized or bad file raises ``error`` naming ``what``.
 
     A withheld split's private answer key (``perbench.withheld``) is refused unless
     ``allow_answer_key``: no command but the scorer's key reader may take it in, so none can
     copy it into something it publishes.
     """
-    try:
-        value = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise error(f"{what} not found", where=str(path)) from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise error(f"{what} is not valid JSON: {exc}", where=str(path)) from None
+    value = read_json_bounded(path, what, error)
     if not allow_answer_key and isinstance(value, dict) and value.get("kind") == ANSWER_KEY_KIND:
         raise error(
             f"this is a private answer key, not a {what}; it is never published or read here",

@@ -7,6 +7,7 @@ API (RLE = ``{"size": [h, w], "counts": "<ascii>"}``, Fortran order, as pycocoto
   check_rle(rle, size)         -> ValidRLE   validate structure and counts (MaskError if bad)
   ValidRLE                     an RLE known to be valid: a read-only dict, never scanned again
   read_png_mask(path, value)   -> ValidRLE   a PNG mask file (nonzero, or pixels == value)
+  read_png_ids(path)           -> (H, W) uint32   a PNG's pixel values; RGB as panoptic ids
   empty_rle(h, w), full_rle(h, w), union_rle(rles, h, w)
   area(rle), intersection_area(a, b), union_area(a, b), iou(a, b, empty_iou=1.0), bbox(rle)
   intersection_and_union(a, b) -> (I, U), areas_and_intersection(a, b) -> (area a, area b, I)
@@ -30,6 +31,7 @@ import numpy as np
 from pycocotools import mask as coco_mask
 
 from perbench.errors import MaskError
+from perbench.limits import LIMITS, limit
 from perbench.mask_checks import (
     check_size,
     clean_runs,
@@ -190,6 +192,7 @@ def _polygons_to_rle(
     height, width = check_size([height, width], where)
     if not polygons:
         return empty_rle(height, width)
+    _check_polygon_counts(polygons, where)
     prefix = f"{where}, " if where else ""
     cleaned = [
         clip_polygon(polygon, height, width, f"{prefix}polygon {index}")
@@ -202,10 +205,36 @@ def _polygons_to_rle(
     return _made(height, width, merged["counts"])
 
 
+def _check_polygon_counts(polygons: list, where: str | None) -> None:
+    """The ``polygon_parts`` and ``polygon_vertices`` limits, before any polygon is read."""
+    found = {"polygon_parts": len(polygons), "polygon_vertices": 0}
+    if found["polygon_parts"] <= limit("polygon_parts"):
+        found["polygon_vertices"] = sum(
+            len(p) // 2 for p in polygons if isinstance(p, (list, tuple))
+        )
+    for name, count in found.items():
+        if count > limit(name):
+            raise MaskError(
+                f"one mask of {count} {LIMITS[name].unit}, over the limit {limit(name):,}",
+                where=where,
+                hint=f"simplify the polygons, or raise it with --limit {name}=N",
+            )
+
+
 def read_png_mask(path: str | Path, value: int | None = None) -> ValidRLE:
     """Read a PNG mask: nonzero pixels (or pixels equal to ``value``) are inside.
 
     RGB PNGs are read as COCO panoptic ids (R + 256*G + 256**2*B).
+    """
+    array = read_png_ids(path)
+    return encode(array == value if value is not None else array != 0)
+
+
+def read_png_ids(path: str | Path) -> np.ndarray:
+    """The values of a PNG mask, ``(H, W)``: grey (+ alpha) as is, RGB as panoptic ids.
+
+    Built in uint32 (4 bytes a pixel, not 24), so decoding a panoptic PNG once per image and
+    comparing it per segment stays within a few bytes a pixel.
     """
     from perbench.errors import ImageError
     from perbench.images import decode_image
@@ -215,11 +244,13 @@ def read_png_mask(path: str | Path, value: int | None = None) -> ValidRLE:
     except ImageError as exc:
         raise MaskError(f"cannot read the mask image: {exc}", where=str(path)) from None
     if array.ndim == 3 and array.shape[2] < 3:
-        array = array[..., 0]  # grey + alpha: the grey channel is the mask
-    elif array.ndim == 3:
-        rgb = array[..., :3].astype(np.int64)
-        array = rgb[..., 0] + 256 * rgb[..., 1] + 256 * 256 * rgb[..., 2]
-    return encode(array == value if value is not None else array != 0)
+        return array[..., 0]  # grey + alpha: the grey channel is the mask
+    if array.ndim == 3:
+        ids = array[..., 2].astype(np.uint32) << 16
+        ids |= array[..., 1].astype(np.uint32) << 8
+        ids |= array[..., 0]
+        return ids
+    return array
 
 
 def area(rle: RLE) -> int:

@@ -25,6 +25,7 @@ import re
 from pathlib import Path
 
 from perbench.errors import DependencyError, ReleaseError
+from perbench.limits import read_bounded
 from perbench.outputs import output_file
 
 SIGNATURE = "manifest.json.sig"
@@ -43,7 +44,7 @@ def stamp_card(card: Path, fingerprint: str) -> None:
 
 
 def card_fingerprint(card: Path) -> str | None:
-    match = _FINGERPRINT.search(card.read_text()) if card.is_file() else None
+    match = _FINGERPRINT.search(card.read_text(errors="replace")) if card.is_file() else None
     return match.group(1) if match else None
 
 
@@ -137,8 +138,8 @@ def _create(path: Path, data: bytes, mode: int) -> None:
 
 def _load_key(path: Path, private: bool):
     serialization, ed25519, _ = _crypto()
+    data = read_bounded(path, "key_bytes", "key file", ReleaseError)
     try:
-        data = path.read_bytes()
         key = (
             serialization.load_pem_private_key(data, password=None)
             if private
@@ -167,11 +168,12 @@ def signature_problems(root: Path, public_key: Path) -> list[str]:
     signature = root / SIGNATURE
     if not signature.is_file():
         return [f"{SIGNATURE}: missing (the release is not signed)"]
+    manifest = read_bounded(root / "manifest.json", "json_bytes", "manifest.json", ReleaseError)
     try:
-        text = signature.read_text()
+        text = read_bounded(signature, "key_bytes", SIGNATURE, ReleaseError).decode()
         if text != text.strip() + "\n":
             raise ValueError("not one line of hex")
-        key.verify(bytes.fromhex(text.strip()), (root / "manifest.json").read_bytes())
+        key.verify(bytes.fromhex(text.strip()), manifest)
     except (ValueError, UnicodeDecodeError, invalid):
         return [f"{SIGNATURE}: not a valid signature of manifest.json by {public_key.name}"]
     return []

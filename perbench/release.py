@@ -9,7 +9,8 @@ API:
                           .samples(task, with_image) .sample(id) .ids(task) .count(task)
   verify_release(path, fingerprint=None, public_key=None) -> list of problems (empty when
                           every byte matches the manifest; see perbench.provenance)
-  sample_from_row(row, with_image) -> Sample   one parquet / datasets row (the dict is consumed)
+  sample_from_row(row, with_image, withheld=False) -> Sample   one parquet / datasets row (the
+                          dict is consumed), validated
 
 Layout (one config per task, parquet shards + dataset card + manifest):
   R/README.md                      HF dataset card, ``configs:`` YAML, one config per task
@@ -39,7 +40,8 @@ from tqdm import tqdm
 
 from perbench import __version__, spot_check
 from perbench.card import CardFacts, dataset_card
-from perbench.errors import ReleaseError, SchemaError, storage_error
+from perbench.errors import ImageError, ReleaseError, SchemaError, storage_error
+from perbench.images import check_image_header
 from perbench.jsonfile import read_json
 from perbench.orientation import neutral_orientation
 from perbench.outputs import output_folder
@@ -53,11 +55,12 @@ from perbench.provenance import (
     stamp_card,
     symlink_problems,
 )
-from perbench.schema import SCHEMA_VERSION, TASKS, Sample, validate_sample
+from perbench.schema import SCHEMA_VERSION, TASKS, Sample, read_json_field, validate_sample
 
 MANIFEST = "manifest.json"
 IMAGE_SPILL = ".images"
 CARD = "README.md"
+SHOWN_ADDED = 20  # added files listed one by one; more are counted
 
 
 def _features(marked: bool):
@@ -359,6 +362,7 @@ class Release:
         import pyarrow.parquet as pq
 
         columns = None if with_image else [c for c in _features(False) if c != "image"]
+        withheld = bool(self.manifest.get("withheld"))
         for current in [task] if task else self.tasks:
             for shard in self.shard_files(current):
                 if not shard.is_file():
@@ -369,8 +373,11 @@ class Release:
                     raise ReleaseError(
                         f"cannot read parquet shard: {exc}", where=str(shard)
                     ) from None
-                for row in table.to_pylist():
-                    yield sample_from_row(row, with_image)
+                for number, row in enumerate(table.to_pylist()):
+                    try:
+                        yield sample_from_row(row, with_image, withheld)
+                    except (SchemaError, ImageError) as exc:
+                        raise ReleaseError(str(exc), where=f"{shard}, row {number}") from None
 
     def ids(self, task: str | None = None) -> list[str]:
         return [s.id for s in self.samples(task)]
@@ -405,14 +412,18 @@ def _check_manifest(manifest: Any, where: Path) -> None:
             )
 
 
-def sample_from_row(row: dict[str, Any], with_image: bool) -> Sample:
+def sample_from_row(row: dict[str, Any], with_image: bool, withheld: bool = False) -> Sample:
+    """The row as a validated Sample (answer range, tags, masks at the image's size, JSON
+    columns, and with ``with_image`` image bytes whose header gives that size); ``withheld``:
+    a withheld split's public row, without its answer fields."""
     image = row.pop("image", None)
     row.pop("image_marked", None)
-    row["source"] = json.loads(row["source"]) if row.get("source") else {}
-    row["meta"] = json.loads(row["meta"]) if row.get("meta") else {}
-    sample = Sample.from_dict(row)
+    for name in ("source", "meta"):
+        row[name] = read_json_field(row.get(name), name, row.get("id", "?"))
+    sample = validate_sample(Sample.from_dict(row), withheld)
     if with_image and image is not None:
-        sample.image = image["bytes"]
+        sample.image = image.get("bytes") if isinstance(image, dict) else None
+        check_image_header(sample.image, sample.height, sample.width, f"sample {sample.id}")
     return sample
 
 
@@ -441,12 +452,16 @@ def verify_release(
             problems.append(f"{relative}: missing")
         elif _file_hash(file, relative) != expected:
             problems.append(f"{relative}: sha256 differs from manifest.json (file changed)")
+    added = []
     for file in sorted(release.path.rglob("*")):
         relative = file.relative_to(release.path).as_posix()
         if not file.is_file() and not file.is_dir():
             problems.append(f"{relative}: not a regular file (a FIFO, socket or device added)")
         elif file.is_file() and relative not in (MANIFEST, SIGNATURE) and relative not in listed:
-            problems.append(f"{relative}: not listed in manifest.json (file added)")
+            added.append(f"{relative}: not listed in manifest.json (file added)")
+    problems += added[:SHOWN_ADDED]
+    if len(added) > SHOWN_ADDED:
+        problems.append(f"... and {len(added) - SHOWN_ADDED} more files not listed (added)")
     if not problems:
         problems += _count_problems(release)
     stamped = card_fingerprint(root / CARD)
@@ -470,12 +485,21 @@ def _count_problems(release: Release) -> list[str]:
 
     problems = []
     for task in sorted(set(TASKS) | set(release.manifest["counts"])):
-        rows = sum(pq.ParquetFile(f).metadata.num_rows for f in release.shard_files(task))
+        try:
+            rows = sum(pq.ParquetFile(f).metadata.num_rows for f in release.shard_files(task))
+        except Exception as exc:  # pyarrow raises several types on a truncated or foreign file
+            problems.append(f"{task}: a parquet shard cannot be read ({exc})")
+            continue
         expected = release.count(task)
         if rows != expected:
             problems.append(f"{task}: manifest.json counts {expected} samples, shards hold {rows}")
         for shard in release.shard_files(task):
-            if missing := rows_without_bytes(shard):
+            try:
+                missing = rows_without_bytes(shard)
+            except Exception as exc:  # as above
+                problems.append(f"{shard.relative_to(release.path).as_posix()}: unreadable ({exc})")
+                continue
+            if missing:
                 problems.append(
                     f"{shard.relative_to(release.path).as_posix()}: {missing} rows carry no "
                     "image bytes (only a path, which load_dataset cannot open elsewhere)"

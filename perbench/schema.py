@@ -5,6 +5,9 @@ API:
   Sample                         one row of a release (same fields for every task)
   Sample.to_dict() / Sample.from_dict(d)   JSON-ready dict (image left out of to_dict)
   validate_sample(sample, withheld=False)   raise SchemaError naming the sample id and field
+  sample_from_json(text, where)  a stored sample (JSON text, within ``perbench.limits``),
+                                 validated; SchemaError naming ``where`` and the sample
+  read_json_field(text, name, sample_id) -> dict   a JSON-object column (``source``, ``meta``)
   make_sample_id(task, *parts)   stable id from the sample's defining content
   prompt_tags(text)              the ``<regionK>`` tags a text mentions, in order
 
@@ -27,6 +30,7 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from perbench.errors import MaskError, SchemaError
+from perbench.limits import parse_json
 from perbench.masks import RLE, area, check_rle
 
 TASKS = ("description", "mcq", "vt_res")
@@ -78,6 +82,30 @@ class Sample:
     def copy_with(self, **changes: Any) -> Sample:
         """A deep copy with ``changes`` applied (the original is never modified)."""
         return copy.deepcopy(replace(self, **changes))
+
+
+def read_json_field(text: Any, name: str, sample_id: Any) -> dict[str, Any]:
+    """A column stored as JSON text holding an object (``{}`` when empty)."""
+    if text is None or text == "":
+        return {}
+    where = f"sample {sample_id}, field '{name}'"
+    if not isinstance(text, (str, bytes)):
+        raise SchemaError("must be JSON text", where=where)
+    value = parse_json(text, where, SchemaError)
+    if not isinstance(value, dict):
+        raise SchemaError("must be a JSON object", where=where)
+    return value
+
+
+def sample_from_json(text: str | bytes, where: str) -> Sample:
+    """A sample stored as JSON (a store payload), checked as a new one would be."""
+    try:
+        data = parse_json(text, where, SchemaError)
+        if not isinstance(data, dict):
+            raise SchemaError("a stored sample must be a JSON object")
+        return validate_sample(Sample.from_dict(data))
+    except SchemaError as exc:
+        raise SchemaError(str(exc), where=where) from None
 
 
 def make_sample_id(task: str, *parts: Any) -> str:

@@ -27,6 +27,7 @@ from typing import Any
 from perbench.errors import ReleaseError, SourceError
 from perbench.images import image_size
 from perbench.jsonfile import read_json
+from perbench.limits import file_stem
 from perbench.masks import check_rle
 from perbench.orientation import neutral_orientation
 from perbench.outputs import output_folder
@@ -49,7 +50,7 @@ def _image_name(sample: Sample, taken: set[str]) -> str:
 
     with Image.open(io.BytesIO(sample.image)) as image:
         extension = {"JPEG": ".jpg", "PNG": ".png"}.get(image.format or "", ".png")
-    stem = re.sub(r"[^A-Za-z0-9_.-]", "_", sample.image_id)
+    stem = file_stem(re.sub(r"[^A-Za-z0-9_.-]", "_", sample.image_id)) or "image"
     suffix = Path(stem).suffix
     if suffix.lower() in ({".jpg", ".jpeg"} if extension == ".jpg" else {extension}):
         stem, extension = stem[: -len(suffix)], suffix
@@ -263,6 +264,11 @@ def _split_options(question: str, where: str) -> tuple[str, list[str]]:
     stem_lines, options = [], []
     for line in question.splitlines():
         match = OPTION_LINE.match(line.strip())
+        if match and len(options) == len(OPTION_LETTERS):
+            raise SourceError(
+                f"more than {len(OPTION_LETTERS)} option lines (A-{OPTION_LETTERS[-1]})",
+                where=where,
+            )
         if match and match.group(1) == OPTION_LETTERS[len(options)]:
             options.append(match.group(2).strip())
         elif options and line.strip():

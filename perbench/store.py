@@ -45,8 +45,9 @@ from typing import Any
 
 from perbench import log_chain, store_content, store_copy
 from perbench.errors import StoreError, storage_error
+from perbench.images import check_image_header
 from perbench.review_log import SampleState
-from perbench.schema import Sample, validate_sample
+from perbench.schema import Sample, sample_from_json, validate_sample
 from perbench.store_collisions import check_collisions
 from perbench.store_log import EDITABLE_FIELDS, DecisionLog, now_utc
 
@@ -216,9 +217,12 @@ class CandidateStore(DecisionLog):
         )
         if row is None:
             raise StoreError(f"no candidate with id {sample_id!r}", where=str(self.path))
-        sample = Sample.from_dict(json.loads(row[0]))
+        sample = sample_from_json(row[0], f"{self.path}, candidate {sample_id}")
         if with_image:
             sample.image = self.image_bytes(row[1])
+            check_image_header(
+                sample.image, sample.height, sample.width, f"{self.path}, image {row[1]}"
+            )
         return sample
 
     def image_bytes(self, image_id: str) -> bytes:
@@ -238,9 +242,11 @@ class CandidateStore(DecisionLog):
         if task:
             query, params = query + " WHERE task = ?", (task,)
         for payload, image_id in self._conn().execute(query + " ORDER BY id", params).fetchall():
-            sample = Sample.from_dict(json.loads(payload))
+            sample = sample_from_json(payload, f"{self.path}, a candidate of image {image_id}")
             if with_image:
                 sample.image = self.image_bytes(image_id)
+                where = f"{self.path}, image {image_id}"
+                check_image_header(sample.image, sample.height, sample.width, where)
             yield sample
 
     def candidate_ids(self, task: str | None = None) -> list[str]:

@@ -1,7 +1,8 @@
 """The adjudication view: a conflict's competing versions side by side.
 
 API:
-  Version                      hash, sample (the payload), reviewers who accepted it, colour
+  Version                      hash, sample (the payload), reviewers who accepted it, colour,
+                               is_draft; .label names it by reviewer ("alice's edit · <hash>")
   competing_versions(draft, state) -> list[Version]   the draft and every accepted version
   versions_html(versions, rgb) -> str    one column per version (text diff against the draft
                                highlighted, options with the answer and changes marked), the
@@ -42,16 +43,21 @@ class Version:
     sample: Sample | None
     reviewers: list[str] = field(default_factory=list)
     color: tuple[int, int, int] = (0, 0, 0)
+    is_draft: bool = False
 
     @property
     def label(self) -> str:
+        """Who accepted it, whether it is the draft, then its short hash:
+        ``alice's edit · 1a2b3c4d5e`` / ``bob: the draft · 0f9e8d7c6b``."""
         who = ", ".join(self.reviewers) or "nobody"
-        return f"{self.hash[:10]} ({who})"
+        kind = ": the draft" if self.is_draft else "'s edit"
+        return f"{who}{kind} · {self.hash[:10]}"
 
 
 def competing_versions(draft: Sample, state: SampleState) -> list[Version]:
     """The versions accepted in ``state`` (reviewers' latest accepts), draft first if accepted."""
-    known = {payload_version(draft.to_dict()): draft}
+    draft_hash = payload_version(draft.to_dict())
+    known = {draft_hash: draft}
     for entry in state.live_decisions:
         if entry.after:
             edited = draft.copy_with(**entry.after)
@@ -59,7 +65,10 @@ def competing_versions(draft: Sample, state: SampleState) -> list[Version]:
     versions = []
     for index, (digest, reviewers) in enumerate(sorted(state.versions.items())):
         color = VERSION_COLORS[index % len(VERSION_COLORS)]
-        versions.append(Version(digest, known.get(digest), sorted(reviewers), color))
+        found = known.get(digest)
+        versions.append(
+            Version(digest, found, sorted(reviewers), color, is_draft=digest == draft_hash)
+        )
     return versions
 
 
@@ -92,7 +101,9 @@ def _word_diff(old: str, new: str) -> str:
 
 def _column(version: Version, draft: Sample) -> str:
     hex_color = "#{:02x}{:02x}{:02x}".format(*version.color)
-    rows = [f"<h4 style='color:{hex_color}'>&#9632; version {html.escape(version.label)}</h4>"]
+    rows = [f"<h4 style='color:{hex_color}'>&#9632; {html.escape(version.label)}</h4>"]
+    if version.is_draft:
+        rows.append("<p class='pb-draft-mark'>The builder's draft, unchanged</p>")
     sample = version.sample
     if sample is None:
         return "".join(rows) + "<p>(payload not in the log)</p>"
@@ -146,7 +157,7 @@ def _ious(versions: list[Version]) -> list[str]:
                 value = iou(prompt["mask"], masks_b[prompt["tag"]])
                 parts.append(f"{html.escape(prompt['tag'])} {value:.3f}")
         rows.append(
-            f"<li>{html.escape(first.hash[:10])} vs {html.escape(second.hash[:10])}: "
+            f"<li>{html.escape(first.label)} vs {html.escape(second.label)}: "
             f"{', '.join(parts)}</li>"
         )
     return rows
@@ -173,4 +184,5 @@ ADJUDICATION_CSS = """
 .pb-ins { background: #c8f7c5; text-decoration: none; }
 .pb-del { background: #f7c5c5; }
 .pb-version-masks { max-width: 100%; }
+.pb-draft-mark { display: inline-block; background: #e5e7eb; padding: 0 6px; font-weight: 600; }
 """

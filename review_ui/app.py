@@ -1,7 +1,7 @@
 """The Gradio 6 Blocks app of the manual check.
 
 API:
-  build_app(store, default_reviewer, display_dir, adjudicators=None) -> gr.Blocks
+  build_app(store, default_reviewer, display_dir, adjudicators=None, key_delay_ms=200)
   launch_app(app, host, port, users, display_dir) -> url   serve in the background (login if users)
 
 The page's components are laid out by review_ui.layout; every page event returns the outputs
@@ -13,10 +13,16 @@ next key shows them from the cache.
 Endpoints (``api_name``, usable from gradio_client; every one returns the whole page):
   /show                          the reviewer's current sample, under their saved filters
   /filter(task, status, category, reviewer)    also saved for the reviewer's next visit
-  /accept(sample_id)  /skip(sample_id)  /undo()
+  /accept(sample_id, confirmed, false_sentences)   refused while a need is not in ``confirmed``
+                                 (answered no) or a statement is marked false
+  /skip(sample_id)  /undo()
   /overlay(sample_id)            key O: the current image without / again with the overlay
-  /edit_accept(sample_id, question, references, options, answer)
-  /reject(sample_id, reason, note)
+  /edit_accept(sample_id, question, references, options, answer, confirmed, false_sentences,
+               reason, note)     records the reasons (review_ui.checks.edit_reasons)
+  /reject(sample_id, false_sentences, reason, note)   a reason code and/or false statements
+  /need_yes(sample_id, confirmed)   "yes" to the first unanswered need: reject, its reason
+  /reject_wrong_answer(sample_id)  /reject_wrong_target(sample_id)
+  /reject_needs_no_prompt(sample_id)   the one-key rejects (review_ui.checks.QUICK_REJECTS)
   /use_instance(sample_id, slot, instance)      put an instance of the image into a mask slot
   /load_editor(sample_id, slot)  /apply_mask(sample_id, slot, png)   brush / eraser / polygon
                                  edits (review_ui.mask_editor; ``png`` is the painted mask)
@@ -42,16 +48,25 @@ import gradio as gr
 from perbench.store import CandidateStore
 from review_ui.agreement import agreement_report, format_report
 from review_ui.auth import check_password, require_auth_off_loopback
+from review_ui.checks import (
+    QUICK_REJECTS,
+    ReviewCheckError,
+    edit_reasons,
+    need_reason,
+    reject_reasons,
+)
 from review_ui.controller import ReviewController
 from review_ui.finder import history
 from review_ui.guard import STALE_LOGIN_JS, boot_token, guard
 from review_ui.images import FETCH_AHEAD_JS, image_route
+from review_ui.key_gate import DEFAULT_KEY_DELAY_MS, key_gate_js
 from review_ui.layout import CSS, Layout
-from review_ui.login_limit import LoginLimiter, limited_auth, login_middleware
+from review_ui.login_limit import LoginGuard, login_middleware
 from review_ui.mask_editor import READ_MASK_JS, mask_from_png
 from review_ui.queue import Filters
-from review_ui.render import closeup_html, picture_html, render
+from review_ui.render import PAGE_OUTPUTS, closeup_html, picture_html, render
 from review_ui.shortcuts import SHORTCUTS_JS
+from review_ui.view import ReviewEditError, escape
 
 
 def build_app(
@@ -59,8 +74,12 @@ def build_app(
     default_reviewer: str,
     display_dir: Path,
     adjudicators: Collection[str] | None = None,
+    key_delay_ms: int = DEFAULT_KEY_DELAY_MS,
 ) -> gr.Blocks:
-    """The review page over ``store``; decisions are written to the store as they are made."""
+    """The review page over ``store``; decisions are written to the store as they are made.
+
+    ``key_delay_ms``: a key acts on a sample only once its image has been drawn that long
+    (review_ui.key_gate)."""
     controller = ReviewController(store, display_dir, adjudicators)
 
     def reviewer_of(request: gr.Request | None) -> str:
@@ -101,14 +120,51 @@ def build_app(
             state = {**state, "filters": asdict(filters)}
             return render(controller.screen(reviewer, filters, message=message), state)
 
+        def draft_of(sample_id: str):
+            if not sample_id:
+                raise ReviewEditError("no sample is shown; change the filters to get one")
+            return store.candidate(sample_id, with_image=False)
+
+        def refused(error: ReviewCheckError, extra: int = 0) -> tuple:
+            """The page as it is (answers kept), the refusal in the message box."""
+            shown = f"**Not recorded:** {escape(str(error))}"
+            return tuple(shown if name == "message" else gr.skip() for name in PAGE_OUTPUTS) + (
+                (gr.skip(),) * extra
+            )
+
         @on_page
-        def accept(sample_id, state, request: gr.Request):
+        def accept(sample_id, confirmed, false_sentences, state, request: gr.Request):
+            reviewer = reviewer_of(request)
+            try:
+                screen = controller.decide(
+                    reviewer, filters_of(state), sample_id, "accept",
+                    seen_version=seen(state, sample_id), confirmed=confirmed,
+                    false_sentences=false_sentences,
+                )  # fmt: skip
+            except ReviewCheckError as error:
+                return refused(error)
+            return render(screen, state)
+
+        def reject_with(sample_id, reasons, note, state, request):
             reviewer = reviewer_of(request)
             screen = controller.decide(
-                reviewer, filters_of(state), sample_id, "accept",
+                reviewer, filters_of(state), sample_id, "reject", reasons=reasons, note=note,
                 seen_version=seen(state, sample_id),
             )  # fmt: skip
             return render(screen, state)
+
+        @on_page
+        def need_yes(sample_id, confirmed, state, request: gr.Request):
+            reasons = [need_reason(draft_of(sample_id), confirmed)]
+            return reject_with(sample_id, reasons, None, state, request)
+
+        def quick_reject(code: str):
+            @on_page
+            def run(sample_id, state, request: gr.Request):
+                draft_of(sample_id)
+                return reject_with(sample_id, [{"code": code}], None, state, request)
+
+            return run
 
         @on_page
         def skip(sample_id, state, request: gr.Request):
@@ -120,13 +176,16 @@ def build_app(
             reviewer = reviewer_of(request)
             return render(controller.undo(reviewer, filters_of(state)), state)
 
-        @on_page
         def edit_accept(
             sample_id,
             question_text,
             references_text,
             options_text,
             letter,
+            confirmed,
+            false_sentences,
+            reason_code,
+            note_text,
             state,
             request: gr.Request,
         ):
@@ -136,19 +195,31 @@ def build_app(
                 sample_id, question_text, references_text, options_text, letter,
                 own_edits(state, sample_id), filters, reviewer,
             )  # fmt: skip
-            return render(
-                controller.decide(reviewer, filters, sample_id, "edit_accept", after=after), state
-            )
+            if not after and false_sentences:
+                return refused(
+                    ReviewCheckError(
+                        f"sample {sample_id}: a statement is marked false but the text is "
+                        'unchanged: correct it under "Edit the text", or reject with R'
+                    ),
+                    extra=2,
+                )
+            # statements are numbered in the draft (what the reviewer's own queue shows)
+            draft = draft_of(sample_id)
+            reasons = edit_reasons(draft, after, false_sentences, reason_code, note_text)
+            try:
+                screen = controller.decide(
+                    reviewer, filters, sample_id, "edit_accept", after=after, reasons=reasons,
+                    note=note_text, confirmed=confirmed, false_sentences=None,
+                )  # fmt: skip
+            except ReviewCheckError as error:
+                return refused(error, extra=2)
+            return (*render(screen, state), None, "")
 
         @on_reject
-        def reject(sample_id, reason_text, note_text, state, request: gr.Request):
-            reviewer = reviewer_of(request)
-            reason_name = (reason_text or "").split(". ", 1)[-1] or None
-            screen = controller.decide(
-                reviewer, filters_of(state), sample_id, "reject", reason=reason_name,
-                note=note_text, seen_version=seen(state, sample_id),
-            )  # fmt: skip
-            return (*render(screen, state), None, "")
+        def reject(sample_id, false_sentences, reason_code, note_text, state, request: gr.Request):
+            sample = draft_of(sample_id)
+            reasons = reject_reasons(sample, false_sentences, reason_code, note_text)
+            return (*reject_with(sample_id, reasons, note_text, state, request), None, "")
 
         def show_mask_edit(sample_id, slot, state, reviewer, edits, message):
             state = {**state, "slot": slot}
@@ -228,8 +299,22 @@ def build_app(
         gr.on(triggers, set_filters, [*ui.filters, ui.session, ui.boot], page, api_name="filter")
         fast = {"queue": False, "show_progress": "hidden"}  # one key, one quick answer
         ui.accept_btn.click(
-            accept, [ui.sample_box, ui.session, ui.boot], page, api_name="accept", **fast
+            accept,
+            [ui.sample_box, ui.needs_ok, ui.false_sentences, ui.session, ui.boot],
+            page,
+            api_name="accept",
+            **fast,
         )
+        ui.need_yes_btn.click(
+            need_yes, [ui.sample_box, ui.needs_ok, ui.session, ui.boot], page,
+            api_name="need_yes", **fast,
+        )  # fmt: skip
+        for rejects in QUICK_REJECTS.values():
+            for _, code, _, elem in rejects:
+                getattr(ui, elem.replace("-", "_")).click(
+                    quick_reject(code), [ui.sample_box, ui.session, ui.boot], page,
+                    api_name=elem.replace("-", "_"), **fast,
+                )  # fmt: skip
         ui.skip_btn.click(skip, [ui.sample_box, ui.session, ui.boot], page, api_name="skip", **fast)
         ui.undo_btn.click(undo, [ui.session, ui.boot], page, api_name="undo", **fast)
         ui.overlay_btn.click(
@@ -244,13 +329,20 @@ def build_app(
             ui.references,
             ui.options,
             ui.answer,
+            ui.needs_ok,
+            ui.false_sentences,
+            ui.reason,
+            ui.note,
             ui.session,
             ui.boot,
         ]
-        ui.edit_btn.click(edit_accept, edit_inputs, page, api_name="edit_accept")
+        ui.edit_btn.click(
+            on_reject(edit_accept), edit_inputs, [*page, ui.reason, ui.note],
+            api_name="edit_accept",
+        )  # fmt: skip
         ui.reject_btn.click(
             reject,
-            [ui.sample_box, ui.reason, ui.note, ui.session, ui.boot],
+            [ui.sample_box, ui.false_sentences, ui.reason, ui.note, ui.session, ui.boot],
             [*page, ui.reason, ui.note],
             api_name="reject",
         )
@@ -287,6 +379,7 @@ def build_app(
         ui.report_btn.click(agreement, [ui.boot], ui.report, api_name="agreement")
     app.queue(default_concurrency_limit=8)
     app.review_images = controller.views.images  # served by launch_app's image route
+    app.review_key_delay_ms = key_delay_ms
     return app
 
 
@@ -300,14 +393,15 @@ def launch_app(
     """Serve ``app`` in the background; login required when ``users`` is given. Returns the URL.
 
     Refuses a non-loopback ``host`` without users or with plain passwords. Logins are
-    rate-limited per user and address (review_ui.login_limit). Call ``app.block_thread()`` to
-    wait on it.
+    rate-limited per (address, user) and per address (review_ui.login_limit). Call
+    ``app.block_thread()`` to wait on it.
     """
     require_auth_off_loopback(host, users)
-    limiter = LoginLimiter()
+    delay_ms = getattr(app, "review_key_delay_ms", DEFAULT_KEY_DELAY_MS)  # other apps: default
+    guard = LoginGuard()
     auth = None
     if users:
-        auth = limited_auth(limiter, lambda name, password: check_password(users, name, password))
+        auth = lambda name, password: check_password(users, name, password)  # noqa: E731
     _, url, _ = app.launch(
         server_name=host,
         server_port=port,
@@ -317,10 +411,13 @@ def launch_app(
         allowed_paths=[str(display_dir)],
         quiet=True,
         ssr_mode=False,
-        js=f"() => {{ ({SHORTCUTS_JS})(); ({STALE_LOGIN_JS})(); ({FETCH_AHEAD_JS})(); }}",
+        js=(
+            f"() => {{ ({key_gate_js(delay_ms)})(); ({SHORTCUTS_JS})(); "
+            f"({STALE_LOGIN_JS})(); ({FETCH_AHEAD_JS})(); }}"
+        ),
         css=CSS,
         app_kwargs={
-            "middleware": [login_middleware(limiter)],
+            "middleware": [login_middleware(guard)],
             "routes": [image_route(app.review_images)],
         },
     )

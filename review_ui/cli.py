@@ -3,7 +3,8 @@
 Options: --host (default 127.0.0.1; any other address needs login), --port, --users FILE
 (``name:password`` or ``name:password:adjudicator`` lines; also the PERBENCH_REVIEW_USERS env,
 entries separated by commas), --reviewer (the name decisions carry when the app runs without
-login), --required-accepts K (the build's k-of-n rule, saved in the store), --report (print the
+login), --required-accepts K (the build's k-of-n rule, saved in the store), --key-delay-ms MS
+(a key acts only on a sample whose image has been on screen that long), --report (print the
 agreement report as JSON and exit), --hash-password (print a users-file hash of a password read
 from the terminal and exit), --verify-log (check the hash chain and the content each decision
 was made on), --export-store OUT (a safe single-file copy of the store, made with SQLite's backup
@@ -42,6 +43,7 @@ from review_ui.auth import (
     load_accounts,
     require_auth_off_loopback,
 )
+from review_ui.key_gate import DEFAULT_KEY_DELAY_MS
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -63,6 +65,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--required-accepts", type=int, default=None, metavar="K", help="accepts a sample needs"
+    )
+    parser.add_argument(
+        "--key-delay-ms",
+        type=int,
+        default=DEFAULT_KEY_DELAY_MS,
+        metavar="MS",
+        help="a key acts on a sample only once its image has been on screen this long "
+        f"(default {DEFAULT_KEY_DELAY_MS})",
     )
     parser.add_argument(
         "--report", action="store_true", help="print the agreement report (JSON) and exit"
@@ -147,6 +157,8 @@ def run(args: argparse.Namespace) -> int:
 
     display_dir = Path(tempfile.mkdtemp(prefix="perbench-review-"))
     settlers = adjudicators(accounts) if accounts else None
+    if args.key_delay_ms < 0:
+        raise PerBenchError(f"--key-delay-ms must be at least 0, got {args.key_delay_ms}")
     if args.spot_check:
         from review_ui.spot_check import SpotCheck, build_spot_app
 
@@ -155,7 +167,9 @@ def run(args: argparse.Namespace) -> int:
         spot.plan(args.reviewer or getpass.getuser())  # a bad task or width fails here
         app = build_spot_app(spot, args.reviewer or getpass.getuser())
     else:
-        app = build_app(store, args.reviewer or getpass.getuser(), display_dir, settlers)
+        app = build_app(
+            store, args.reviewer or getpass.getuser(), display_dir, settlers, args.key_delay_ms
+        )
     url = launch_app(app, args.host, args.port, users, display_dir)
     keep_checkpointed(store)
     if not users:

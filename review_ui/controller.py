@@ -1,13 +1,12 @@
 """The review logic behind the app's buttons, free of Gradio (tested and benchmarked directly).
 
 API:
-  REJECT_REASONS                      the short list a reject picks from (keys 1-8)
   ReviewController(store, display_dir, adjudicators=None)   its screens are review_ui.screen.Screen
     .saved_filters(reviewer) -> (Filters, message)   the reviewer's filters saved beside the store
     .remember_filters(reviewer, filters) -> (Filters, message)   check and save them
     .screen(reviewer, filters, sample_id=None, message="", mask_edits=None) -> Screen
-    .decide(reviewer, filters, sample_id, decision, after=None, reason=None, note=None,
-            seen_version=None) -> Screen
+    .decide(reviewer, filters, sample_id, decision, after=None, reasons=None, note=None,
+            seen_version=None, confirmed=None, false_sentences=None) -> Screen
     .shown_version(sample_id, filters) -> str    the version a plain accept endorses now
     .picture(sample_id, filters, mask_edits, overlay) -> SampleView   redrawn, overlay on/off
     .undo(reviewer, filters) -> Screen
@@ -36,10 +35,12 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from perbench.needs import encode_reasons
 from perbench.review_log import SampleState, payload_version
 from perbench.schema import TASKS
 from perbench.store import CandidateStore
 from review_ui.adjudication import competing_versions, settle_after, versions_html
+from review_ui.checks import refuse_accept
 from review_ui.editing import Editing
 from review_ui.finder import sample_table
 from review_ui.places import PlacesError, SavedFilters
@@ -47,16 +48,6 @@ from review_ui.queue import ALL, STATUS_FILTERS, TO_REVIEW, Filters, ReviewQueue
 from review_ui.screen import Screen, header_markdown, progress_html
 from review_ui.view import ReviewEditError, SampleView, ViewMaker, mask_slots
 
-REJECT_REASONS = (
-    "prompt mask wrong",
-    "target mask wrong",
-    "answer wrong",
-    "question unclear",
-    "text not fluent",
-    "duplicate",
-    "unsafe content",
-    "other",
-)
 CHOICES = ("accept", "edit_accept", "reject", "skip")
 
 
@@ -231,31 +222,35 @@ class ReviewController(Editing):
         sample_id: str,
         decision: str,
         after: dict[str, Any] | None = None,
-        reason: str | None = None,
+        reasons: list[dict[str, Any]] | None = None,
         note: str | None = None,
         seen_version: str | None = None,
+        confirmed: list[str] | None = None,
+        false_sentences: list[int] | None = None,
     ) -> Screen:
         """Record ``decision`` (accept, edit_accept, reject, skip) and show the next sample.
 
-        ``seen_version``: the version the page showed (an accept or reject is bound to it).
+        ``reasons``: structured reasons (perbench.needs; a reject needs one), stored encoded in
+        the log's ``reason`` column. ``seen_version``: the version the page showed (an accept or
+        reject is bound to it). An accept or edit (not an adjudicator's resolution) is refused
+        while a need of the sample is not in ``confirmed`` (answered "no") or a statement is in
+        ``false_sentences`` (review_ui.checks.refuse_accept).
         """
         if decision not in CHOICES:
             raise ReviewEditError(f"unknown decision {decision!r}; use one of {CHOICES}")
         if not sample_id:
             raise ReviewEditError("no sample is shown; change the filters to get one")
-        if decision == "reject" and reason not in REJECT_REASONS:
-            raise ReviewEditError(
-                f"sample {sample_id}: pick a reject reason (keys 1-8) before rejecting"
-            )
-        if decision == "reject" and reason == "other" and not (note or "").strip():
-            raise ReviewEditError(
-                f"sample {sample_id}: reason 'other' needs a note saying what is wrong"
-            )
+        if decision == "reject" and not reasons:
+            raise ReviewEditError(f"sample {sample_id}: pick a reject reason before rejecting")
+        reason = encode_reasons(reasons)  # as the log stores it: a repeat compares equal
         with self._lock:
             state = self.store.state(sample_id)
             if decision == "edit_accept" and not after:
                 decision = "accept"
             resolving = self._resolving(filters, state, reviewer)
+            if decision in ("accept", "edit_accept") and not resolving:
+                draft = self.store.candidate(sample_id, with_image=False)
+                refuse_accept(draft, confirmed, false_sentences)
             if resolving and decision != "skip":
                 decision = "resolve_reject" if decision == "reject" else "resolve_accept"
             note = (note or "").strip() or None
@@ -277,8 +272,8 @@ class ReviewController(Editing):
             )
             if not repeated:
                 self.store.record(
-                    sample_id, reviewer, decision, after=after or None, reason=reason, note=note,
-                    version=version,
+                    sample_id, reviewer, decision, after=after or None, reasons=reasons or None,
+                    note=note, version=version,
                 )  # fmt: skip
             self.queue.refresh()
             message = (

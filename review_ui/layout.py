@@ -1,11 +1,16 @@
 """The review page's components, laid out (built inside the app's ``gr.Blocks``).
 
 API:
-  CSS                    the page's style (images, progress bars, the mask editor)
+  CSS                    the page's style (images, progress bars, needs, the mask editor, the
+                         adjudication columns)
   new_session() -> dict  a page's session state before its first sample
   Layout(token)          builds every component, in page order, as attributes (``session``,
                          ``boot`` (the hidden boot ``token``, review_ui.guard), the filters,
-                         ``image``, ``near``, the form, the buttons, ``message``, the mask editor,
+                         ``image``, ``near``; beside the image what must be read before A
+                         (header, ``message``, ``draft``, the needs' questions ``needs_view`` /
+                         ``needs_ok``, the statements ``false_sentences``), the buttons (one-key
+                         rejects ``reject_wrong_answer`` ...), the reason, the text form in
+                         "Edit the text"; the adjudication view and settle row, the mask editor,
                          the finder tables, the agreement report)
     .page                the outputs of every page event (review_ui.render.PAGE_OUTPUTS order)
     .filters             the four filter dropdowns
@@ -22,7 +27,8 @@ from typing import Any
 import gradio as gr
 
 from perbench.schema import OPTION_LETTERS, TASKS
-from review_ui.controller import REJECT_REASONS
+from review_ui.adjudication import ADJUDICATION_CSS
+from review_ui.checks import QUICK_REJECTS, REASON_CHOICES
 from review_ui.finder import HISTORY_COLUMNS, TABLE_COLUMNS
 from review_ui.mask_editor import EDITOR_CSS, EDITOR_ID, EDITOR_JS
 from review_ui.queue import ALL, STATUS_FILTERS, Filters
@@ -34,12 +40,27 @@ CSS = (
 .pb-progress { font-size: 0.85em; }
 .pb-row { display: flex; gap: 0.6em; align-items: center; margin: 2px 0; }
 #sample-image { overflow: hidden; }
-#sample-image img.pb-sample, #closeup img { display: block; width: 100%; object-fit: contain; }
-#sample-image img.pb-sample { max-height: 75vh; }
-#closeup img { max-height: 320px; }
+#sample-image img.pb-sample, #closeup img { display: block; object-fit: contain; }
+#sample-image img.pb-sample { width: 100%; }
+#sample-image img.pb-sample { max-height: calc(100vh - 150px); }
+#closeup img { width: auto; max-width: 100%; max-height: 320px; }
 .pb-bar { display: flex; width: 240px; height: 10px; background: #eee; overflow: hidden; }
+.pb-need { border-left: 4px solid #b45309; padding: 2px 6px; margin: 2px 0; background: #fff7ed; }
+.pb-swatch { display: inline-block; width: 0.9em; height: 0.9em; margin-right: 0.3em;
+  border: 2px solid #000; vertical-align: middle; }
+#draft p, #draft li { margin: 0.15em 0; }
+#draft, #header, #message, #needs { font-size: 0.9em; line-height: 1.3; }
+.gradio-container { padding-top: 4px !important; }
+#filters .block { padding: 2px 6px; }
+#review-side { gap: 6px; }
+#review-side .form, #review-side .block { padding-top: 2px; padding-bottom: 2px; }
+#reject-reason label { font-size: 0.8em; padding: 1px 4px; }
+#key-note { position: fixed; bottom: 12px; left: 50%; transform: translateX(-50%);
+  z-index: 10000; padding: 8px 14px; background: #7c2d12; color: #fff; font-weight: 600;
+  border-radius: 6px; }
 """
     + EDITOR_CSS
+    + ADJUDICATION_CSS
 )
 
 
@@ -53,7 +74,7 @@ class Layout:
     def __init__(self, token: str):
         self.session = gr.State(new_session())
         self.boot = gr.Textbox(token, visible=False, elem_id="boot")
-        with gr.Row():
+        with gr.Row(elem_id="filters"):
             self.task_filter = gr.Dropdown([ALL, *TASKS], value=ALL, label="Task")
             self.status_filter = gr.Dropdown(
                 list(STATUS_FILTERS),
@@ -63,45 +84,75 @@ class Layout:
             )
             self.category_filter = gr.Dropdown([ALL], value=ALL, label="Category")
             self.reviewer_filter = gr.Dropdown([ALL], value=ALL, label="Decided by")
-        self.progress = gr.HTML()
         with gr.Row():
             with gr.Column(scale=3):
                 self.image = gr.HTML("", elem_id="sample-image")  # <img> by URL (review_ui.images)
                 self.near = gr.HTML("", elem_id="closeup")
-                self.draft = gr.Markdown()
-            with gr.Column(scale=2):
+            with gr.Column(scale=2, elem_id="review-side"):
+                # what must be read before A: beside the image, above the buttons
                 self.sample_box = gr.Textbox(
-                    label="Sample id", interactive=False, elem_id="sample-id"
+                    label="Sample id", interactive=False, elem_id="sample-id", max_lines=1,
+                    show_label=False, container=False,
+                )  # fmt: skip
+                self.header = gr.Markdown(elem_id="header")
+                self.message = gr.Markdown(elem_id="message")
+                self.draft = gr.Markdown(elem_id="draft")
+                self.needs_view = gr.HTML("", elem_id="needs")
+                self.needs_ok = gr.CheckboxGroup(
+                    [], label="Answered no (key N)", elem_id="needs-ok", visible=False
                 )
-                self.header = gr.Markdown()
-                self.question = gr.Textbox(label="Question", lines=2)
-                self.references = gr.Textbox(label="References (blank line between two)", lines=4)
-                self.options = gr.Textbox(label="Options (one per line)", lines=4)
-                self.answer = gr.Radio(
-                    list(OPTION_LETTERS[:2]), label="Correct option", elem_id="answer"
+                self.false_sentences = gr.CheckboxGroup(
+                    [], type="value", label="Statements: mark a false one (keys 1-9)",
+                    elem_id="false-sentences", visible=False,
+                )  # fmt: skip
+                with gr.Row():
+                    small = {"size": "sm", "min_width": 60}
+                    self.accept_btn = gr.Button(
+                        button_label("a"), variant="primary", elem_id="accept-btn", **small
+                    )
+                    self.edit_btn = gr.Button(button_label("e"), elem_id="edit-btn", **small)
+                    self.skip_btn = gr.Button(button_label("s"), elem_id="skip-btn", **small)
+                    self.undo_btn = gr.Button(button_label("u"), elem_id="undo-btn", **small)
+                    self.overlay_btn = gr.Button(button_label("o"), elem_id="overlay-btn", **small)
+                with gr.Row():
+                    self.need_yes_btn = gr.Button(
+                        button_label("y"), variant="stop", elem_id="need-yes-btn", visible=False,
+                        **small,
+                    )  # fmt: skip
+                    for rejects in QUICK_REJECTS.values():
+                        for key, _, label, elem in rejects:
+                            button = gr.Button(
+                                f"{label} [{key.upper()}]", variant="stop", elem_id=elem,
+                                visible=False, **small,
+                            )  # fmt: skip
+                            setattr(self, elem.replace("-", "_"), button)
+                self.reason = gr.Radio(
+                    REASON_CHOICES, label="Reject reason", elem_id="reject-reason"
                 )
                 with gr.Row():
-                    self.accept_btn = gr.Button(
-                        button_label("a"), variant="primary", elem_id="accept-btn"
+                    self.note = gr.Textbox(label="Note (free text)", lines=1, scale=3)
+                    self.reject_btn = gr.Button(
+                        button_label("r"), variant="stop", elem_id="reject-btn", scale=1
                     )
-                    self.edit_btn = gr.Button(button_label("e"), elem_id="edit-btn")
-                    self.skip_btn = gr.Button(button_label("s"), elem_id="skip-btn")
-                    self.undo_btn = gr.Button(button_label("u"), elem_id="undo-btn")
-                    self.overlay_btn = gr.Button(button_label("o"), elem_id="overlay-btn")
-                self.reason = gr.Radio(
-                    [f"{n}. {text}" for n, text in enumerate(REJECT_REASONS, start=1)],
-                    label="Reject reason (keys 1-8)",
-                    elem_id="reject-reason",
-                )
-                self.note = gr.Textbox(label="Note (free text)", lines=1)
-                self.reject_btn = gr.Button(button_label("r"), variant="stop", elem_id="reject-btn")
-                self.message = gr.Markdown(elem_id="message")
+                with gr.Accordion("Edit the text", open=False, elem_id="edit-text"):
+                    self.question = gr.Textbox(label="Question", lines=2)
+                    self.references = gr.Textbox(
+                        label="References (blank line between two)", lines=4, elem_id="references"
+                    )
+                    self.options = gr.Textbox(label="Options (one per line)", lines=4)
+                    self.answer = gr.Radio(
+                        list(OPTION_LETTERS[:2]), label="Correct option", elem_id="answer"
+                    )
         self.versions_view = gr.HTML("", elem_id="versions")
         with gr.Row():
             self.version_pick = gr.Dropdown(
-                [], label="Settle with version (adjudicator)", elem_id="version-pick"
+                [], label="Settle with version (adjudicator)", elem_id="version-pick",
+                visible=False,
+            )  # fmt: skip
+            self.settle_btn = gr.Button(
+                "Settle with this version", elem_id="settle-btn", visible=False
             )
-            self.settle_btn = gr.Button("Settle with this version", elem_id="settle-btn")
+        self.progress = gr.HTML()
         with gr.Accordion("Edit masks", open=False):
             with gr.Row():
                 self.mask_slot = gr.Dropdown([], label="Mask to change", elem_id="mask-slot")

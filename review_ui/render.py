@@ -19,16 +19,28 @@ import html
 from typing import Any
 
 from perbench.schema import OPTION_LETTERS
+from review_ui.checks import (
+    QUICK_REJECTS,
+    need_choices,
+    needs_html,
+    sample_needs,
+    sentence_choices,
+)
 from review_ui.delta import Props, send
 from review_ui.queue import ALL
 from review_ui.screen import Screen
+from review_ui.shortcuts import button_label
 from review_ui.view import SampleView, escape
 
+QUICK_REJECT_OUTPUTS = tuple(
+    elem.replace("-", "_") for rejects in QUICK_REJECTS.values() for *_, elem in rejects
+)
 PAGE_OUTPUTS = (
     "image", "sample_box", "header", "draft", "question", "references", "options", "answer",
     "message", "progress", "mask_slot", "instance", "task_filter", "status_filter",
     "category_filter", "reviewer_filter", "editor", "versions_view", "version_pick", "near",
-    "session",
+    "needs_view", "needs_ok", "need_yes_btn", "false_sentences", "settle_btn",
+    *QUICK_REJECT_OUTPUTS, "session",
 )  # fmt: skip
 
 
@@ -47,7 +59,7 @@ def closeup_html(url: str | None) -> str:
     if url is None:
         return ""
     return (
-        "<p>Close-up of the prompt region (under 1% of the image)</p>"
+        "<p>Close-up of the small or thin prompt region (at least 3x the photo's scale)</p>"
         f'<img src="{html.escape(url)}" alt="close-up of the prompt region">'
     )
 
@@ -72,7 +84,9 @@ def render(screen: Screen, state: dict[str, Any]) -> tuple:
             "", "", screen.header, "", "", hidden, hidden, Props(None, visible=False),
             escape(screen.message), screen.progress_html, Props(None, choices=[]),
             Props(None, choices=[]), *chosen, categories, reviewers, "", "",
-            Props(None, choices=[]), "",
+            Props(None, choices=[], visible=False), "", "", Props([], choices=[], visible=False),
+            Props("", visible=False), Props([], choices=[], visible=False),
+            Props("", visible=False), *[Props("", visible=False)] * len(QUICK_REJECT_OUTPUTS),
         )  # fmt: skip
     else:
         values = _page_values(view, screen, state, (*chosen, categories, reviewers))
@@ -87,6 +101,14 @@ def _page_values(
     slot = state.get("slot")
     kept_slot = slot if slot in screen.slots else (screen.slots or [None])[0]
     state["slot"] = kept_slot
+    # the needs belong to the draft (edits never change meta); the statements to what is shown
+    needs = sample_needs(sample)
+    sentences = sentence_choices(sample)
+    quick = [
+        (task, f"{label} [{key.upper()}]")
+        for task, rejects in QUICK_REJECTS.items()
+        for key, _, label, _ in rejects
+    ]
     letters = list(OPTION_LETTERS[: len(sample.options or [])])
     answer = OPTION_LETTERS[sample.answer] if sample.answer is not None else None
     return (
@@ -105,6 +127,12 @@ def _page_values(
         *filter_values,
         "",
         screen.versions_html,
-        Props(None, choices=screen.version_choices),
+        Props(None, choices=screen.version_choices, visible=bool(screen.version_choices)),
         closeup_html(view.closeup_url),
+        needs_html(needs),
+        Props([], choices=need_choices(needs), visible=bool(needs)),
+        Props(button_label("y"), visible=bool(needs)),
+        Props([], choices=sentences, visible=bool(sentences)),
+        Props("Settle with this version", visible=bool(screen.version_choices)),
+        *[Props(label, visible=sample.task == task) for task, label in quick],
     )

@@ -11,6 +11,7 @@ API:
   progress_html(queue, reviewer, remaining) -> str   one bar per task (samples by status) and
                          per reviewer (samples decided)
   bar_row(label, parts, total, text="") -> str       one such bar
+  reasons_text(reason_column) -> str                 a decision's structured reasons in words
 
 Every user-supplied string (category, reviewer names, reasons, notes) is HTML-escaped.
 """
@@ -21,6 +22,7 @@ import html
 from dataclasses import dataclass, field
 from typing import Any
 
+from perbench.needs import decode_reasons
 from perbench.review_log import SampleState
 from perbench.schema import Sample
 from review_ui.queue import TO_REVIEW, Filters, ReviewQueue
@@ -95,11 +97,26 @@ def header_markdown(
     if filters.status != TO_REVIEW:
         for entry in state.live_decisions:
             detail = f" ({', '.join(sorted(entry.after))})" if entry.after else ""
-            reason = f": {html.escape(entry.reason)}" if entry.reason else ""
+            reason = f": {html.escape(reasons_text(entry.reason))}" if entry.reason else ""
             note = f" ({html.escape(entry.note)})" if entry.note else ""
             who = html.escape(entry.reviewer)
             lines.append(f"- {who}: {entry.decision}{detail}{reason}{note}")
     return "\n".join(lines)
+
+
+def reasons_text(column: str | None) -> str:
+    """The log's ``reason`` column in words: ``false-statement (statement 2); other (note)``."""
+    parts = []
+    for reason in decode_reasons(column):
+        details = []
+        if reason.get("sentence") is not None:
+            details.append(f"statement {reason['sentence'] + 1}")
+        if reason.get("need"):
+            details.append(f"need {reason['need']}")
+        if reason.get("note"):
+            details.append(reason["note"])
+        parts.append(reason["code"] + (f" ({', '.join(details)})" if details else ""))
+    return "; ".join(parts)
 
 
 def progress_html(queue: ReviewQueue, reviewer: str, remaining: int) -> str:

@@ -2,9 +2,16 @@
 
 API:
   KEYS            {key: (button elem_id, label)}: a accept, e edit+accept, r reject, s skip, u undo,
-                  o overlay on/off (the bare image; the next sample shows it again)
-  REASON_KEYS     "1".."8" pick the reject reason (radio ``#reject-reason``)
-  SHORTCUTS_JS    the ``js=`` argument of ``Blocks.launch``
+                  o overlay on/off (the bare image; the next sample shows it again), y "yes,
+                  something is wrong" to the sample's first unanswered need (reject with its
+                  reason), and each task's one-key rejects (review_ui.checks.QUICK_REJECTS: w
+                  another option is also right, t wrong targets, p needs no prompt)
+  CONFIRM_KEY     "n": answer the first unanswered need "no" (ticks its box in ``#needs-ok``)
+  NUMBER_KEYS     "1".."9": on a description, mark statement n false (``#false-sentences``; the
+                  first mark opens "Edit the text" for correction); else pick reason n
+  SHORTCUTS_JS    the ``js=`` argument of ``Blocks.launch`` (after review_ui.key_gate's script:
+                  every key but O passes ``pbKeyGate.allow``, which refuses a key on a sample
+                  not yet on screen long enough, and A / E over an unsaved painted mask)
 
 Keys are ignored while typing in a text box (input, textarea, contenteditable) and with
 Ctrl/Alt/Meta held, so editing a question never triggers a decision; Ctrl+Enter (or Cmd+Enter)
@@ -20,6 +27,8 @@ from __future__ import annotations
 
 import json
 
+from review_ui.checks import QUICK_REJECTS
+
 KEYS = {
     "a": ("accept-btn", "Accept"),
     "e": ("edit-btn", "Edit & accept"),
@@ -27,8 +36,12 @@ KEYS = {
     "s": ("skip-btn", "Skip"),
     "u": ("undo-btn", "Undo"),
     "o": ("overlay-btn", "Overlay on/off"),
+    "y": ("need-yes-btn", "Yes, something is wrong: reject"),
+    **{key: (elem, label) for rejects in QUICK_REJECTS.values() for key, _, label, elem in rejects},
 }
-REASON_KEYS = "12345678"
+NOT_DECISIONS = "o"
+CONFIRM_KEY = "n"
+NUMBER_KEYS = "123456789"
 ZOOM_STEP = 1.25
 PAN_STEP_PX = 60
 
@@ -102,22 +115,41 @@ SHORTCUTS_JS = (
     }
     if (event.repeat) return;
     const key = event.key.toLowerCase();
-    if (__REASON_KEYS__.includes(key)) {
+    const gate = window.pbKeyGate;
+    if (__NUMBER_KEYS__.includes(key)) {
+      const statements = document.querySelectorAll("#false-sentences input[type=checkbox]");
       const radios = document.querySelectorAll("#reject-reason input[type=radio]");
-      const radio = radios[Number(key) - 1];
-      if (radio) { event.preventDefault(); radio.click(); }
+      const box = (statements.length ? statements : radios)[Number(key) - 1];
+      if (box) { event.preventDefault(); box.click(); }
+      if (box && statements.length && box.checked) {
+        const references = document.querySelector("#references");
+        const toggle = document.querySelector("#edit-text .label-wrap");
+        const closed = !references || references.offsetParent === null;
+        if (closed && toggle) toggle.click();  // opens the text for correction
+      }
+      return;
+    }
+    if (key === __CONFIRM__) {
+      const open = [...document.querySelectorAll("#needs-ok input[type=checkbox]")].find(
+        (box) => !box.checked);
+      if (open && (!gate || gate.allow(key, false))) { event.preventDefault(); open.click(); }
       return;
     }
     const id = buttons[key];
     if (!id) return;
     const button = document.getElementById(id);
-    if (button && !button.disabled) { event.preventDefault(); button.click(); }
+    if (!button || button.disabled || button.offsetParent === null) return;
+    event.preventDefault();
+    if (gate && !gate.allow(key, !__NOT_DECISIONS__.includes(key))) return;
+    button.click();
   });
 }
 """.replace("__STEP__", str(ZOOM_STEP))
     .replace("__PAN__", str(PAN_STEP_PX))
     .replace("__BUTTONS__", json.dumps({key: elem for key, (elem, _) in KEYS.items()}))
-    .replace("__REASON_KEYS__", json.dumps(REASON_KEYS))
+    .replace("__NUMBER_KEYS__", json.dumps(NUMBER_KEYS))
+    .replace("__CONFIRM__", json.dumps(CONFIRM_KEY))
+    .replace("__NOT_DECISIONS__", json.dumps(NOT_DECISIONS))
 )
 
 

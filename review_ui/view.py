@@ -18,9 +18,11 @@ API:
                              flags (``meta["flags"]``: where a model's draft contradicts the
                              measured attributes) in a warning the reviewer cannot miss
 
-A picture is drawn once per content (image, masks, overlay): ``prepare`` of a sample already
+A picture is drawn once per content (image, masks, needs, overlay): ``prepare`` of a sample already
 planned and fetched reuses its files. Edits are dicts of Sample fields (the store's ``after``).
-Prompts are drawn in ``perbench.render.prompt_color``, targets in ``TARGET_COLOR``.
+Prompts are drawn in ``perbench.render.prompt_color``, targets in ``TARGET_COLOR``, the needs'
+annotated instances in ``review_ui.checks.need_color`` (review_ui.overlay: outlines with a
+contrasting halo).
 """
 
 from __future__ import annotations
@@ -36,12 +38,14 @@ import numpy as np
 
 from perbench.errors import PerBenchError
 from perbench.masks import RLE, area, decode
-from perbench.render import TARGET_COLOR, draw_regions, load_rgb, prompt_color
+from perbench.render import TARGET_COLOR, load_rgb, prompt_color
 from perbench.schema import OPTION_LETTERS, Sample
 from perbench.store import CandidateStore
+from review_ui.checks import need_color, sample_needs
 from review_ui.closeup import closeup, closeup_box
 from review_ui.images import DisplayImages, content_key, image_url, key_url
 from review_ui.mask_editor import editor_html
+from review_ui.overlay import draw_overlay
 
 NEW_TARGET = "new target"
 FLAGS_TITLE = "&#9888; The drafter's text contradicts the measured attributes; check it:"
@@ -84,6 +88,7 @@ def draft_markdown(sample: Sample) -> str:
     if flags:
         lines.append(f"<strong style='color:#b91c1c'>{FLAGS_TITLE}</strong>")
         lines += [f"- <strong>{escape(str(flag))}</strong>" for flag in flags]
+    lines.append(f"**Question:** {escape(sample.question)}")
     for index, prompt in enumerate(sample.prompts):
         color = _hex(prompt_color(index))
         lines.append(
@@ -91,8 +96,11 @@ def draft_markdown(sample: Sample) -> str:
             f"{area(prompt['mask'])} px"
         )
     if sample.task == "description":
-        lines.append("**Reference description(s):**")
-        lines += [f"{n}. {escape(text)}" for n, text in enumerate(sample.references or [], start=1)]
+        count = len(sample.references or [])
+        lines.append(
+            f"**{count} reference description(s)**, as numbered statements below: a number key "
+            "marks one false."
+        )
     elif sample.task == "mcq":
         lines.append("**Options** (correct one marked):")
         for index, option in enumerate(sample.options or []):
@@ -183,9 +191,13 @@ class ViewMaker:
         if edits:
             sample = sample.copy_with(**edits)
         box = closeup_box(sample.prompts, sample.height, sample.width)
+        needs = [(need_color(i), n["annotated"]) for i, n in enumerate(sample_needs(sample))]
         key = content_key(
-            [sample.image_id, sample.height, sample.width, sample.prompts, sample.targets, overlay]
-        )
+            [
+                sample.image_id, sample.height, sample.width, sample.prompts, sample.targets,
+                needs, overlay,
+            ]
+        )  # fmt: skip
 
         def render() -> dict[str, np.ndarray]:
             rgb = self.rgb(sample.image_id)
@@ -194,7 +206,7 @@ class ViewMaker:
                     f"sample {sample.id}: image is {rgb.shape[1]}x{rgb.shape[0]} but the sample "
                     f"says {sample.width}x{sample.height}; rebuild the candidate"
                 )
-            shown = draw_regions(rgb, sample.prompts, sample.targets) if overlay else rgb
+            shown = draw_overlay(rgb, sample.prompts, sample.targets, needs) if overlay else rgb
             return {"": shown, **({"near": closeup(shown, box)} if box else {})}
 
         self.images.plan(key, render)

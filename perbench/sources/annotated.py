@@ -9,13 +9,18 @@ API:
                        ``namespace`` its shard prefix as an id part: image keys are
                        ``<namespace>-<image id>``, so two sources in one build never share one
                        (two COCO-format files both number their images from 0)
-  require_fields(record, keys, where)  the record as a dict; SourceError if it lacks a key
-  load_json(path)      parsed JSON; SourceError naming the file and line when it is broken
-  load_pickle(path)    a refer-toolkit pickle read by a restricted unpickler (plain data only)
+  require_fields(record, keys, where, kinds=None)  the record as a dict; SourceError if it
+                       lacks a key or a field in ``kinds`` is not of its kind (``FIELD_KINDS``)
+  NAMED, IMAGE_FIELDS, ANN_FIELDS, LISTS   the kinds of the COCO-format fields
+  load_json(path)      parsed JSON within ``perbench.limits``; SourceError naming the file and
+                       line when it is broken
+  load_pickle(path)    a refer-toolkit pickle (at most ``pickle_bytes``) read by a restricted
+                       unpickler (plain data only)
   readable(name)       "dining_table" -> "dining table"
   chunk_names(count, size, prefix)  shard names of ``count`` items cut into chunks of ``size``
   chunk(items, shard, size, prefix, where)  the items of one shard made by ``chunk_names``
   sorted_ids(ids)      image ids in a stable order even when int and str ids are mixed
+  id_order(id)         the sort key ``sorted_ids`` uses
   skip_reason(exc)     the short reason a skipped image is counted under
 
 A reader raises ``SourceError`` naming the file and the annotation on any broken record. With
@@ -24,7 +29,7 @@ A reader raises ``SourceError`` naming the file and the annotation on any broken
 
 from __future__ import annotations
 
-import json
+import io
 import pickle
 import re
 from collections import Counter
@@ -33,6 +38,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from perbench.errors import ImageError, MaskError, PerBenchError, SourceError
+from perbench.limits import read_bounded, read_json_bounded, scan_pickle
 from perbench.sources.base import Instance, SourceImage, SourceReader, read_file_bytes
 
 T = TypeVar("T")
@@ -112,8 +118,34 @@ class AnnotatedReader(SourceReader):
         return state
 
 
-def require_fields(record: Any, keys: tuple[str, ...], where: str) -> dict[str, Any]:
-    """``record`` if it is a JSON object with every key; SourceError naming ``where`` if not."""
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+FIELD_KINDS: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "id": (lambda v: _is_int(v) or (isinstance(v, str) and len(v) <= 256), "an int or a string"),
+    "size": (lambda v: _is_int(v) and 1 <= v <= 1 << 20, "a whole number of pixels, 1..2**20"),
+    "text": (lambda v: isinstance(v, str), "a string"),
+    "list": (lambda v: isinstance(v, list), "a list"),
+    "segment": (lambda v: _is_int(v) and 0 < v < 1 << 24, "a panoptic id (R + 256 G + 65536 B)"),
+    "score": (
+        lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v <= 1,
+        "a number in [0, 1]",
+    ),
+}
+
+
+NAMED = {"id": "id", "name": "text"}
+IMAGE_FIELDS = {"id": "id", "height": "size", "width": "size", "file_name": "text"}
+ANN_FIELDS = {"id": "id", "image_id": "id", "category_id": "id"}
+LISTS = {"images": "list", "annotations": "list", "categories": "list"}
+
+
+def require_fields(
+    record: Any, keys: tuple[str, ...], where: str, kinds: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """``record`` if it is a JSON object with every key, each field named in ``kinds`` (when
+    present) of its kind in ``FIELD_KINDS``; SourceError naming ``where`` and the field if not."""
     if not isinstance(record, dict):
         raise SourceError(f"expected a JSON object, got {type(record).__name__}", where=where)
     missing = [k for k in keys if k not in record]
@@ -121,6 +153,12 @@ def require_fields(record: Any, keys: tuple[str, ...], where: str) -> dict[str, 
         raise SourceError(
             f"missing fields {missing}", where=where, hint="is this the upstream format?"
         )
+    for key, kind in (kinds or {}).items():
+        accepts, description = FIELD_KINDS[kind]
+        if key in record and not accepts(record[key]):
+            shown = repr(record[key])
+            shown = shown if len(shown) <= 60 else shown[:57] + "..."
+            raise SourceError(f"'{key}' must be {description}, got {shown}", where=where)
     return record
 
 
@@ -137,17 +175,9 @@ def skip_reason(exc: PerBenchError) -> str:
 
 def load_json(path: str | Path) -> Any:
     """Parse a JSON file; a missing or broken file is a SourceError naming it (and the line)."""
-    path = Path(path)
     try:
-        with path.open("rb") as handle:
-            return json.load(handle)
-    except FileNotFoundError:
-        raise SourceError("annotation file not found", where=str(path)) from None
-    except json.JSONDecodeError as exc:
-        raise SourceError(
-            f"broken JSON: {exc.msg}", where=f"{path}, line {exc.lineno} column {exc.colno}"
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
+        return read_json_bounded(path, "annotation file", SourceError)
+    except OSError as exc:
         raise SourceError(f"cannot read the annotation file: {exc}", where=str(path)) from None
 
 
@@ -162,12 +192,17 @@ class _PlainDataUnpickler(pickle.Unpickler):
 
 def load_pickle(path: str | Path) -> Any:
     """Load a refer-toolkit ``refs(*).p`` file (Python 2 or 3) with the restricted unpickler."""
-    path = Path(path)
+    data = read_bounded(path, "pickle_bytes", "refs pickle", SourceError)
+    scan_pickle(data, str(path), SourceError)
     try:
-        with path.open("rb") as handle:
-            return _PlainDataUnpickler(handle, encoding="utf-8").load()
-    except FileNotFoundError:
-        raise SourceError("refs pickle not found", where=str(path)) from None
+        return _PlainDataUnpickler(io.BytesIO(data), encoding="utf-8").load()
+    except MemoryError:
+        # the C unpickler allocates a BINBYTES8/BINUNICODE8 item at its stated length before
+        # reading it; a length beyond the (bounded) file cannot be genuine
+        raise SourceError(
+            f"not a plain-data refs pickle: an item claims more than the file's {len(data)} bytes",
+            where=str(path),
+        ) from None
     except (pickle.UnpicklingError, EOFError, ValueError, UnicodeDecodeError) as exc:
         raise SourceError(
             f"not a plain-data refs pickle: {exc}",
@@ -201,4 +236,9 @@ def chunk(items: list[T], shard: str, size: int, prefix: str, where: str) -> lis
 
 def sorted_ids(ids: Iterable[Any]) -> list[Any]:
     """``ids`` sorted by type name, then value, so int and str ids never compare."""
-    return sorted(ids, key=lambda i: (str(type(i)), i))
+    return sorted(ids, key=id_order)
+
+
+def id_order(value: Any) -> tuple[str, Any]:
+    """A sort key under which int and str ids never compare with each other."""
+    return (str(type(value)), value)

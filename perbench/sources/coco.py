@@ -23,9 +23,15 @@ from pathlib import Path
 from typing import Any
 
 from perbench.errors import SourceError
+from perbench.limits import check_count
 from perbench.masks import to_rle
 from perbench.sources.annotated import (
+    ANN_FIELDS,
+    IMAGE_FIELDS,
+    LISTS,
+    NAMED,
     AnnotatedReader,
+    id_order,
     load_json,
     readable,
     require_fields,
@@ -52,14 +58,16 @@ class CocoIndex:
         self.dataset = dataset
         data = load_json(self.path)
         where = str(self.path)
-        require_fields(data, ("images", "annotations", "categories"), where)
+        require_fields(data, ("images", "annotations", "categories"), where, LISTS)
         self.categories: dict[Any, dict[str, Any]] = {}
         for index, category in enumerate(data["categories"]):
-            require_fields(category, ("id", "name"), f"{where}, categories[{index}]")
+            require_fields(category, ("id", "name"), f"{where}, categories[{index}]", NAMED)
             self.categories[category["id"]] = category
         self.images: dict[Any, dict[str, Any]] = {}
         for index, image in enumerate(data["images"]):
-            require_fields(image, ("id", "height", "width"), f"{where}, images[{index}]")
+            require_fields(
+                image, ("id", "height", "width"), f"{where}, images[{index}]", IMAGE_FIELDS
+            )
             if "file_name" not in image and "coco_url" not in image:
                 raise SourceError(
                     "image has neither file_name nor coco_url", where=f"{where}, images[{index}]"
@@ -68,7 +76,9 @@ class CocoIndex:
         self.annotations: dict[Any, list[dict[str, Any]]] = defaultdict(list)
         for index, ann in enumerate(data["annotations"]):
             ann_where = f"{where}, annotations[{index}]"
-            require_fields(ann, ("id", "image_id", "category_id", "segmentation"), ann_where)
+            require_fields(
+                ann, ("id", "image_id", "category_id", "segmentation"), ann_where, ANN_FIELDS
+            )
             if ann["image_id"] not in self.images:
                 raise SourceError(
                     f"annotation id {ann['id']} names unknown image id {ann['image_id']}",
@@ -80,13 +90,17 @@ class CocoIndex:
                     where=ann_where,
                 )
             self.annotations[ann["image_id"]].append(ann)
+            count = len(self.annotations[ann["image_id"]])
+            check_count(
+                "instances_per_image", count, f"{where}, image id {ann['image_id']}", SourceError
+            )
         self.image_ids = sorted_ids(self.images)
 
     def category_names(self) -> list[tuple[str, str | None]]:
         """Every ``(name, supercategory)`` of the file, readable, in id order."""
         return [
             (readable(c["name"]), c.get("supercategory"))
-            for _, c in sorted(self.categories.items())
+            for _, c in sorted(self.categories.items(), key=lambda item: id_order(item[0]))
         ]
 
     def instance(self, ann: dict[str, Any], height: int, width: int) -> Instance:
@@ -123,7 +137,7 @@ class CocoIndex:
             hint=f"check the images folder given with {self.path.name}",
         )
         instances = []
-        for ann in sorted(self.annotations.get(image_id, []), key=lambda a: a["id"]):
+        for ann in sorted(self.annotations.get(image_id, []), key=lambda a: id_order(a["id"])):
             instance = self.instance(ann, height, width)
             instance.texts = list((texts or {}).get(instance.id, []))
             instances.append(instance)
@@ -180,10 +194,13 @@ class CocoReader(AnnotatedReader):
             self._captions = defaultdict(list)
             if self.captions_json is not None:
                 data = load_json(self.captions_json)
-                require_fields(data, ("annotations",), str(self.captions_json))
+                require_fields(data, ("annotations",), str(self.captions_json), LISTS)
                 for index, ann in enumerate(data["annotations"]):
                     require_fields(
-                        ann, ("image_id", "caption"), f"{self.captions_json}, annotations[{index}]"
+                        ann,
+                        ("image_id", "caption"),
+                        f"{self.captions_json}, annotations[{index}]",
+                        {"image_id": "id", "caption": "text"},
                     )
                     self._captions[ann["image_id"]].append(str(ann["caption"]).strip())
         return self._captions

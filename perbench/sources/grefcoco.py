@@ -16,9 +16,9 @@ from __future__ import annotations
 from typing import Any
 
 from perbench.errors import SourceError
-from perbench.sources.annotated import load_json, load_pickle
+from perbench.sources.annotated import load_json, load_pickle, require_fields
 from perbench.sources.coco import CocoIndex
-from perbench.sources.refcoco import RefCocoReader, _sentences
+from perbench.sources.refcoco import REF_FIELDS, RefCocoReader, _sentences
 
 NO_TARGET = -1
 
@@ -51,6 +51,9 @@ class GRefCocoReader(RefCocoReader):
             raise SourceError(
                 "gRefCOCO 'ann_id' must be a non-empty list ([-1] = no target)", where=where
             )
+        require_fields(ref, (), where, {**REF_FIELDS, "ann_id": "list"})
+        for ann_id in ann_ids:
+            require_fields({"ann_id": ann_id}, (), where, {"ann_id": "id"})
         if ref["image_id"] not in coco.images:
             raise SourceError(
                 f"image id {ref['image_id']} is not in {self.instances_json.name}", where=where

@@ -18,8 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from perbench.errors import SourceError
-from perbench.masks import area, read_png_mask
+from perbench.limits import check_count
+from perbench.masks import area, encode, read_png_ids
 from perbench.sources.annotated import (
+    IMAGE_FIELDS,
+    LISTS,
+    NAMED,
     AnnotatedReader,
     load_json,
     readable,
@@ -28,6 +32,8 @@ from perbench.sources.annotated import (
 )
 from perbench.sources.base import Instance, SourceImage, confined_path, image_file
 from perbench.sources.coco import COCO_LICENSE
+
+PANOPTIC_SEGMENT = {"id": "segment", "category_id": "id"}
 
 
 class PanopticReader(AnnotatedReader):
@@ -60,21 +66,24 @@ class PanopticReader(AnnotatedReader):
         if self._index is None:
             data = load_json(self.path)
             where = str(self.path)
-            require_fields(data, ("images", "annotations", "categories"), where)
+            require_fields(data, ("images", "annotations", "categories"), where, LISTS)
             categories = {}
             for i, c in enumerate(data["categories"]):
-                categories[require_fields(c, ("id", "name"), f"{where}, categories[{i}]")["id"]] = c
+                where_c = f"{where}, categories[{i}]"
+                categories[require_fields(c, ("id", "name"), where_c, NAMED)["id"]] = c
             images = {}
             for i, image in enumerate(data["images"]):
+                fields = ("id", "file_name", "height", "width")
                 images[
-                    require_fields(
-                        image, ("id", "file_name", "height", "width"), f"{where}, images[{i}]"
-                    )["id"]
+                    require_fields(image, fields, f"{where}, images[{i}]", IMAGE_FIELDS)["id"]
                 ] = image
             annotations = {}
             for i, ann in enumerate(data["annotations"]):
                 require_fields(
-                    ann, ("image_id", "file_name", "segments_info"), f"{where}, annotations[{i}]"
+                    ann,
+                    ("image_id", "file_name", "segments_info"),
+                    f"{where}, annotations[{i}]",
+                    {"image_id": "id", "file_name": "text", "segments_info": "list"},
                 )
                 if ann["image_id"] not in images:
                     raise SourceError(
@@ -113,16 +122,18 @@ class PanopticReader(AnnotatedReader):
         path = image_file(self.images_dir, record["file_name"], where, image_id)
         png = confined_path(self.png_dir, ann["file_name"], where)
         height, width = int(record["height"]), int(record["width"])
+        check_count("instances_per_image", len(ann["segments_info"]), where, SourceError)
         instances = []
+        ids = read_png_ids(png) if ann["segments_info"] else None
         for position, segment in enumerate(ann["segments_info"]):
             where = f"{self.path}, image id {image_id}, segments_info[{position}]"
-            require_fields(segment, ("id", "category_id"), where)
+            require_fields(segment, ("id", "category_id"), where, PANOPTIC_SEGMENT)
             category = index["categories"].get(segment["category_id"])
             if category is None:
                 raise SourceError(f"unknown category id {segment['category_id']}", where=where)
             if not (self.include_stuff or category.get("isthing", 1)):
                 continue
-            mask = read_png_mask(png, value=int(segment["id"]))
+            mask = encode(ids == int(segment["id"]))
             if tuple(mask["size"]) != (height, width) or area(mask) == 0:
                 raise SourceError(
                     f"segment id {segment['id']} is absent from {png.name} "

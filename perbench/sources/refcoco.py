@@ -21,10 +21,11 @@ from pathlib import Path
 from typing import Any
 
 from perbench.errors import SourceError
-from perbench.sources.annotated import AnnotatedReader, load_pickle, sorted_ids
+from perbench.sources.annotated import AnnotatedReader, load_pickle, require_fields, sorted_ids
 from perbench.sources.base import SourceImage
 from perbench.sources.coco import COCO_LICENSE, CocoIndex
 
+REF_FIELDS = {"ref_id": "id", "ann_id": "id", "image_id": "id", "split": "text"}
 REFER_DATASETS = ("refcoco", "refcoco+", "refcocog", "grefcoco")
 
 
@@ -78,6 +79,7 @@ class RefCocoReader(AnnotatedReader):
             raise SourceError(
                 "a ref needs ref_id, ann_id, image_id, split and sentences", where=where
             )
+        require_fields(ref, (), where, REF_FIELDS)
         if ref["image_id"] not in coco.images:
             raise SourceError(
                 f"image id {ref['image_id']} is not in {self.instances_json.name}", where=where

@@ -15,8 +15,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from perbench.errors import SourceError
+from perbench.limits import check_count
 from perbench.masks import to_rle
-from perbench.sources.annotated import AnnotatedReader, load_json, require_fields
+from perbench.sources.annotated import (
+    IMAGE_FIELDS,
+    AnnotatedReader,
+    load_json,
+    require_fields,
+)
 from perbench.sources.base import Instance, SourceImage, image_file
 
 SA1B_LICENSE = "SA-1B Dataset Research License (Meta AI)"
@@ -60,18 +66,26 @@ class Sa1bReader(AnnotatedReader):
         yield from self._read_chunk(shard, str(self.folder), self._image)
 
     def _image(self, path: Path) -> SourceImage:
-        data = require_fields(load_json(path), ("image", "annotations"), str(path))
+        data = require_fields(
+            load_json(path), ("image", "annotations"), str(path), {"annotations": "list"}
+        )
         record = require_fields(
-            data["image"], ("image_id", "width", "height", "file_name"), f"{path}, image"
+            data["image"],
+            ("image_id", "width", "height", "file_name"),
+            f"{path}, image",
+            {"image_id": "id", **IMAGE_FIELDS},
         )
         height, width = int(record["height"]), int(record["width"])
+        check_count("instances_per_image", len(data["annotations"]), str(path), SourceError)
         image_path = image_file(
             path.parent, record["file_name"], f"{path}, image", record["image_id"]
         )
         instances = []
         for position, ann in enumerate(data["annotations"]):
             where = f"{path}, annotations[{position}]"
-            require_fields(ann, ("id", "segmentation"), where)
+            require_fields(
+                ann, ("id", "segmentation"), where, {"id": "id", "predicted_iou": "score"}
+            )
             if float(ann.get("predicted_iou", 1.0)) < self.min_predicted_iou:
                 continue
             instances.append(

@@ -8,12 +8,17 @@ API:
       headless chromium on the review app, logged in when ``login`` is (name, password), once
       the first sample shows; the caller closes the browser
   log_in(page, name, password)                fill the login form on ``page``; wait for a sample
-  wait_for_new_sample(page, previous) -> str  wait until the page shows another sample; its id
+  wait_for_new_sample(page, previous) -> str  wait until the page shows another sample and
+                                              its keys act (keys_act); its id
+  keys_act(page)   wait until the shown sample's image has been drawn long enough for a key to
+                   act on it (review_ui.key_gate)
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from review_ui.key_gate import DEFAULT_KEY_DELAY_MS
 
 CHROMIUM = "/usr/bin/chromium"
 # Without the background-networking flags chromium's own connections are refused on this
@@ -38,22 +43,31 @@ def open_review_page(
     if login:
         log_in(page, *login)
     else:
-        page.wait_for_function(f"{SAMPLE_ID_JS} !== ''", timeout=120000)
+        page.wait_for_function(f"{SAMPLE_ID_JS} !== ''", timeout=30000)
+    keys_act(page)
     return browser, page
 
 
 def log_in(page: Any, name: str, password: str) -> None:
     """Log in through Gradio's login form (already loaded in ``page``); wait for a sample."""
-    page.wait_for_selector("input[type=password]", timeout=120000)
+    page.wait_for_selector("input[type=password]", timeout=30000)
     page.locator("input").nth(0).fill(name)
     page.locator("input[type=password]").fill(password)
     page.get_by_role("button", name="Login").click()
-    page.wait_for_selector("#accept-btn", timeout=120000)
-    page.wait_for_function(f"{SAMPLE_ID_JS} !== ''", timeout=120000)
+    page.wait_for_selector("#accept-btn", timeout=30000)
+    page.wait_for_function(f"{SAMPLE_ID_JS} !== ''", timeout=30000)
 
 
 def wait_for_new_sample(page: Any, previous: str) -> str:
     page.wait_for_function(
-        f"{SAMPLE_ID_JS} !== {previous!r} && {SAMPLE_ID_JS} !== ''", timeout=120000
+        f"{SAMPLE_ID_JS} !== {previous!r} && {SAMPLE_ID_JS} !== ''", timeout=20000
     )
+    keys_act(page)
     return page.evaluate(SAMPLE_ID_JS)
+
+
+def keys_act(page: Any) -> None:
+    page.wait_for_function(
+        f"window.pbKeyGate && window.pbKeyGate.onScreenMs() >= {DEFAULT_KEY_DELAY_MS}",
+        timeout=20000,
+    )

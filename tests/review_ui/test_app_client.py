@@ -59,10 +59,11 @@ def test_accept_edit_reject_undo_land_in_the_store(served):
     second = page[SAMPLE]
     assert "Recorded: accept" in page[MESSAGE]
     page = alice.predict(
-        second, "Describe <region1> briefly.", "A red bottle.", "", None, api_name="/edit_accept"
-    )
+        second, "Describe <region1> briefly.", "A red bottle.", "", None, [], [], None, "",
+        api_name="/edit_accept",
+    )  # fmt: skip
     third = page[SAMPLE]
-    *page, reason, note = alice.predict(third, "5. text not fluent", "typo", api_name="/reject")
+    *page, reason, note = alice.predict(third, [], "bad-wording", "typo", api_name="/reject")
     assert (reason, note) == (None, "")
     fourth = page[SAMPLE]
     page = alice.predict(api_name="/undo")
@@ -72,8 +73,8 @@ def test_accept_edit_reject_undo_land_in_the_store(served):
     ]
     assert log == [
         ("alice", "accept", first, None, None, None),
-        ("alice", "edit_accept", second, None, None, None),
-        ("alice", "reject", third, "text not fluent", "typo", None),
+        ("alice", "edit_accept", second, '[{"code":"bad-wording"}]', None, None),
+        ("alice", "reject", third, '[{"code":"bad-wording","note":"typo"}]', "typo", None),
         ("alice", "undo", third, None, None, 3),
     ]
     assert store.decisions(second)[0].after == {
@@ -89,7 +90,7 @@ def test_reject_without_reason_is_an_error_not_a_decision(served):
     alice = _client(url, "alice")
     sample_id = alice.predict(api_name="/show")[SAMPLE]
     with pytest.raises(Exception, match="pick a reject reason"):
-        alice.predict(sample_id, None, "", api_name="/reject")
+        alice.predict(sample_id, [], None, "", api_name="/reject")
     assert store.decisions() == []
     with pytest.raises(Exception, match="no candidate with id 'nope'") as error:
         alice.predict("nope", api_name="/accept")
@@ -102,7 +103,9 @@ def test_mcq_edit_and_mask_edits_through_the_app(served, tmp_path):
     page = alice.predict("mcq", "to review", "all", "all", api_name="/filter")
     mcq = store.candidate(page[SAMPLE])
     options = value(page[OPTIONS]) + "\nsomething else"
-    page = alice.predict(mcq.id, value(page[QUESTION]), "", options, "B", api_name="/edit_accept")
+    page = alice.predict(
+        mcq.id, value(page[QUESTION]), "", options, "B", [], [], None, "", api_name="/edit_accept"
+    )
     assert store.state(mcq.id).edits == {"options": [*mcq.options, "something else"], "answer": 1}
 
     page = alice.predict("vt_res", "to review", "all", "all", api_name="/filter")
@@ -124,7 +127,9 @@ def test_mcq_edit_and_mask_edits_through_the_app(served, tmp_path):
     png = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
     page = alice.predict(vt.id, "<region1>", png, api_name="/apply_mask")
     assert "&lt;region1&gt; replaced by the edited mask" in page[MESSAGE]  # shown as text
-    alice.predict(vt.id, value(page[QUESTION]), "", "", None, api_name="/edit_accept")
+    alice.predict(
+        vt.id, value(page[QUESTION]), "", "", None, [], [], None, "", api_name="/edit_accept"
+    )
     entry = store.decisions(vt.id)[-1]
     assert entry.decision == "edit_accept" and set(entry.after) == {"targets", "prompts"}
     assert entry.after["targets"] == [mask]
@@ -138,7 +143,7 @@ def test_two_reviewers_on_one_sample_see_the_conflict(served):
     sample_id = alice.predict(api_name="/show")[SAMPLE]
     assert bob.predict(api_name="/show")[SAMPLE] == sample_id
     alice.predict(sample_id, api_name="/accept")
-    *page, _, _ = bob.predict(sample_id, "3. answer wrong", "", api_name="/reject")
+    *page, _, _ = bob.predict(sample_id, [], "wrong-answer", "", api_name="/reject")
     assert "**Conflict:** accepted by alice, rejected by bob" in page[MESSAGE]
     assert [(d.reviewer, d.decision) for d in store.decisions()] == [
         ("alice", "accept"),
@@ -179,10 +184,10 @@ def test_only_the_adjudicator_settles_a_conflict_through_the_app(store, tmp_path
         alice, bob = _client(url, "alice"), _client(url, "bob")
         sample_id = alice.predict(api_name="/show")[SAMPLE]
         alice.predict(sample_id, api_name="/accept")
-        bob.predict(sample_id, "3. answer wrong", "", api_name="/reject")
+        bob.predict(sample_id, [], "wrong-answer", "", api_name="/reject")
         page = bob.predict("all", "conflict", "all", "all", api_name="/filter")
         assert page[SAMPLE] == sample_id and "only an adjudicator settles it" in page[HEADER]
-        *page, _, _ = bob.predict(sample_id, "3. answer wrong", "again", api_name="/reject")
+        *page, _, _ = bob.predict(sample_id, [], "wrong-answer", "again", api_name="/reject")
         assert "this is your own reject, and the sample is now conflict" in page[MESSAGE]
         page = alice.predict("all", "conflict", "all", "all", api_name="/filter")
         assert page[SAMPLE] == sample_id and "Resolving a conflict" in page[HEADER]

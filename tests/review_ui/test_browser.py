@@ -53,7 +53,7 @@ def test_keys_decide_and_the_overlay_is_on_screen(store, tmp_path, free_port):
             page.keyboard.press("a")
             second = wait_for_new_sample(page, first)
             page.locator("#message").click()
-            page.keyboard.press("2")
+            page.keyboard.press("1")  # a description: statement 1 marked false
             page.keyboard.press("r")
             third = wait_for_new_sample(page, second)
             # typing in a text box never triggers a decision
@@ -63,7 +63,7 @@ def test_keys_decide_and_the_overlay_is_on_screen(store, tmp_path, free_port):
             log = [(d.reviewer, d.decision, d.sample_id, d.reason) for d in store.decisions()]
             assert log == [
                 ("alice", "accept", first, None),
-                ("alice", "reject", second, "target mask wrong"),
+                ("alice", "reject", second, '[{"code":"false-statement","sentence":0}]'),
             ]
 
             image = page.locator("img[src*='view-']").first
@@ -118,6 +118,7 @@ def test_keys_on_a_fresh_page_ctrl_enter_and_zoom(store, tmp_path, free_port):
             page.keyboard.press("a")
             second = wait_for_new_sample(page, first)
 
+            page.get_by_text("Edit the text").click()
             box = page.get_by_role("textbox", name="Question")
             box.fill("A question the reviewer rewrote <region1>.")
             box.press("Control+Enter")
@@ -130,6 +131,7 @@ def test_keys_on_a_fresh_page_ctrl_enter_and_zoom(store, tmp_path, free_port):
             page.wait_for_function(
                 "(img) => img.complete && img.naturalWidth > 0", arg=image.element_handle()
             )
+            image.scroll_into_view_if_needed()  # the text box was scrolled to
             image_box = image.bounding_box()
             page.mouse.move(
                 image_box["x"] + image_box["width"] / 3, image_box["y"] + image_box["height"] / 3

@@ -138,7 +138,7 @@ def test_strokes_and_polygons_land_on_the_pixels_drawn(shapes_store, tmp_path, f
                         page.mouse.click(*point)
                     page.locator("#mask-editor .pb-close").click()
                     expected |= _polygon(h, w, [to_image(p) for p in clicks])
-                page.locator("#apply-mask").click()
+                page.locator("#mask-editor .pb-apply").click()
                 page.wait_for_function(
                     "document.querySelector('#message').innerText"
                     ".includes('<region1> replaced by')",
@@ -154,3 +154,68 @@ def test_strokes_and_polygons_land_on_the_pixels_drawn(shapes_store, tmp_path, f
     finally:
         app.close()
     assert sorted(checked) == sorted((w, h, (0, 0)) for w, h in SIZES)
+
+
+def test_editor_zoom_pan_undo_and_brush_ring_over_the_page(shapes_store, tmp_path, free_port):
+    """The editor opens in view (fixed over the page); zoomed in, a stroke still lands on the
+    image pixels under the pointer; Undo stroke takes the last stroke back; a ring shows the
+    brush under the pointer."""
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    store = shapes_store
+    app = build_app(store, "alice", tmp_path / "display")
+    url = launch_app(app, "127.0.0.1", free_port, {}, tmp_path / "display")
+    try:
+        with playwright_api.sync_playwright() as driver:
+            browser = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1366, "height": 768})
+            page.goto(url)
+            page.wait_for_function(f"{SAMPLE_ID_JS} !== ''", timeout=30000)
+            sample = store.candidate(page.evaluate(SAMPLE_ID_JS), with_image=False)
+            h, w = sample.height, sample.width
+            page.get_by_text("Edit masks").click()
+            page.locator("#load-editor").click()
+            page.wait_for_selector("#mask-editor .pb-ed[data-loaded]", timeout=30000)
+            guide = page.locator("#mask-editor .pb-guide")
+            first = guide.bounding_box()
+            assert first["y"] >= 0 and first["y"] + first["height"] <= 768  # in view
+            page.mouse.move(first["x"] + first["width"] / 2, first["y"] + first["height"] / 2)
+            for _ in range(3):
+                page.mouse.wheel(0, -100)
+            page.wait_for_function(
+                "Number(document.querySelector('#mask-editor .pb-ed').dataset.zoom) > 1.5"
+            )
+            box = guide.bounding_box()
+            assert box["width"] > 1.5 * first["width"]
+            ring = "(c) => c.getContext('2d').getImageData(0, 0, c.width, c.height).data"
+            radius = 4
+            page.locator("#mask-editor .pb-size").fill(str(radius))
+            to_screen = functools.partial(_to_screen, box, w, h)
+            to_image = functools.partial(_to_image, box, w, h)
+            start, end = to_screen(0.45 * w, 0.45 * h), to_screen(0.55 * w, 0.5 * h)
+            page.mouse.move(*start)
+            drawn = page.evaluate(f"(c) => ({ring})(c).some((v, i) => i % 4 === 3 && v > 0)",
+                                  guide.element_handle())  # fmt: skip
+            assert drawn  # the brush ring under the pointer
+            page.mouse.down()
+            page.mouse.move(*end, steps=8)
+            page.mouse.up()
+            # a second stroke, then undone
+            page.mouse.move(*to_screen(0.5 * w, 0.56 * h))
+            page.mouse.down()
+            page.mouse.move(*to_screen(0.52 * w, 0.58 * h), steps=4)
+            page.mouse.up()
+            page.locator("#mask-editor .pb-undo").click()
+            page.locator("#mask-editor .pb-apply").click()
+            page.wait_for_function(
+                "document.querySelector('#message').innerText.includes('replaced by')",
+                timeout=30000,
+            )
+            page.locator("#edit-btn").click()
+            page.wait_for_function(f"{SAMPLE_ID_JS} !== {sample.id!r}", timeout=30000)
+            browser.close()
+    finally:
+        app.close()
+    stored = decode(store.decisions(sample.id)[-1].after["prompts"][0]["mask"]).astype(bool)
+    expected = decode(sample.prompts[0]["mask"]).astype(bool)
+    expected |= _capsule(h, w, to_image(start), to_image(end), radius)
+    assert _within_border(stored, expected) == (0, 0)

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from review_ui.app import build_app, launch_app
-from tests.review_ui.chromium import CHROMIUM, CHROMIUM_ARGS, SAMPLE_ID_JS
+from tests.review_ui.chromium import CHROMIUM, CHROMIUM_ARGS, SAMPLE_ID_JS, keys_act
 
 pytestmark = [
     pytest.mark.browser,
@@ -42,20 +42,21 @@ def test_next_image_is_fetched_before_the_key_from_a_cacheable_url(store, tmp_pa
                 ),
             )
             page.goto(url)
-            page.wait_for_function(f"{SAMPLE_ID_JS} !== ''", timeout=120000)
+            page.wait_for_function(f"{SAMPLE_ID_JS} !== ''", timeout=30000)
             first = page.evaluate(SAMPLE_ID_JS)
-            page.wait_for_function(AHEAD_ASKED_JS, timeout=120000)  # the page fetches it ahead
+            page.wait_for_function(AHEAD_ASKED_JS, timeout=30000)  # the page fetches it ahead
             ahead = page.evaluate(AHEAD_JS)
             page.wait_for_function(f"({AHEAD_JS}).every((s) => {{"
                 "const e = performance.getEntriesByName(s).pop(); return e && e.responseEnd > 0;"
-                "})", timeout=120000)  # fmt: skip
+                "})", timeout=30000)  # fmt: skip
+            keys_act(page)  # the image has been on screen long enough for a key to act
             pressed = time.monotonic()
             page.keyboard.press("a")
             page.wait_for_function(
-                f"{SAMPLE_ID_JS} !== {first!r} && {SAMPLE_ID_JS} !== ''", timeout=120000
+                f"{SAMPLE_ID_JS} !== {first!r} && {SAMPLE_ID_JS} !== ''", timeout=20000
             )
             shown = page.evaluate(SHOWN_JS)
-            page.wait_for_function(LOADED_JS, arg=shown, timeout=120000)
+            page.wait_for_function(LOADED_JS, arg=shown, timeout=20000)
             browser.close()
     finally:
         app.close()

@@ -8,8 +8,18 @@ import numpy as np
 from gradio_client import Client
 from PIL import Image
 
-from perbench.masks import decode, encode
-from review_ui.closeup import CLOSEUP_SIDE, MIN_CROP, closeup, closeup_box
+from perbench.masks import area, decode, encode
+from review_ui.closeup import (
+    CLOSEUP_FRACTION,
+    CLOSEUP_SIDE,
+    MIN_CROP,
+    MIN_ZOOM,
+    THIN_PX,
+    closeup,
+    closeup_box,
+    closeup_zoom,
+    main_scale,
+)
 from review_ui.view import ViewMaker
 
 SAMPLE = 1
@@ -25,11 +35,26 @@ def test_a_small_prompt_gets_a_closeup_box_a_large_one_none():
     assert closeup_box(_prompt(300, 400, 100, 100, 300, 250), 300, 400) is None  # 25%
     assert closeup_box([], 300, 400) is None
     box = closeup_box(_prompt(300, 400, 200, 100, 210, 110), 300, 400)  # 0.08%
-    assert box == (173, 73, 173 + MIN_CROP, 73 + MIN_CROP)
+    assert box == (181, 81, 181 + MIN_CROP, 81 + MIN_CROP)
     corner = closeup_box(_prompt(300, 400, 390, 290, 400, 300), 300, 400)
     assert corner == (400 - MIN_CROP, 300 - MIN_CROP, 400, 300)  # shifted inside, not shrunk
-    wide = closeup_box(_prompt(300, 400, 100, 100, 130, 105), 300, 400)  # 30 px wide: 3x = 90
-    assert wide is not None and wide[2] - wide[0] == 90 and wide[0] <= 100 and wide[2] >= 130
+    wide = closeup_box(_prompt(300, 400, 100, 100, 130, 105), 300, 400)  # 30 px wide
+    assert wide is not None and wide[0] <= 100 and wide[2] >= 130
+
+
+def test_thin_and_small_regions_get_a_closeup_of_at_least_3x():
+    """The issue: a 1.2x close-up of a thin chair was useless."""
+    for height, width in ((375, 500), (3000, 4000), (640, 480)):
+        thin = int(THIN_PX / main_scale(height, width)) - 1  # image px under THIN_PX on screen
+        leg = _prompt(height, width, width // 2, 0, width // 2 + thin, height)
+        assert area(leg[0]["mask"]) >= CLOSEUP_FRACTION * height * width  # large but thin
+        for prompts in (leg, _prompt(height, width, 10, 10, 20, 20)):
+            box = closeup_box(prompts, height, width)
+            assert box is not None
+            assert closeup_zoom(box, height, width) >= MIN_ZOOM
+            assert 0 <= box[0] < box[2] <= width and 0 <= box[1] < box[3] <= height
+    wide_and_thick = _prompt(375, 500, 100, 100, 300, 250)
+    assert closeup_box(wide_and_thick, 375, 500) is None
 
 
 def test_closeup_scales_the_crop_to_its_side():

@@ -3,12 +3,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from perbench.errors import SchemaError
 from perbench.masks import encode
 from review_ui.controller import ReviewController
 from review_ui.queue import ALL, Filters
 from review_ui.view import ReviewEditError
 
 MINE = Filters()
+WRONG = [{"code": "wrong-answer"}]
+WORDING = [{"code": "bad-wording", "note": "not fluent"}]
 
 
 @pytest.fixture
@@ -25,15 +28,13 @@ def test_accept_reject_skip_undo_walk_the_queue(controller, store):
     assert first.view is not None and first.sample_id == first.view.sample.id
     second = controller.decide("alice", MINE, first.sample_id, "accept")
     assert second.sample_id != first.sample_id and "Recorded: accept" in second.message
-    third = controller.decide(
-        "alice", MINE, second.sample_id, "reject", reason="answer wrong", note=" x "
-    )
+    third = controller.decide("alice", MINE, second.sample_id, "reject", reasons=WRONG, note=" x ")
     fourth = controller.decide("alice", MINE, third.sample_id, "skip")
     back = controller.undo("alice", MINE)
     assert back.sample_id == third.sample_id and "Undid your skip" in back.message
     assert _log(store) == [
         ("alice", "accept", first.sample_id, None, None),
-        ("alice", "reject", second.sample_id, "answer wrong", None),
+        ("alice", "reject", second.sample_id, '[{"code":"wrong-answer"}]', None),
         ("alice", "skip", third.sample_id, None, None),
         ("alice", "undo", third.sample_id, None, 3),
     ]
@@ -52,7 +53,7 @@ def test_repeated_decision_is_recorded_once(controller, store):
     again = controller.decide("alice", MINE, sample_id, "accept")
     assert "Already recorded" in again.message
     assert len(store.decisions()) == 1
-    controller.decide("alice", MINE, sample_id, "reject", reason="duplicate")
+    controller.decide("alice", MINE, sample_id, "reject", reasons=[{"code": "duplicate"}])
     assert [d.decision for d in store.decisions()] == ["accept", "reject"]
 
 
@@ -60,8 +61,8 @@ def test_reject_needs_a_reason(controller):
     sample_id = controller.screen("alice", MINE).sample_id
     with pytest.raises(ReviewEditError, match="pick a reject reason"):
         controller.decide("alice", MINE, sample_id, "reject")
-    with pytest.raises(ReviewEditError, match="needs a note"):
-        controller.decide("alice", MINE, sample_id, "reject", reason="other", note="  ")
+    with pytest.raises(SchemaError, match="needs a note"):
+        controller.decide("alice", MINE, sample_id, "reject", reasons=[{"code": "other"}])
 
 
 def test_edit_and_accept_records_only_changed_fields(controller, store):
@@ -118,14 +119,14 @@ def test_concurrent_disagreement_is_a_conflict_and_can_be_resolved(controller, s
     sample_id = controller.screen("alice", MINE).sample_id
     assert controller.screen("bob", MINE).sample_id == sample_id  # both look at it at once
     controller.decide("alice", MINE, sample_id, "accept")
-    screen = controller.decide("bob", MINE, sample_id, "reject", reason="text not fluent")
+    screen = controller.decide("bob", MINE, sample_id, "reject", reasons=WORDING)
     assert "**Conflict:** accepted by alice, rejected by bob" in screen.message
     assert store.state(sample_id).status == "conflict"
     conflicts = Filters(status="conflict")
     page = controller.screen("carol", conflicts)
     assert page.sample_id == sample_id and "Resolving a conflict" in page.header
-    assert "- bob: reject: text not fluent" in page.header
-    controller.decide("carol", conflicts, sample_id, "reject", reason="text not fluent")
+    assert "- bob: reject: bad-wording (not fluent)" in page.header
+    controller.decide("carol", conflicts, sample_id, "reject", reasons=WORDING)
     assert store.decisions(sample_id)[-1].decision == "resolve_reject"
     assert store.state(sample_id).status == "rejected"
     assert controller.screen("carol", conflicts).view is None
@@ -134,7 +135,7 @@ def test_concurrent_disagreement_is_a_conflict_and_can_be_resolved(controller, s
 def test_resolution_can_revert_an_edit_to_the_draft(controller, store):
     sample = next(store.candidates("description"))
     controller.decide("alice", MINE, sample.id, "edit_accept", after={"references": ["Edited."]})
-    controller.decide("bob", MINE, sample.id, "reject", reason="answer wrong")
+    controller.decide("bob", MINE, sample.id, "reject", reasons=WRONG)
     conflicts = Filters(status="conflict")
     shown = controller.screen("carol", conflicts, sample.id).view.sample
     assert shown.references == ["Edited."]  # the form starts from the logged edit
@@ -156,7 +157,7 @@ def test_empty_queue_screen(controller, store):
 def _conflict(controller, store) -> str:
     sample_id = controller.screen("alice", MINE).sample_id
     controller.decide("alice", MINE, sample_id, "accept")
-    controller.decide("bob", MINE, sample_id, "reject", reason="answer wrong")
+    controller.decide("bob", MINE, sample_id, "reject", reasons=WRONG)
     assert store.state(sample_id).status == "conflict"
     return sample_id
 
@@ -176,7 +177,7 @@ def test_only_adjudicators_settle_conflicts(store, tmp_path):
     assert controller.screen("carol", conflicts).header.count("Resolving a conflict") == 1
     with pytest.raises(ReviewEditError, match="unknown decision 'resolve_accept'"):
         controller.decide("dave", conflicts, sample_id, "resolve_accept")
-    controller.decide("carol", conflicts, sample_id, "reject", reason="answer wrong")
+    controller.decide("carol", conflicts, sample_id, "reject", reasons=WRONG)
     assert [(d.reviewer, d.decision) for d in store.decisions(sample_id)] == [
         ("alice", "accept"),
         ("bob", "reject"),
@@ -200,7 +201,7 @@ def test_a_non_adjudicator_edit_in_the_conflict_queue_is_a_plain_edit(store, tmp
     sample = next(store.candidates("description"))
     controller = ReviewController(store, tmp_path / "display", adjudicators={"carol"})
     controller.decide("alice", MINE, sample.id, "edit_accept", after={"references": ["Edited."]})
-    controller.decide("bob", MINE, sample.id, "reject", reason="answer wrong")
+    controller.decide("bob", MINE, sample.id, "reject", reasons=WRONG)
     conflicts = Filters(status="conflict")
     draft_text = "\n\n".join(sample.references)
     form = (sample.id, sample.question, draft_text, "", None, {}, conflicts)

@@ -48,7 +48,7 @@ def _work(url: str, name: str, acknowledged: list, stop: threading.Event) -> Non
         sample_id = client.predict(api_name="/show")[SAMPLE]
         while sample_id and not stop.is_set():
             if len(acknowledged) % 3 == 2:
-                page = client.predict(sample_id, "6. duplicate", "", api_name="/reject")
+                page = client.predict(sample_id, [], "duplicate", "", api_name="/reject")
                 decision = "reject"
             else:
                 page = client.predict(sample_id, api_name="/accept")
