@@ -70,5 +70,5 @@ def training_batches(
         config=encoder.config,
         seg_id=encoder.codec.seg_id,
     )
-    dataset = ExampleDataset(examples, encoder)
+    dataset = ExampleDataset(examples, encoder, train_config.seed)
     return iter(make_loader(dataset, sampler, gather, train_config.workers, pin_memory))
