@@ -10,7 +10,7 @@ API:
   MaskFeatures(config)       image hidden (B, N, D), grid (gh, gw) -> (B, C, h', w') mask
                              features: [MLP to the authors' width] -> upsample blocks -> MLP to
                              mask_dim (config.upsampler), else a 1x1 conv on the patch grid;
-                             each block recomputed in backward with
+                             each block and the post-MLP recomputed in backward with
                              config.activation_checkpointing
   sample_points(logits, count, config, generator) -> (B, count, 2) coords in [-1, 1]
   point_mask_losses(logits, target, extent, config, generator) -> (sigmoid CE, dice), each (B,)
@@ -95,6 +95,11 @@ class MaskFeatures(nn.Module):
                 features = checkpoint(block, features, use_reentrant=False)
             else:
                 features = block(features)
+        if self.checkpointing and self.training:
+            return checkpoint(self._post, features, use_reentrant=False)
+        return self._post(features)
+
+    def _post(self, features: torch.Tensor) -> torch.Tensor:
         return self.post(features.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)
 
 

@@ -33,8 +33,10 @@ def test_gpu_train_dry_run_prints_and_appends_its_figures(tmp_path, capsys):
     )
     printed = capsys.readouterr().out
     assert "tokens/s:" in printed and "calibration:" in printed
+    assert "memory estimate (per GPU):" in printed and "compiled graphs" in printed
     text = results.read_text()
     assert "DRY RUN, CPU (no GPU)" in text and "model FLOPs utilisation" in text
+    assert "estimated before the run" in text and "compiled graphs in the process" in text
     assert "release `synthetic-shapes`" in text
     assert gpu_train.peak_tflops("NVIDIA H100 80GB HBM3") == 989.0
     assert gpu_train.peak_tflops("NVIDIA H100 PCIe") == 756.0
