@@ -20,6 +20,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from evaluators.contamination import mark_shared_images
 from evaluators.metric import state_from_json, state_to_json
 from evaluators.protocols import make_metrics
 from evaluators.results import (
@@ -93,10 +94,12 @@ def evaluate(
     recipe: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Score ``predictions_path`` against ``release``; ``recipe`` (how the model was trained)
-    is kept in the results and summarised on the leaderboard."""
+    is kept in the results and summarised on the leaderboard, with the count of its training
+    images that the release holds (evaluators.contamination)."""
     if out_dir is not None:
         check_out_dir(out_dir)
     release = open_release(release, verify)
+    recipe = mark_shared_images(recipe, release)
     tasks = list(dict.fromkeys(tasks or release.tasks))  # a task named twice is scored once
     unknown = [t for t in tasks if t not in release.tasks]
     if unknown:

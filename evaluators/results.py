@@ -25,6 +25,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from evaluators.contamination import contamination_note
 from evaluators.protocols import HEADLINE_COLUMNS, headline
 from perbench import __version__
 from perbench.errors import PerBenchError
@@ -101,7 +102,8 @@ def build_results(
 
 
 def recipe_summary(recipe: dict[str, Any] | None) -> str:
-    """One line for the leaderboard: size, steps, batch, learning rate, device, data."""
+    """One line for the leaderboard: "trained on test images (N of M)" first when the
+    training images overlap the release, then size, steps, batch, learning rate, device, data."""
     if not recipe:
         return ""
     train = recipe.get("train", {})
@@ -116,7 +118,7 @@ def recipe_summary(recipe: dict[str, Any] | None) -> str:
     data = recipe.get("data") or {}
     if data.get("synthetic_scenes"):
         parts.append(f"+{data['synthetic_scenes']} synthetic scenes")
-    return ", ".join(str(p) for p in parts if p)
+    return ", ".join(str(p) for p in [contamination_note(recipe), *parts] if p)
 
 
 def _is_release(folder: Path) -> bool:

@@ -186,9 +186,7 @@ class Encoder:
             prompt_patches = prompt_owners(prompts, grid, config.prompt_overlap)
         answer, target_rles = example.answer, example.targets
         if with_answer and rng is not None and config.prompt_shuffle:
-            text, answer, target_rles, prompt_patches = self._shuffled(
-                example, prompt_patches, rng
-            )
+            text, answer, target_rles, prompt_patches = self._shuffled(example, prompt_patches, rng)
         input_ids = codec.encode(text)[: self.max_text_tokens] + [codec.answer_id]
         labels = [-100] * len(input_ids)
         targets = None

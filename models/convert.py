@@ -121,7 +121,9 @@ def _config(folder: Path, weights: dict[str, torch.Tensor]) -> PixelSAILConfig:
         max_position_embeddings=int(theirs.get("max_position_embeddings", 32768)),
         rope_theta=float(theirs.get("rope_theta", 1000000.0)),
         rms_norm_eps=float(theirs.get("rms_norm_eps", 1e-6)),
-        tie_word_embeddings=bool(theirs.get("tie_word_embeddings", "lm_head.weight" not in weights)),
+        tie_word_embeddings=bool(
+            theirs.get("tie_word_embeddings", "lm_head.weight" not in weights)
+        ),
         patch_size=int(theirs.get("vision_patch_size", 16)),
         image_size=1024,
         mask_dim=int(seg.shape[0]) if seg is not None else 512,

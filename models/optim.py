@@ -35,6 +35,7 @@ def make_optimizer(
     model: torch.nn.Module, train_config: TrainConfig
 ) -> tuple[torch.optim.AdamW, torch.optim.lr_scheduler.LambdaLR]:
     """AdamW over ``model``'s parameters (two weight-decay groups) and its LR schedule."""
+
     def decays(name: str, param: torch.Tensor) -> bool:
         return train_config.decay_everything or (param.ndim >= 2 and "embed" not in name)
 

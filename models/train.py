@@ -22,6 +22,8 @@ Data (models.train_batches): a map-style dataset over the example index (images 
 DataLoader workers, one batch at a time, pinned and copied non-blocking), batches of one image
 grid, each rank its own batches (models.batching.StepBatchSampler), --grad-accum N micro-batches
 per step. Optimizer and LR schedule: models.optim.
+The recipe lists the pixel sha256 of every training image (models.data.image_hashes), so that
+evaluation can mark a model trained on the images it is scored on.
 Writes into --out: step-NNNNNNN/ checkpoints (models.checkpoint: a
 consolidated export for predict, and DCP shards of weights and optimizer state that each rank
 writes and reads back on --resume), loss_log.jsonl (one line per --log-every steps: losses, lr,
@@ -51,7 +53,7 @@ from models.attention import compiled_graphs
 from models.batching import Encoder, to_device
 from models.checkpoint import build_from_folder, latest_checkpoint, load_train_state
 from models.config import ABLATIONS, SIZES, PixelSAILConfig, TrainConfig, make_config
-from models.data import load_examples, training_texts
+from models.data import image_hashes, load_examples, training_texts
 from models.distributed import leave_process_group, save, setup, shard_model, sync_gradients
 from models.model import PixelSAIL
 from models.optim import make_optimizer
@@ -206,6 +208,8 @@ def train(
         "optimizer": "AdamW(0.9, 0.999), warmup + cosine, grad clip",
         **(recipe_extra or {}),
     }
+    if rank == 0:
+        recipe["train_images"] = {"sha256": image_hashes(examples)}
     end = train_config.steps if stop_after is None else min(train_config.steps, start + stop_after)
     if end <= start:
         raise PerBenchError("nothing to train: --steps is not above the resumed step")

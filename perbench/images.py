@@ -7,6 +7,9 @@ API:
   max_pixels() -> int                     the limit in force
   decode_image(data, where, mode="RGB") -> (H, W, C) uint8 array (or (H, W) for "L"/"I")
   image_size(data, where) -> (height, width)   reads the header and checks the whole file decodes
+  pixel_sha256(data, where) -> str        sha256 of the decoded RGB pixels and their shape: one
+                                          image re-encoded losslessly keeps its hash (training
+                                          data vs a release: "trained on test images")
 
 Truncated files, non-images, decompression bombs (more than ``max_pixels()`` pixels) and any
 decoder failure raise ``ImageError`` (a ``SourceError``) with ``where`` naming the file and the
@@ -94,6 +97,15 @@ def decode_image(data: bytes | str | Path, where: str, mode: str | None = "RGB")
     if pil:
         raise ImageError(f"broken or truncated image: {pil[0].message}", where=where)
     return pixels
+
+
+def pixel_sha256(data: bytes | str | Path, where: str) -> str:
+    import hashlib
+
+    pixels = np.ascontiguousarray(decode_image(data, where))
+    digest = hashlib.sha256(f"{pixels.shape[0]}x{pixels.shape[1]};".encode())
+    digest.update(pixels.tobytes())
+    return digest.hexdigest()
 
 
 def image_size(data: bytes | str | Path, where: str) -> tuple[int, int]:

@@ -62,7 +62,14 @@ def test_resume_continues_exactly_where_the_run_stopped(
 
     def run(folder, **extra):
         return train(
-            examples, folder, config, TrainConfig(**settings), codec, expert, progress=False, **extra
+            examples,
+            folder,
+            config,
+            TrainConfig(**settings),
+            codec,
+            expert,
+            progress=False,
+            **extra,
         )
 
     straight = run(tmp_path / "a")

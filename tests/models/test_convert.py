@@ -106,7 +106,9 @@ def test_authors_checkpoint_converts_into_a_model_with_their_weights(tmp_path, c
     assert torch.equal(ours[converted_codec.prompt_ids[3]], embed[their_id["<Prompt3>"]])
     layer = theirs["single_transformer.model.layers.1.mlp.down_proj.weight"]
     assert torch.equal(model.lm.model.layers[1].mlp.down_proj.weight, layer)
-    assert torch.equal(model.mask_features.blocks[2].norm.bias, theirs["upsample_blocks.2.3.ln.bias"])
+    assert torch.equal(
+        model.mask_features.blocks[2].norm.bias, theirs["upsample_blocks.2.3.ln.bias"]
+    )
     assert torch.equal(model.seg_mlp[2].weight, theirs["seg_token_projector.2.weight"])
 
     # their image token: embed(<vpatch>) + vis_embed(patch) + vp_embed(embed(<PromptK>))
@@ -114,7 +116,10 @@ def test_authors_checkpoint_converts_into_a_model_with_their_weights(tmp_path, c
     touched = torch.zeros(1, 15, 2, dtype=torch.bool)
     touched[0, 3, 1] = True
     patches = torch.nn.functional.unfold(pixels, PATCH, stride=PATCH)[0].T
-    expected = embed[their_id["<vpatch>"]] + patches @ theirs["single_transformer.model.vis_embed.weight"].T
+    expected = (
+        embed[their_id["<vpatch>"]]
+        + patches @ theirs["single_transformer.model.vis_embed.weight"].T
+    )
     expected[1] += theirs["single_transformer.model.vp_embed.weight"] @ embed[their_id["<Prompt3>"]]
     with torch.no_grad():
         got = model.image_embeddings(pixels, touched)[0]

@@ -55,7 +55,9 @@ def test_compiled_flex_equals_dense_and_recompiles_a_handful_of_times_in_50_vari
     flex.load_state_dict(dense.state_dict())
     dense.eval(), flex.eval()
     batches = varied_batches(flex.config, codec, 50)
-    lengths = {(b["image_valid"].shape[1] + b["input_ids"].shape[1], len(b["ids"])) for b in batches}
+    lengths = {
+        (b["image_valid"].shape[1] + b["input_ids"].shape[1], len(b["ids"])) for b in batches
+    }
     assert len(lengths) > 8  # more shapes than torch's default recompile limit
     before = compiled_graphs()
     with torch.no_grad():
