@@ -2,6 +2,8 @@
 
   python benchmarks/evaluate.py [--pairs 10000 100000] [--meteor 1500] [--per-call 10]
 
+``--pairs 0`` or ``--meteor 0`` leaves that part out.
+
 1. cIoU/gIoU over N COCO-sized (480x640) prediction/target pairs: strict union IoU on RLE
    (``evaluators.mask_metrics.StrictVTRes``, pycocotools run-length arithmetic) versus decoding
    every mask to a dense array and counting pixels with numpy. Time and peak traced memory.
@@ -123,8 +125,10 @@ def main() -> None:
     parser.add_argument("--meteor", type=int, default=1500)
     parser.add_argument("--per-call", type=int, default=10)
     args = parser.parse_args()
-    bench_masks(args.pairs)
-    bench_meteor(args.meteor, args.per_call)
+    if any(args.pairs):
+        bench_masks([n for n in args.pairs if n])
+    if args.meteor:
+        bench_meteor(args.meteor, args.per_call)
 
 
 if __name__ == "__main__":

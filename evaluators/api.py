@@ -30,7 +30,7 @@ from evaluators.results import (
     results_stem,
     write_results,
 )
-from evaluators.scoring import score_shard, shard_ids
+from evaluators.scoring import COUNTS, score_shard, shard_ids
 from evaluators.submission import expected_from_release, index_submission
 from perbench.errors import PerBenchError, ReleaseError
 from perbench.jsonfile import read_json
@@ -196,13 +196,13 @@ def merge_partials(paths: list[str | Path], out_dir: str | Path | None = None) -
                 where=str(path),
             )
     metrics = make_metrics(first["protocol"], first["tasks"])
-    counts = {t: {"expected": 0, "scored": 0, "missing": 0} for t in first["tasks"]}
+    counts = {t: dict.fromkeys(COUNTS, 0) for t in first["tasks"]}
     try:
         for _, partial in partials:
             for task, metric in metrics.items():
                 metric.merge(state_from_json(partial["states"][task]))
-                for key in counts[task]:
-                    counts[task][key] += partial["counts"][task][key]
+                for key in counts[task]:  # partial files from before not_json lack it
+                    counts[task][key] += partial["counts"][task].get(key, 0)
         results = build_results(
             benchmark=first["benchmark"],
             protocol=first["protocol"],

@@ -31,7 +31,9 @@ AGGREGATIONS = {
     "ciou": "aggregate_ciou",
     "giou": "aggregate_giou",
     "perbench_score": "aggregate_score",
+    "not_json": "aggregate_not_json",
 }
+LOWER_IS_BETTER = {"not_json"}
 FUNCTIONS = ("doc_to_visual", "doc_to_text", "doc_to_target", "process_results")
 UTILS = '''"""Written by `perbench export lmms-eval` (protocol {protocol}); the functions are the
 project's own (evaluators.lmms_tasks), so scores equal `perbench evaluate`."""
@@ -77,7 +79,7 @@ def _task_config(task: str, release_path: Path, version: str) -> dict:
             {
                 "metric": name,
                 "aggregation": _Function(f"utils.{AGGREGATIONS[name]}"),
-                "higher_is_better": True,
+                "higher_is_better": name not in LOWER_IS_BETTER,
             }
             for name in METRIC_NAMES[task]
         ],

@@ -204,7 +204,7 @@ def _markdown(groups: list[dict], charts: dict[int, list[Path]], out_dir: Path) 
             "| ---: | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | --- | --- | --- |",
         ]
         for row in group["rows"]:
-            cells = " | ".join(table_cell(row[c], c) for c in COLUMNS)
+            cells = " | ".join(table_cell(row[c]) for c in COLUMNS)
             lines.append(
                 f"| {row['rank'] or '-'} | {_cell(row['model'])} | {_cell(row['revision'])} | "
                 f"{_cell(row['recipe'])} | {cells} | "
@@ -261,7 +261,7 @@ def _html(groups: list[dict], charts: dict[int, list[Path]], out_dir: Path) -> s
         parts.append("".join(f"<th>{LABELS[c]}</th>" for c in COLUMNS))
         parts.append("<th>Protocol</th><th>Release</th><th>Status</th></tr>")
         for row in group["rows"]:
-            cells = "".join(f"<td class='n'>{table_cell(row[c], c)}</td>" for c in COLUMNS)
+            cells = "".join(f"<td class='n'>{table_cell(row[c])}</td>" for c in COLUMNS)
             parts.append(
                 f"<tr class='{css}'><td class='n'>{row['rank'] or '-'}</td>"
                 f"<td>{e(row['model'])}</td><td>{e(row['revision'] or '-')}</td>"

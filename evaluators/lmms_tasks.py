@@ -12,22 +12,24 @@ API (what an exported task folder's ``utils.py`` re-exports; lmms-eval is never 
       state ``{"task", "state"}`` (JSON-ready), so aggregations add states exactly as
       ``perbench evaluate --merge`` does
   aggregate_meteor / aggregate_accuracy / aggregate_ciou / aggregate_giou (items) -> float
-      Table 3 units: METEOR, cIoU, gIoU in percent, accuracy a fraction
+      in percent, all four (the results JSON of ``perbench evaluate`` keeps fractions)
+  aggregate_not_json(items) -> int    V-T RES answers that were not JSON masks of the image
   aggregate_score(items) -> float     the task's part of Overall in percent: 100*METEOR,
                                       100*accuracy, or mean(100*cIoU, 100*gIoU); the group's
                                       mean of the three is Overall
   parse_prediction(task, text, height, width) -> prediction as ``perbench evaluate`` reads it
+                                      (for V-T RES, masks or ``submission.NotMasks``)
 
 lmms-eval 0.7.3 calls ``process_results`` from a thread pool: one lock serialises the shared
 metric (and its METEOR process), so concurrent calls cannot interleave on its pipe.
 A V-T RES answer is JSON text: an RLE, a list of RLE, or null. Text that is not JSON, or not
-a mask of the image's size, is scored as a missing prediction.
+a mask of the image's size, is scored as a missing prediction and counted by the task's
+``not_json`` metric, as ``perbench evaluate`` counts it in ``counts.not_json``.
 """
 
 from __future__ import annotations
 
 import atexit
-import json
 import threading
 from typing import Any
 
@@ -35,8 +37,7 @@ import numpy as np
 
 from evaluators.metric import Metric, state_from_json, state_to_json
 from evaluators.protocols import make_metrics
-from evaluators.submission import to_masks
-from perbench.errors import PerBenchError
+from evaluators.submission import NotMasks, masks_from_text
 from perbench.prompts import format_mcq_prompt
 from perbench.release import sample_from_row
 from perbench.render import draw_regions
@@ -48,7 +49,7 @@ VT_RES_FORMAT = (
 METRIC_NAMES = {
     "description": ("meteor", "perbench_score"),
     "mcq": ("accuracy", "perbench_score"),
-    "vt_res": ("ciou", "giou", "perbench_score"),
+    "vt_res": ("ciou", "giou", "perbench_score", "not_json"),
 }
 _settings = {"protocol": "strict"}
 _metrics: dict[str, Metric] = {}
@@ -104,23 +105,19 @@ def doc_to_target(doc: dict[str, Any]) -> str:
 
 
 def parse_prediction(task: str, text: str, height: int, width: int) -> Any:
-    if task != "vt_res":
-        return text
-    try:
-        return to_masks(json.loads(text), (height, width), None)
-    except (ValueError, PerBenchError):
-        return None
+    return masks_from_text(text, (height, width)) if task == "vt_res" else text
 
 
 def process_results(doc: dict[str, Any], results: list[str]) -> dict[str, dict[str, Any]]:
     sample = _sample(doc)
     text = results[0] if results else ""
     prediction = parse_prediction(sample.task, text, sample.height, sample.width)
+    not_json = isinstance(prediction, NotMasks)
     with _lock:
         metric = _metric(sample.task)
         metric.state = metric.initial_state()
-        metric.update(sample, prediction)
-        item = {"task": sample.task, "state": state_to_json(metric.state)}
+        metric.update(sample, None if not_json else prediction)
+        item = {"task": sample.task, "state": state_to_json(metric.state), "not_json": not_json}
     return {name: item for name in METRIC_NAMES[sample.task]}
 
 
@@ -138,7 +135,7 @@ def aggregate_meteor(items: list[dict[str, Any]]) -> float:
 
 
 def aggregate_accuracy(items: list[dict[str, Any]]) -> float:
-    return _result(items)["accuracy"]
+    return 100 * _result(items)["accuracy"]
 
 
 def aggregate_ciou(items: list[dict[str, Any]]) -> float:
@@ -147,6 +144,10 @@ def aggregate_ciou(items: list[dict[str, Any]]) -> float:
 
 def aggregate_giou(items: list[dict[str, Any]]) -> float:
     return 100 * _result(items)["giou"]
+
+
+def aggregate_not_json(items: list[dict[str, Any]]) -> int:
+    return sum(bool(item.get("not_json")) for item in items)
 
 
 def aggregate_score(items: list[dict[str, Any]]) -> float:

@@ -27,7 +27,7 @@ from fractions import Fraction
 from typing import Any
 
 from evaluators.metric import Metric, State
-from perbench.masks import RLE, area, intersection_and_union, union_rle
+from perbench.masks import RLE, areas_and_intersection, intersection_and_union, union_rle
 from perbench.schema import Sample
 
 THRESHOLDS = (0.5, 0.7, 0.9)
@@ -46,8 +46,8 @@ def strict_sample(
     """I and U of the union of predicted masks against the union of targets, and both areas."""
     predicted = union_rle(prediction, height, width)
     target = union_rle(targets, height, width)
-    inter, union = intersection_and_union(predicted, target)
-    return inter, union, area(predicted), area(target)
+    predicted_area, target_area, inter = areas_and_intersection(predicted, target)
+    return inter, predicted_area + target_area - inter, predicted_area, target_area
 
 
 class OfficialVTRes(Metric):

@@ -5,14 +5,26 @@ API:
     .stats(hypothesis, references) -> str   one segment's statistics line, as the scorer wrote it
     .scores(stats_lines)           -> (per-segment scores, aggregate score)
     .close()                       (also a context manager)
-  sanitize(text) -> str         one line, no '|||': what the scorer's pipe protocol can carry
+  one_line(text) -> str         the text as one protocol line (see below)
+  too_long(hypothesis) -> str | None      why a hypothesis is refused before scoring, or None
+  MeteorFailed                  the scorer died or stopped answering on one request
   meteor15(hypotheses, references) -> (corpus score, per-sample scores)   pure convenience
 
 The scorer is driven exactly as pycocoevalcap's ``Meteor`` drives it (same jar, arguments and
-"SCORE ||| ref ||| ... ||| hyp" / "EVAL ||| stats ||| ..." lines), so scores agree with it. The
-corpus score is the scorer's own aggregate of every segment's statistics line, sent back to it
-verbatim in one EVAL request, as ``Meteor().compute_score`` does (summing the lines in Python
-and sending one line gives a different figure).
+"SCORE ||| ref ||| ... ||| hyp" / "EVAL ||| stats ||| ..." lines, the hypothesis with '|||'
+removed and double spaces halved, references as they are), so scores equal its scores on every
+text it accepts, control characters included (U+2028, U+0085, vertical tab, BEL, ESC...).
+What it cannot take is changed as little as possible: a raw line break (``\n``, ``\r``) ends
+the scorer's input line, so each becomes a space; a lone surrogate cannot be UTF-8 encoded, so
+it becomes U+FFFD. The corpus score is the scorer's own aggregate of every segment's statistics
+line, sent back to it verbatim in one EVAL request, as ``Meteor().compute_score`` does.
+
+Bounds: the scorer's alignment search grows with the hypothesis (a 75,000-character one runs
+the 2 GB JVM out of memory; 1,000 repeats of one word against 100 took 2 minutes and 2.2 GB
+on a loaded machine), so a
+hypothesis over ``MAX_WORDS`` words or ``MAX_CHARS`` characters is refused before it is sent
+(``too_long``). If the process dies or stops answering anyway, the request raises
+``MeteorFailed`` and the next request starts a new process.
 """
 
 from __future__ import annotations
@@ -21,17 +33,36 @@ import re
 import shutil
 import subprocess
 import tempfile
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
 from perbench.errors import DependencyError, PerBenchError
 
-BREAKS = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
+LINE_BREAKS = re.compile(r"[\n\r]")
+LONE_SURROGATES = re.compile(r"[\ud800-\udfff]")
+MAX_WORDS = 500
+MAX_CHARS = 10_000
+REQUEST_TIMEOUT_S = 1800  # a guard against a hung scorer, not a speed limit (includes start-up)
 
 
-def sanitize(text: str) -> str:
-    """Newlines and control characters become spaces; '|||' is removed; spaces collapse."""
-    return " ".join(BREAKS.sub(" ", text).replace("|||", "").split())
+class MeteorFailed(PerBenchError):
+    """The METEOR process died or stopped answering on one request."""
+
+
+def one_line(text: str) -> str:
+    """``text`` as the scorer can read it: line breaks as spaces, lone surrogates as U+FFFD."""
+    return LONE_SURROGATES.sub("\ufffd", LINE_BREAKS.sub(" ", text))
+
+
+def too_long(hypothesis: str) -> str | None:
+    """Why ``hypothesis`` is refused before scoring (over MAX_WORDS / MAX_CHARS), or None."""
+    if len(hypothesis) > MAX_CHARS:
+        return f"{len(hypothesis)} characters, over the METEOR limit of {MAX_CHARS}"
+    words = len(hypothesis.split())
+    if words > MAX_WORDS:
+        return f"{words} words, over the METEOR limit of {MAX_WORDS}"
+    return None
 
 
 def _jar() -> Path:
@@ -48,9 +79,13 @@ def _jar() -> Path:
 
 
 class MeteorJVM:
-    """A running METEOR 1.5 process; answers one request line at a time."""
+    """A METEOR 1.5 process, started on first use and again after a failed request."""
 
     def __init__(self) -> None:
+        self.process: subprocess.Popen | None = None
+        self._start()
+
+    def _start(self) -> None:
         java = shutil.which("java")
         if java is None:
             raise DependencyError(
@@ -69,6 +104,10 @@ class MeteorJVM:
         )
 
     def _ask(self, line: str, answers: int) -> list[str]:
+        if self.process is None:
+            self._start()
+        watchdog = threading.Timer(REQUEST_TIMEOUT_S, self.process.kill)
+        watchdog.start()
         try:
             self.process.stdin.write(line.encode("utf-8") + b"\n")
             self.process.stdin.flush()
@@ -77,16 +116,20 @@ class MeteorJVM:
             ]
         except (BrokenPipeError, OSError):
             replies = []
+        finally:
+            watchdog.cancel()
         if len(replies) != answers or not all(replies):
             self._stderr.seek(0)
             tail = self._stderr.read()[-800:].decode("utf-8", "replace").strip()
-            raise PerBenchError(f"the METEOR 1.5 process stopped answering: {tail or 'no output'}")
+            self.close()
+            raise MeteorFailed(f"the METEOR 1.5 process stopped answering: {tail or 'no output'}")
         return replies
 
     def stats(self, hypothesis: str, references: Sequence[str]) -> str:
-        """The statistics line of ``hypothesis`` against its references (texts are sanitized)."""
-        refs = " ||| ".join(sanitize(r) for r in references)
-        return self._ask(f"SCORE ||| {refs} ||| {sanitize(hypothesis)}", 1)[0]
+        """The statistics line of ``hypothesis`` against its references (see ``one_line``)."""
+        hypothesis = one_line(hypothesis).replace("|||", "").replace("  ", " ")
+        refs = " ||| ".join(one_line(r) for r in references)
+        return self._ask(f"SCORE ||| {refs} ||| {hypothesis}", 1)[0]
 
     def scores(self, stats_lines: Sequence[str]) -> tuple[list[float], float]:
         """Per-line scores and the scorer's aggregate over all lines together."""
@@ -97,11 +140,18 @@ class MeteorJVM:
         return [float(r) for r in replies[:-1]], float(replies[-1])
 
     def close(self) -> None:
+        if self.process is None:
+            return
         if self.process.poll() is None:
-            self.process.stdin.close()
             self.process.kill()
-            self.process.wait()
+        self.process.wait()
+        try:
+            self.process.stdin.close()
+        except OSError:  # a dead process's pipe: nothing left to flush to
+            pass
+        self.process.stdout.close()
         self._stderr.close()
+        self.process = None
 
     def __enter__(self) -> MeteorJVM:
         return self

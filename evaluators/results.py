@@ -9,10 +9,11 @@ API:
   write_results(results, out_dir, records) -> Path   results JSON (+ moves the per-sample rows)
   read_results(path) -> dict                 a results file, checked (PerBenchError if not one)
   in_table_units(headline) -> dict           the headline fractions in Table 3 units
-  table_cell(value, column) -> str           one Table 3 number as printed ("-" when None)
+  table_cell(value) -> str                   one table number as printed ("-" when None)
   format_table(rows) -> str                  Model | METEOR | Acc | cIoU | gIoU | Overall
 
-Table 3 units: METEOR, cIoU, gIoU and Overall in percent (one decimal), Acc as a fraction.
+Table units: every column in percent with one decimal, accuracy included (Table 3 of the paper
+prints accuracy as a fraction; the results JSON keeps every figure as a fraction).
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ REQUIRED_OBJECTS = {
     "model": ("name",),
     "headline": (),
 }
-TABLE_SCALE = {"meteor": 100, "accuracy": 1, "ciou": 100, "giou": 100, "overall": 1}
+TABLE_SCALE = {"meteor": 100, "accuracy": 100, "ciou": 100, "giou": 100, "overall": 1}
 
 
 def git_commit() -> str | None:
@@ -84,7 +85,8 @@ def build_results(
 ) -> dict[str, Any]:
     invalid = metrics.get("mcq", {}).get("invalid")
     totals = {
-        key: sum(c[key] for c in counts.values()) for key in ("expected", "scored", "missing")
+        key: sum(c.get(key, 0) for c in counts.values())
+        for key in ("expected", "scored", "missing", "not_json")
     }
     return {
         "kind": RESULTS_KIND,
@@ -197,11 +199,9 @@ def in_table_units(headline: dict[str, Any]) -> dict[str, float | None]:
     }
 
 
-def table_cell(value: float | None, column: str) -> str:
-    """A number already in Table 3 units as the table prints it: Acc with two decimals."""
-    if value is None:
-        return "-"
-    return f"{value:.2f}" if column == "accuracy" else f"{value:.1f}"
+def table_cell(value: float | None) -> str:
+    """A number already in table units (percent) as the table prints it: one decimal."""
+    return "-" if value is None else f"{value:.1f}"
 
 
 def format_table(rows: list[tuple[str, dict[str, float | None]]]) -> str:
@@ -212,6 +212,6 @@ def format_table(rows: list[tuple[str, dict[str, float | None]]]) -> str:
     ]
     for model, row in rows:
         shown = in_table_units(row)
-        cells = " | ".join(table_cell(shown[c], c) for c in HEADLINE_COLUMNS)
+        cells = " | ".join(table_cell(shown[c]) for c in HEADLINE_COLUMNS)
         lines.append(f"| {model} | {cells} |")
     return "\n".join(lines)

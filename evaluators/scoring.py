@@ -4,10 +4,13 @@ API:
   parse_shard("i/n") -> (i, n)
   shard_ids(release, tasks, shard) -> {id: position}     the samples a shard scores
   score_shard(release, index, metrics, positions, records_path) -> counts
+      {task: {name: n}} for the names in COUNTS
 
 Shard ``i/n`` (0-based) scores the samples whose position in the release's order (task by task,
 id order within a task) is ``i`` modulo ``n``. Each per-sample row carries that ``position`` so
-shards' rows merge back into the single-run order.
+shards' rows merge back into the single-run order. A V-T RES text answer that is not JSON
+masks (``submission.NotMasks``) is scored as a missing prediction, counted in ``not_json``
+(also in ``scored``: it was answered) and its row says why.
 """
 
 from __future__ import annotations
@@ -19,8 +22,10 @@ from typing import Any
 from tqdm import tqdm
 
 from evaluators.metric import Metric
-from evaluators.submission import SubmissionIndex
+from evaluators.submission import NotMasks, SubmissionIndex
 from perbench.errors import PerBenchError
+
+COUNTS = ("expected", "scored", "missing", "not_json")
 
 
 def parse_shard(text: str) -> tuple[int, int]:
@@ -55,7 +60,7 @@ def score_shard(
     progress: bool = True,
 ) -> dict[str, dict[str, int]]:
     """Feed each sample of the shard and its prediction to its task's metric; write the rows."""
-    counts = {task: {"expected": 0, "scored": 0, "missing": 0} for task in metrics}
+    counts = {task: dict.fromkeys(COUNTS, 0) for task in metrics}
     records_path.parent.mkdir(parents=True, exist_ok=True)
     with open(records_path, "w", encoding="utf-8") as out:
         for task, metric in metrics.items():
@@ -66,11 +71,15 @@ def score_shard(
                     continue
                 prediction = index.read(sample.id)
                 missing = sample.id not in index.offsets
-                record: dict[str, Any] = metric.update(sample, prediction)
+                not_json = prediction.reason if isinstance(prediction, NotMasks) else None
+                record: dict[str, Any] = metric.update(sample, None if not_json else prediction)
                 counts[task]["expected"] += 1
                 counts[task]["missing" if missing else "scored"] += 1
+                counts[task]["not_json"] += not_json is not None
                 row = {"position": positions[sample.id], "id": sample.id, "task": task}
                 row.update(record, missing=missing)
+                if not_json:
+                    row["not_json"] = not_json
                 out.write(json.dumps(row, sort_keys=True) + "\n")
                 bar.update()
             bar.close()

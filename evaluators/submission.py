@@ -5,10 +5,15 @@ API:
   expected_from_release(release) -> {id: Expected}
   index_submission(path, expected, scored=None, allow_missing=False) -> SubmissionIndex
   SubmissionIndex.read(sample_id) -> prediction     re-reads that one line (seek by offset)
+  masks_from_text(text, (h, w)) -> list[RLE] | NotMasks    a V-T RES answer given as text
+  NotMasks(reason)                          such a text that is not JSON masks of the image
 
 Line format: ``{"id": "<sample id>", "prediction": ...}``; a string for ``description`` and
 ``mcq``; for ``vt_res`` a compressed or uncompressed RLE, a list of them, a polygon list, or
-null (no object). Blank lines are skipped; extra keys are ignored.
+null (no object), or the model's answer as text (what lmms-eval and VLMEvalKit hand back): JSON
+text of one of those. Text that is not JSON masks of the image is scored as a missing
+prediction and counted (``not_json``), never silently. Blank lines are skipped; extra keys are
+ignored.
 Every problem is collected (up to ``MAX_PROBLEMS``) with its line number and sample id:
 not UTF-8, not JSON, NaN/Infinity, not an object, no id, unknown or duplicate id, wrong type
 for the task, text too long, mask not the image size, corrupt RLE; then missing samples
@@ -53,6 +58,25 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number JSON allows")
 
 
+@dataclass(frozen=True)
+class NotMasks:
+    """A V-T RES answer given as text that is not JSON masks of the image, and why."""
+
+    reason: str
+
+
+def masks_from_text(text: str, size: tuple[int, int]) -> list[RLE] | NotMasks:
+    """The masks that a V-T RES text answer holds as JSON, or ``NotMasks`` saying why not."""
+    try:
+        value = json.loads(text, parse_constant=_reject_constant)
+    except (ValueError, RecursionError) as exc:
+        return NotMasks(f"not JSON: {getattr(exc, 'msg', None) or exc}")
+    try:
+        return to_masks(value, size, None)
+    except PerBenchError as exc:
+        return NotMasks(f"JSON, but not masks of the image: {exc}")
+
+
 def to_masks(value: Any, size: tuple[int, int], where: str | None) -> list[RLE]:
     """A vt_res prediction as a list of RLE of ``size`` = (h, w); raise MaskError otherwise."""
     if value is None:
@@ -85,7 +109,9 @@ def to_masks(value: Any, size: tuple[int, int], where: str | None) -> list[RLE]:
 def _check(task: str, value: Any, size: tuple[int, int], where: str) -> Any:
     """The prediction in its scoring form (str, or list of RLE); raise PerBenchError if wrong."""
     if task == "vt_res":
-        return to_masks(value, size, where)
+        return (
+            masks_from_text(value, size) if isinstance(value, str) else to_masks(value, size, where)
+        )
     if not isinstance(value, str):
         kind = "null" if value is None else type(value).__name__
         raise PerBenchError(f"a {task} prediction must be a string, got {kind}", where=where)

@@ -29,9 +29,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "leaderboard": ("evaluators.leaderboard_cli", "build the leaderboard from result files"),
     "setup-wordnet": ("evaluators.wordnet_cli", "prepare NLTK's WordNet offline from Debian files"),
     "model": ("models.cli", "train or run the reference Pixel-SAIL model"),
-    "demo": ("perbench.demo", "run the whole pipeline on the embedded photos"),
+    "demo": ("demo.cli", "run the whole pipeline on the embedded photos"),
 }
-EXTRAS_HINT = {"review_ui": "review", "models": "model", "evaluators": "eval"}
+EXTRAS_HINT = {"review_ui": "review", "models": "model", "evaluators": "eval", "demo": "all"}
 
 
 def load_command(command: str):

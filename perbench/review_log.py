@@ -9,6 +9,8 @@ API:
   derive_state(sample_id, log, required_accepts) -> SampleState
   VERSION_FIELDS  the fields a version hash covers
   payload_version(payload) -> str   sha256 of the canonical JSON of those fields of a sample dict
+  AUTO_REVIEWER   the reviewer name of automatic accepts (``perbench demo``); the audit does not
+                  count them as a person's check
 
 The log lives in ``perbench.store.CandidateStore``; nothing here touches storage, so the review
 app can re-derive states incrementally from new entries alone.
@@ -23,6 +25,7 @@ from typing import Any
 
 DECISIONS = ("accept", "edit_accept", "reject", "skip", "undo", "resolve_accept", "resolve_reject")
 STATUSES = ("conflict", "pending", "in_review", "accepted", "rejected")
+AUTO_REVIEWER = "demo-auto-accept"
 VERSION_FIELDS = (
     "id", "task", "image_id", "width", "height", "question", "prompts", "references", "options",
     "answer", "targets",

@@ -33,8 +33,8 @@ from evaluators.audit.review import (
 from evaluators.audit.summary import card_markdown, manifest_summary
 from evaluators.audit.vtres import vtres_audit
 from perbench.agreement import agreement_report
-from perbench.demo import AUTO_REVIEWER
 from perbench.errors import PerBenchError
+from perbench.review_log import AUTO_REVIEWER
 from perbench.schema import TASKS, Sample
 
 

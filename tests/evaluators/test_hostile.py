@@ -83,8 +83,8 @@ def cases(samples, ids):
             "must be a string, got list",
         ),
         "mcq null": (replaced(samples, m.id, {"id": m.id, "prediction": None}), m, "got null"),
-        "vt_res text": (
-            replaced(samples, v.id, {"id": v.id, "prediction": "the chair"}),
+        "vt_res number": (
+            replaced(samples, v.id, {"id": v.id, "prediction": 42}),
             v,
             "must be an RLE",
         ),
@@ -183,7 +183,7 @@ CASE_NAMES = [
     "description not text",
     "mcq not text",
     "mcq null",
-    "vt_res text",
+    "vt_res number",
     "mask size",
     "corrupt counts",
     "counts cover wrong area",

@@ -41,7 +41,7 @@ def test_leaderboard_writes_one_eval_results_file_per_row(tmp_path, capsys):
     values = {e.task_id: e.value for e in entries}
     assert values == {
         "description_meteor": 24.2,
-        "mcq_accuracy": 0.74,
+        "mcq_accuracy": 74.0,
         "vt_res_ciou": 33.4,
         "vt_res_giou": 23.5,
         "overall": round(overall, 4),  # the YAML states four decimals
@@ -49,4 +49,4 @@ def test_leaderboard_writes_one_eval_results_file_per_row(tmp_path, capsys):
     assert all(e.dataset_id == "org/pb" for e in entries)
     assert "strict protocol" in entries[0].notes and "f" * 64 in entries[0].notes
     only_mcq = parse_eval_result_entries(yaml.safe_load(files[1].read_text()))
-    assert [(e.task_id, e.value) for e in only_mcq] == [("mcq_accuracy", 0.5)]
+    assert [(e.task_id, e.value) for e in only_mcq] == [("mcq_accuracy", 50.0)]

@@ -57,7 +57,13 @@ def test_yaml_layout(exported, release_path):
     task = yaml.load((exported / "perbench_vt_res.yaml").read_text(), Loader=_Loader)
     assert task["dataset_path"] == str(release_path.resolve()) and task["dataset_name"] == "vt_res"
     assert task["process_results"] == ("function", "utils.process_results")
-    assert [m["metric"] for m in task["metric_list"]] == ["ciou", "giou", "perbench_score"]
+    assert [m["metric"] for m in task["metric_list"]] == [
+        "ciou",
+        "giou",
+        "perbench_score",
+        "not_json",
+    ]
+    assert [m["higher_is_better"] for m in task["metric_list"]] == [True, True, True, False]
 
 
 @pytest.mark.parametrize("protocol", ["strict", "official"])
@@ -68,6 +74,8 @@ def test_scores_equal_perbench_evaluate(
     assert main(["export", "lmms-eval", str(release_path), str(out), "--protocol", protocol]) == 0
     utils = _utils(out)
     answers = _answers(samples, tricky)
+    with_target = next(s for s in samples if s.task == "vt_res" and s.targets)
+    answers[with_target.id] = "the chair on the left"  # not JSON: counted in both, by name
     predictions = tmp_path / "pred.jsonl"
     predictions.write_text(
         "".join(json.dumps({"id": k, "prediction": v}) + "\n" for k, v in answers.items())
@@ -96,17 +104,19 @@ def test_scores_equal_perbench_evaluate(
         if task == "description":
             assert scores["meteor"] == 100 * got["meteor"]
         elif task == "mcq":
-            assert scores["accuracy"] == got["accuracy"]
+            assert scores["accuracy"] == 100 * got["accuracy"]
         else:
             assert (scores["ciou"], scores["giou"]) == (100 * got["ciou"], 100 * got["giou"])
+            assert scores["not_json"] == expected["counts"]["not_json"] == 1
     assert sum(parts) / 3 == pytest.approx(expected["headline"]["overall"], rel=1e-12)
 
 
-def test_unparseable_mask_text_is_a_missing_prediction():
+def test_unparseable_mask_text_is_not_masks():
     from evaluators.lmms_tasks import parse_prediction
+    from evaluators.submission import NotMasks
 
-    assert parse_prediction("vt_res", "the chair on the left", 4, 4) is None
-    assert parse_prediction("vt_res", '{"size": [5, 5], "counts": "0"}', 4, 4) is None
+    assert isinstance(parse_prediction("vt_res", "the chair on the left", 4, 4), NotMasks)
+    assert isinstance(parse_prediction("vt_res", '{"size": [5, 5], "counts": "0"}', 4, 4), NotMasks)
     assert parse_prediction("vt_res", "null", 4, 4) == []
     assert parse_prediction("mcq", "B", 4, 4) == "B"
 

@@ -10,7 +10,9 @@ from evaluators.reported import PAPER_ROWS
 
 @pytest.mark.parametrize("row", PAPER_ROWS, ids=[r["model"] for r in PAPER_ROWS])
 def test_overall_reproduces_table3(row):
-    value = overall(row["meteor"] / 100, row["accuracy"], row["ciou"] / 100, row["giou"] / 100)
+    value = overall(
+        row["meteor"] / 100, row["accuracy"] / 100, row["ciou"] / 100, row["giou"] / 100
+    )
     assert f"{value:.1f}" == f"{row['overall']:.1f}"
 
 

@@ -13,6 +13,9 @@ have text shortcuts): the demo overrides them with ``DEMO_OVERRIDE_REASON``, say
 release's manifest, card and leaderboard rows show the override.
 Re-running reuses what is already there (the build resumes; a verified release is kept).
 The last line printed is the release's path.
+
+It lives outside the hub (see ``demo/__init__.py``): the one module that imports builders,
+evaluators and models together, reached only through the CLI's lazy command table.
 """
 
 from __future__ import annotations
@@ -21,14 +24,21 @@ import argparse
 import json
 from pathlib import Path
 
+from builders.build import build_store
+from builders.synthetic import write_coco_source
+from evaluators.api import evaluate
+from evaluators.audit.run import release_gate
+from evaluators.baselines import run_baselines
+from evaluators.leaderboard import build_leaderboard
+from evaluators.results import RESULTS_SUFFIX, results_stem
 from perbench.errors import ReleaseError
 from perbench.release import Release, verify_release
 from perbench.release_gate import gated_release, override_lines
+from perbench.review_log import AUTO_REVIEWER
 from perbench.sources import ImgvizReader
 from perbench.sources.coco import CocoReader
 from perbench.store import CandidateStore
 
-AUTO_REVIEWER = "demo-auto-accept"
 DEMO_NAME = "perbench-demo"
 DEMO_VERSION = "0.1.0"
 DEMO_GENERATED_IMAGES = 8
@@ -63,9 +73,6 @@ def auto_accept(store: CandidateStore) -> int:
 
 
 def build_release(out: Path, seed: int, progress: bool) -> Path:
-    from builders.build import build_store
-    from builders.synthetic import write_coco_source
-
     store_path = out / "demo.sqlite"
     # the VOC photo is not exhaustively annotated, so it gives no referring text: a few
     # generated, fully annotated COCO-format scenes supply the V-T RES samples
@@ -90,15 +97,13 @@ def build_release(out: Path, seed: int, progress: bool) -> Path:
         for line in override_lines(Release(release_dir).manifest):
             print(line)
         return release_dir
-    from perbench.cli import load_command
-
     print(f"overriding the audit gates: {DEMO_OVERRIDE_REASON}")
     path = gated_release(
         store,
         release_dir,
         DEMO_NAME,
         DEMO_VERSION,
-        load_command("audit").release_gate,
+        release_gate,
         accept_failures=DEMO_OVERRIDE_REASON,
         marked_images=True,
         progress=progress,
@@ -110,11 +115,6 @@ def build_release(out: Path, seed: int, progress: bool) -> Path:
 
 
 def score_and_rank(release_dir: Path, out: Path, args: argparse.Namespace) -> dict:
-    from evaluators.api import evaluate
-    from evaluators.baselines import run_baselines
-    from evaluators.leaderboard import build_leaderboard
-    from evaluators.results import RESULTS_SUFFIX, results_stem
-
     results_dir = out / "results"
     progress = not args.no_progress
     result_paths = list(run_baselines(release_dir, results_dir, progress=progress))
