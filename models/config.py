@@ -6,8 +6,9 @@ API:
   ABLATIONS                       name -> switch values, the paper's ablation ladder
   make_config(size, ablation="inject", **overrides) -> PixelSAILConfig
   TrainConfig                     the optimisation recipe (AdamW 4e-5, wd 0.05 on every
-                                  parameter as the authors, warmup 5%, cosine) and how it runs (bf16 on GPU, FSDP sharding under torchrun,
-                                  gradient accumulation, DataLoader workers, torch.compile)
+                                  parameter as the authors, warmup 5%, cosine) and how it
+                                  runs (bf16 on GPU, FSDP sharding under torchrun, gradient
+                                  accumulation, DataLoader workers, torch.compile)
 
 Architecture fields (the authors' model by default; each can be set back to the earlier
 variant): keep_aspect (resize keeping the aspect ratio, long side up to image_size, so image

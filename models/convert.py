@@ -33,8 +33,8 @@ from pathlib import Path
 
 import torch
 
-from models.config import PixelSAILConfig
 from models.checkpoint import CheckpointError
+from models.config import PixelSAILConfig
 from perbench.errors import DependencyError
 
 AUTHORS_HEADS = {

@@ -14,8 +14,9 @@ What is counted (bf16 autocast over float32 weights, the model's own training st
   each block's five C-wide maps (transposed conv, GELU, depthwise, pointwise, LayerNorm) at
   4x the previous block's pixels and the post-MLP at full resolution (C + C + mask_dim); with
   checkpointing only the block inputs and the mask features are kept, plus the largest
-  recompute; and float32 mask logits of one [SEG]. Attention scores are not counted (flash / FlexAttention kernels never
-  store them), nor the allocator's fragmentation: keep 10-20% headroom.
+  recompute; and float32 mask logits of one [SEG]. Attention scores are not counted (flash
+  and FlexAttention kernels never store them), nor the allocator's fragmentation: keep
+  10-20% headroom.
 """
 
 from __future__ import annotations
