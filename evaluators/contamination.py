@@ -17,20 +17,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from perbench.images import pixel_sha256
+from perbench.images import release_pixel_hashes
 
 
 def mark_shared_images(recipe: dict[str, Any] | None, release) -> dict[str, Any] | None:
     listed = ((recipe or {}).get("train_images") or {}).get("sha256")
     if not isinstance(listed, list):
         return recipe
-    release_hashes: dict[str, str] = {}
-    for task in release.tasks:
-        for sample in release.samples(task, with_image=True):
-            if sample.image_id not in release_hashes:
-                where = f"release image of sample {sample.id}"
-                release_hashes[sample.image_id] = pixel_sha256(sample.image, where)
-    distinct = set(release_hashes.values())
+    distinct = set(release_pixel_hashes(release).values())
     shared = len(distinct & {str(h) for h in listed})
     return {**recipe, "test_images_shared": shared, "release_images": len(distinct)}
 

@@ -27,9 +27,9 @@ mask heads with a zero-weighted loss (the authors' x0 losses), so every paramete
 gradient on every rank: DDP and FSDP see the same graph and AdamW state exists for every
 parameter (resume never misses one). Losses: LM CE weighted per sample (0.1 for a sample
 with masks, else 1; each sample's tokens averaged, then the samples), mask sigmoid CE
-(2.0) + dice (0.5) on uncertainty-sampled points per [SEG], distillation MSE (0.5) against a frozen expert's
-"patch" / "pixel" features. No step reads a value back to the host: which tokens and masks
-are supervised comes with the batch (models.batching.collate).
+(2.0) + dice (0.5) on uncertainty-sampled points per [SEG], distillation MSE (0.5) against a
+frozen expert's "patch" / "pixel" features. No step reads a value back to the host: which
+tokens and masks are supervised comes with the batch (models.batching.collate).
 """
 
 from __future__ import annotations

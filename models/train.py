@@ -209,7 +209,7 @@ def train(
         **(recipe_extra or {}),
     }
     if rank == 0:
-        recipe["train_images"] = {"sha256": image_hashes(examples)}
+        recipe["train_images"] = {"sha256": sorted(set(image_hashes(examples).values()))}
     end = train_config.steps if stop_after is None else min(train_config.steps, start + stop_after)
     if end <= start:
         raise PerBenchError("nothing to train: --steps is not above the resumed step")
