@@ -17,6 +17,8 @@ API:
                                   than a wrong option so far: every option text ends up about as
                                   often right as wrong-per-slot, so a per-family prior is useless
     .offered(family, answer, distractors)   records one question's options
+    .room_for(family) -> bool     False for a family outside APPEARANCE_FAMILIES while asking it
+                                  would leave appearance questions under half of the shard's
     .see_image(categories)        records which categories appear together (co-occurrence)
     .cooccurring(category) -> list[str]     categories seen with it in the shard, most often first
 """
@@ -29,6 +31,9 @@ from builders.selection import image_rng
 
 NUM_OPTIONS = 4
 BALANCE_SLACK = 1
+# questions the masks cannot answer without the photo's appearance (the rest: position,
+# relation, count) must be at least half of every shard's
+APPEARANCE_FAMILIES = ("category", "color", "shape", "part")
 
 
 class ShardBalance:
@@ -37,6 +42,7 @@ class ShardBalance:
     def __init__(self, seed: int, shard: str):
         self.seed, self.shard = seed, shard
         self.issued: Counter[str] = Counter()
+        self.asked: Counter[str] = Counter()
         self.ranks: Counter[tuple[int, int]] = Counter()
         self.rights: dict[str, Counter[str]] = defaultdict(Counter)
         self.wrongs: dict[str, Counter[str]] = defaultdict(Counter)
@@ -67,7 +73,15 @@ class ShardBalance:
         excess = {n: rights[n] * (NUM_OPTIONS - 1) - wrongs[n] for n in window}
         return sorted(window, key=lambda n: (-excess[n], window.index(n)))[:k]
 
+    def room_for(self, family: str) -> bool:
+        if family in APPEARANCE_FAMILIES:
+            return True
+        asked = sum(self.asked.values())
+        appearance = sum(self.asked[f] for f in APPEARANCE_FAMILIES)
+        return appearance >= asked - appearance + 1
+
     def offered(self, family: str, answer: str, distractors: list[str]) -> None:
+        self.asked[family] += 1
         self.rights[family][answer] += 1
         self.wrongs[family].update(distractors)
 

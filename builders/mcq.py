@@ -8,20 +8,33 @@ Families (``config.mcq_families``):
   category   "What is shown in <region1>?"; distractors from plausible confusions: the same
              supercategory (in the image, then in the source), categories that co-occur with the
              answer in the shard, categories present elsewhere in the image (only those with no
-             instance inside the region's box, so exactly one option stays true), then any
-  color      only when one colour clearly dominates the visible pixels (objects.named_colors);
-             distractors are far in CIELAB (Delta E >= 30) and never a colour present in the
-             region (>= 2% of its pixels)
+             instance inside the region's box, so exactly one option stays true), then other
+             names of the source's vocabulary whose supercategory is present in the scene
+  color      only when one colour clearly dominates the visible pixels and the light allows a
+             colour (objects.named_colors, builders.visible_colors);
+             distractors are far in CIELAB (Delta E >= 30), never a colour present in the
+             region (>= 2% of its pixels), and never one the light rules cannot name (black)
   position   3x3 grid cell, only when the centroid is clear of the grid lines; the options are the
              four cells of the answer's ring (four edges or four corners; the center cell is not
              asked), so how central an option is tells nothing; a cell that has been the answer
              more often than the others of its ring is not asked (ShardBalance.even_answer)
+  shape      "What is the shape of the visible part of <region1>?": long and horizontal, vertical or
+             slanted (objects.orientation), or compact (principal axes ratio under COMPACT); each
+             shape is about as often the answer (ShardBalance.even_answer)
+  part       "Which part of <region1> is cut off by the edge of the picture?" (what of the object is
+             visible), only when the mask reaches exactly one image edge; options: its left side,
+             right side, top, bottom, each about as often the answer
   relation   "In the image, where is <region1> relative to <region2>?" when exactly one
              direction holds on the masks (the viewer's left and right)
   count      "How many chairs are in the image...", only when that category is exhaustively
              annotated and every instance of it is at least ``min_area`` pixels; the four options
              are consecutive numbers and the answer's rank among them is balanced per shard; a
              number that has been the answer more often than the other options is not asked
+Position, relation and count questions are asked only on categories declared exhaustive
+(scene.count_known), count never where two annotations may be one object (builders.claims), and
+only while appearance questions (category, colour, shape, part) stay at least half of the
+shard's (ShardBalance.room_for). Category distractors come from the source's vocabulary and,
+past the scene's own categories, only of a kind of thing present in the scene.
 Each object gets up to ``mcq_per_instance`` questions from its askable families (seeded order);
 a question whose (image, question, answer) another object already got is not asked again.
 Distractors of the category and colour families are chosen so every option text is about as
@@ -40,19 +53,34 @@ from typing import Any
 import numpy as np
 
 from builders.balance import NUM_OPTIONS, ShardBalance
-from builders.colors import COLOR_NAMES, color_distance, present_colors
+from builders.claims import group_of
+from builders.colors import color_distance, present_colors
 from builders.grammar import is_mass, is_plural, plural
 from builders.objects import POSITIONS, ObjectFacts, ring
 from builders.relations import clear_direction
 from builders.scene import Scene
+from builders.visible_colors import NAMEABLE_COLORS
 from perbench.schema import Sample, make_sample_id
 
 MIN_COLOR_DISTANCE = 30.0
+COMPACT = 1.3  # principal axes ratio under which a shape is compact (as the drafter says)
 POSITION_OPTIONS = {
     "top": "top center",
     "left": "middle left",
     "right": "middle right",
     "bottom": "bottom center",
+}
+SHAPE_OPTIONS = {
+    "horizontal": "long, lying horizontally",
+    "vertical": "long, standing vertically",
+    "diagonal": "long, set at a slant",
+    "compact": "compact, as wide as tall",
+}
+PART_OPTIONS = {
+    "left": "its left side",
+    "right": "its right side",
+    "top": "its top",
+    "bottom": "its bottom",
 }
 DIRECTION_OPTIONS = {
     "left_of": "to the left",
@@ -103,14 +131,18 @@ def _category(
     inside = {f.category for f in scene.facts if f.index != obj.index and _inside(f, obj)}
     elsewhere = present - inside - {answer}
     related = {n for n, s in supers.items() if sup and s == sup and n != answer}
-    together = [n for n in balance.cooccurring(answer) if n not in present]
+    vocabulary = {n for n, _ in scene.vocabulary}
+    together = [n for n in balance.cooccurring(answer) if n not in present and n in vocabulary]
+    # a confusion is plausible in this scene when its kind of thing is here (never a name from
+    # another label set of the source: the VOC photo gets no arc2017 product names)
+    kinds = {f.instance.supercategory for f in scene.facts if f.instance.supercategory}
     pool = _tiers(
         rng,
         list(elsewhere & related),
         list(related - present),
         together,
         list(elsewhere),
-        [n for n in supers if n not in present],
+        [n for n in vocabulary - present if supers.get(n) in kinds],
     )
     if len(pool) < NUM_OPTIONS - 1:
         return None
@@ -127,7 +159,7 @@ def _color(
     on_object = present_colors(obj.colors)
     allowed = [
         n
-        for n in COLOR_NAMES
+        for n in NAMEABLE_COLORS  # a name the light rules never allow would be a known wrong one
         if n not in on_object and color_distance(n, answer) >= MIN_COLOR_DISTANCE
     ]
     pool = _tiers(rng, allowed)
@@ -137,9 +169,43 @@ def _color(
     return Question("What is the main colour of <region1>?", answer, distractors)
 
 
+def _shape(
+    scene: Scene, obj: ObjectFacts, rng: np.random.Generator, balance: ShardBalance
+) -> Question | None:
+    width, height = obj.box[2] - obj.box[0], obj.box[3] - obj.box[1]
+    square = 1 / COMPACT <= width / max(height, 1) <= COMPACT  # an L may be compact by moments
+    shape = obj.orientation or ("compact" if obj.elongation < COMPACT and square else None)
+    if shape is None:
+        return None  # somewhat elongated, or no clear axis: no option is plainly right
+    named = [SHAPE_OPTIONS[shape], *(t for n, t in SHAPE_OPTIONS.items() if n != shape)]
+    # every shape about as often the answer, or a text-only prior finds it (compact, in scenes of
+    # blobs); where one shape never occurs, few shape questions are asked
+    if not balance.even_answer("shape", named[0], named):
+        return None
+    return Question("What is the shape of the visible part of <region1>?", named[0], named[1:])
+
+
+def _part(
+    scene: Scene, obj: ObjectFacts, rng: np.random.Generator, balance: ShardBalance
+) -> Question | None:
+    if len(obj.cut_sides) != 1:
+        return None  # whole in the picture, or cut on several sides: no one option is right
+    named = [
+        PART_OPTIONS[obj.cut_sides[0]],
+        *(t for n, t in PART_OPTIONS.items() if n not in obj.cut_sides),
+    ]
+    if not balance.even_answer("part", named[0], named):
+        return None
+    return Question(
+        "Which part of <region1> is cut off by the edge of the picture?", named[0], named[1:]
+    )
+
+
 def _position(
     scene: Scene, obj: ObjectFacts, rng: np.random.Generator, balance: ShardBalance
 ) -> Question | None:
+    if not scene.count_known(obj.category):
+        return None  # position, relation and count questions: declared-exhaustive categories
     if obj.position_margin < scene.config.min_position_margin or ring(obj.position) == 0:
         return None
     same_ring = [p for p in POSITIONS if ring(p) == ring(obj.position) and p != obj.position]
@@ -152,7 +218,13 @@ def _position(
 def _relation(
     scene: Scene, obj: ObjectFacts, rng: np.random.Generator, balance: ShardBalance
 ) -> Question | None:
-    partners = [(f, clear_direction(obj, f)) for f in scene.selected if f.index != obj.index]
+    if not scene.count_known(obj.category):
+        return None
+    partners = [
+        (f, clear_direction(obj, f))
+        for f in scene.selected
+        if f.index != obj.index and scene.count_known(f.category) and f not in group_of(scene, obj)
+    ]
     partners = [(f, d) for f, d in partners if d is not None]
     if not partners:
         return None
@@ -178,6 +250,8 @@ def _count(
     if not scene.count_known(obj.category):
         return None
     peers = scene.peers(obj)
+    if any(len(group_of(scene, f)) > 1 for f in peers):
+        return None  # two annotations may be one object cut in two: the count is unknown
     if any(f.area < scene.config.min_area for f in peers):
         return None  # a reviewer cannot count what is too small to see
     count = len(peers)
@@ -199,6 +273,8 @@ Family = Callable[[Scene, ObjectFacts, np.random.Generator, ShardBalance], Quest
 FAMILIES: dict[str, Family] = {
     "category": _category,
     "color": _color,
+    "shape": _shape,
+    "part": _part,
     "position": _position,
     "relation": _relation,
     "count": _count,
@@ -216,6 +292,9 @@ def _questions(
     order = rng.permutation(list(scene.config.mcq_families)).tolist()
     found = []
     for family in order:
+        if not balance.room_for(family):
+            skipped[f"mcq {family}: appearance questions must stay at least half"] += 1
+            continue
         question = FAMILIES[family](scene, obj, rng, balance)
         if question is None:
             skipped[f"mcq {family} not askable"] += 1

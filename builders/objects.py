@@ -12,11 +12,10 @@ x1, y1 exclusive; the centroid is the mean pixel position. ``truncation`` is the
 mask's contact with the image frame over its box perimeter (0 = inside, ~0.5 = cut on 2 sides).
 Position is the cell of a 3x3 grid holding the centroid; ``position_margin`` is the centroid's
 distance to the nearest grid line as a fraction of the image side (small = borderline).
-``crop``: (y1 - y0, x1 - x0) bool, the mask inside its box. Colours are measured on the mask
-eroded by ``COLOR_ERODE`` pixels (edges mix in the background) and named (``named_colors``) only
-when one or two clearly dominate (builders.colors.dominant_colors) and the region has at least
-``min_color_pixels`` pixels. A thin region (erosion keeps under ``THIN_SHARE`` of it: chair
-frames, where the background shows through) and a person (skin, hair and clothes) get none.
+``crop``: (y1 - y0, x1 - x0) bool, the mask inside its box. Colours (``colors``, ``named_colors``)
+are what builders.visible_colors allows: a person's are those of their clothes; a thin, too
+dark, too bright or too small region, or one where no colour dominates, gets no name, and
+``color_unjudged`` says why.
 ``elongation`` is the ratio of the principal axes' lengths (second moments); ``orientation``
 (horizontal / vertical / diagonal) is set only when it is >= 2, the axis is clear, and the mask
 fills ``SOLID`` of its box along its axes (one solid bar, not an L).
@@ -36,7 +35,7 @@ import numpy as np
 from scipy.ndimage import binary_erosion
 from scipy.spatial import KDTree
 
-from builders.colors import dominant_colors, name_colors
+from builders.visible_colors import RegionColors, photo_exposure, region_colors
 from perbench.masks import decode
 from perbench.sources import Instance, SourceImage
 
@@ -63,9 +62,6 @@ POSITIONS = [position_name(c, r) for r in range(3) for c in range(3)]
 
 
 RINGS = (("center",), ("top", "left", "right", "bottom"))
-COLOR_ERODE = 2
-THIN_SHARE = 0.5
-NO_COLOR_CATEGORIES = {"person"}  # the mask mixes skin, hair and clothes: no one colour is true
 ELONGATED = 2.0
 SOLID = 0.7  # an orientation is named only when the mask fills its rotated box this much
 
@@ -100,6 +96,7 @@ class ObjectFacts:
     orientation: str | None = None
     cut_sides: list[str] = field(default_factory=list)
     occluded_fraction: float | None = None
+    color_unjudged: str | None = None
 
     @property
     def category(self) -> str | None:
@@ -136,6 +133,7 @@ class ObjectFacts:
             "orientation": self.orientation,
             "cut_sides": list(self.cut_sides),
             "occluded_fraction": self.occluded_fraction,
+            "color_unjudged": self.color_unjudged,
         }
 
 
@@ -172,22 +170,12 @@ def _box(mask: np.ndarray) -> tuple[int, int, int, int]:
     return (int(columns[0]), int(rows[0]), int(columns[-1]) + 1, int(rows[-1]) + 1)
 
 
-def _colors(
-    rgb: np.ndarray, crop: np.ndarray, box: tuple[int, int, int, int]
-) -> list[tuple[str, float]]:
-    """crop: (y1 - y0, x1 - x0) bool, the mask inside ``box``."""
-    inner = binary_erosion(crop, iterations=COLOR_ERODE)
-    if inner.sum() < crop.sum() * THIN_SHARE:
-        return []  # a thin or wiry region: its pixels mix in what lies behind it
-    x0, y0, x1, y1 = box
-    return name_colors(rgb[y0:y1, x0:x1][inner])
-
-
 def object_facts(
     image: SourceImage, rgb: np.ndarray, color_share: float = 0.6, min_color_pixels: int = 400
 ) -> list[ObjectFacts]:
     """Facts of every instance of ``image``; rgb: (H, W, 3) uint8 of the same size."""
     height, width = image.height, image.width
+    exposure = photo_exposure(rgb)
     facts = []
     for index, instance in enumerate(image.instances):
         mask = decode(instance.mask).astype(bool)
@@ -200,10 +188,11 @@ def object_facts(
         if pixels:
             centroid = (float(xs.mean()) + 0.5, float(ys.mean()) + 0.5)
             elongation, orientation = _shape(ys, xs)
-            colors = [] if instance.category in NO_COLOR_CATEGORIES else _colors(rgb, crop, box)
+            person = instance.category == "person"
+            judged = region_colors(rgb, crop, box, person, exposure, color_share, min_color_pixels)
         else:
             centroid = (width / 2, height / 2)
-            elongation, orientation, colors = 1.0, None, []
+            elongation, orientation, judged = 1.0, None, RegionColors(unjudged="too small")
         borders = {
             "top": mask[0].sum(),
             "bottom": mask[-1].sum(),
@@ -228,10 +217,9 @@ def object_facts(
                 truncation=contact / perimeter,
                 position=position_name(column, row),
                 position_margin=margin,
-                colors=colors,
-                named_colors=dominant_colors(colors, color_share)
-                if pixels >= min_color_pixels
-                else [],
+                colors=judged.colors,
+                named_colors=judged.named,
+                color_unjudged=judged.unjudged,
                 crop=crop.copy(),
                 elongation=elongation,
                 orientation=orientation,

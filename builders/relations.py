@@ -8,6 +8,7 @@ API:
   nearest(candidates, prompt, ratio, margin)      the one candidate nearest to the prompt, or None
   pixels_near(a, b, radii)    per radius, how many of a's pixels lie within it of b's pixels
   mask_gap(a, b)          the smallest distance in pixels between the two masks (0 = touching)
+  box_gap(a, b)           a lower bound of mask_gap from the boxes alone
   clear_direction(a, b)   the one of left/right/above/below that holds, or None
 
 Definitions (all on ObjectFacts; ``margin`` in pixels, ~2% of the image's longer side). The
@@ -161,7 +162,7 @@ def distance(a: ObjectFacts, b: ObjectFacts) -> float:
     return float(np.hypot(a.centroid[0] - b.centroid[0], a.centroid[1] - b.centroid[1]))
 
 
-def _box_gap(a: ObjectFacts, b: ObjectFacts) -> float:
+def box_gap(a: ObjectFacts, b: ObjectFacts) -> float:
     """A lower bound of ``mask_gap(a, b)`` from the boxes alone (0 when they meet or overlap)."""
     dx = max(0, b.box[0] - (a.box[2] - 1), a.box[0] - (b.box[2] - 1))
     dy = max(0, b.box[1] - (a.box[3] - 1), a.box[1] - (b.box[3] - 1))
@@ -181,7 +182,7 @@ def nearest(
         return None
     ranked: list[tuple[float, int]] = []
     if len(candidates) > 1:
-        bounds = sorted((_box_gap(c, prompt), i) for i, c in enumerate(candidates))
+        bounds = sorted((box_gap(c, prompt), i) for i, c in enumerate(candidates))
         for bound, i in bounds:
             if len(ranked) >= 2 and bound > ranked[1][0]:
                 break

@@ -3,12 +3,13 @@
 API:
   Scene.prepare(image, config, seed, vocabulary, category_counts) -> (Scene, skipped Counter)
   scene.base_sample(task, sample_id, question, prompts, objects, meta) -> Sample (draft)
+  scene.cache                 derived per-image facts computed on first use (builders.claims)
   scene.peers(obj)            every non-crowd instance with obj's category (obj included)
   scene.count_known(category) whether instances of ``category`` are exhaustively annotated:
-                              the source is (its declaration, or the build config's
-                              ``exhaustive_sources`` override) and the image has no crowd region
-                              or not-exhaustive mark for it. Counts, "the only", "nearest",
-                              "all" and no-target texts are drafted only when this holds.
+                              the build declares the source so (builders.completeness; else
+                              the reader's own per-image declaration) and the image has no
+                              crowd region or not-exhaustive mark for it. Claims that need it
+                              are drafted only when it holds, or carry a need (builders.claims).
 
 ``vocabulary`` is the source's ``[(category, supercategory)]`` (reader.categories() when the
 reader has it, else the categories seen in the shard so far); MCQ distractors come from it.
@@ -17,11 +18,12 @@ reader has it, else the categories seen in the shard so far); MCQ distractors co
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from builders.completeness import declared
 from builders.config import BUILDER_NAME, BUILDER_VERSION, BuildConfig
 from builders.objects import ObjectFacts, object_facts
 from builders.selection import image_rng, incomplete_categories, select_objects
@@ -29,6 +31,11 @@ from perbench.errors import SourceError
 from perbench.render import load_rgb
 from perbench.schema import Sample
 from perbench.sources import SourceImage
+
+
+def _exhaustive(config: BuildConfig, image: SourceImage) -> bool:
+    found = declared(config, image.dataset)
+    return image.exhaustive if found is None else found
 
 
 @dataclass
@@ -44,7 +51,8 @@ class Scene:
     incomplete: set[str]
     vocabulary: list[tuple[str, str | None]]
     margin: float
-    exhaustive: bool = True
+    exhaustive: bool = False
+    cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
     def prepare(
@@ -77,7 +85,7 @@ class Scene:
             incomplete=incomplete_categories(image),
             vocabulary=vocabulary,
             margin=config.relation_margin * max(image.width, image.height),
-            exhaustive=config.exhaustive_sources.get(image.dataset, image.exhaustive),
+            exhaustive=_exhaustive(config, image),
         )
         return scene, skipped
 

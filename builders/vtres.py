@@ -2,21 +2,28 @@
 
 API:
   Referral                    one referring text with its prompts and exact target set
-  referrals(scene) -> (list[Referral], skipped Counter)    every unambiguous referral
+  referrals(scene) -> (list[Referral], skipped Counter)    every referral that is kept
+  shortcut(scene, referral) -> str | None   the shortcut that finds the targets without the
+                              relation (a skip reason), else None
   vtres_samples(scene) -> (samples, skipped Counter)        a seeded, rate-controlled choice
 
 Relations (builders.relations, all on visible masks): left_of, right_of, above, below, touching,
 nearest (one prompt, a named category), between (two prompts), same_category (no category named).
-Every text says "every <category> ..." (or "all the <category> ..." for plural and mass names)
-whatever the number of targets, so the wording never gives the count away.
+The words come from builders.vtres_wording: seeded, many phrasings, never the target count.
 A referral is kept only when
-- its category is exhaustively annotated (scene.count_known): a text's target set is every
-  instance that satisfies it, which an unannotated instance would make false;
+- its category is declared exhaustively annotated (scene.count_known, builders.completeness):
+  a text's target set is every instance that satisfies it, which an unannotated instance would
+  make false (V-T RES carries no completeness need: it is not drafted without the declaration);
 - every instance of the named category in the image (prompts excluded; crowd regions never) gets
   a clear True/False from the relation test, so exactly the target set satisfies the text;
-- it needs its prompts: the category name alone does not pick out exactly the targets among the
-  image's annotated instances (a text whose targets are every instance of its category is
-  vacuous), and every target is a selected object (big and whole enough to segment).
+- no identity doubt (builders.claims.piece_groups): no prompt may be a piece of an object cut
+  in two, a nearest target has no possible other piece, and the possible pieces of one object
+  are all targets or none (their union is then the object either way);
+- the relation matters: the targets differ from each shortcut's (``shortcut``): the category
+  alone, the category minus the prompts, and the instance nearest to a prompt (for every
+  relation but nearest); a same-category text has two targets or more. Every target is a
+  selected object (big and whole enough to segment).
+Each skip is counted by reason in the build summary.
 No-target texts come from present categories where nothing satisfies the relation (a known-absent
 category would be found by its name alone). Per image, up to ``vtres_per_image`` referrals are
 drawn: each draw is no-target with probability ``no_target_rate``, multi-target with
@@ -35,23 +42,22 @@ from dataclasses import dataclass
 from itertools import combinations
 from typing import Any
 
-from builders.grammar import is_mass, is_plural
+from builders.claims import group_of
 from builders.objects import ObjectFacts
-from builders.relations import PAIR_RELATIONS, between, nearest
+from builders.relations import PAIR_RELATIONS, between, mask_gap, nearest
 from builders.scene import Scene
+from builders.vtres_wording import referring_text
 from perbench.schema import Sample, make_sample_id
 
-PHRASES = {
-    "left_of": "to the left of <region1>",
-    "right_of": "to the right of <region1>",
-    "above": "above <region1>",
-    "below": "below <region1>",
-    "touching": "touching <region1>",
-    "nearest": "nearest to <region1>",
-    "between": "between <region1> and <region2>",
-}
 FALLBACK = {"single": ["multi"], "multi": ["single"], "none": ["single", "multi"]}
-SAME_CATEGORY_TEXT = "every other object of the same category as <region1>"
+SHORTCUTS = {
+    "category": "vt_res shortcut: the category alone finds the targets",
+    "others": "vt_res shortcut: the category minus the prompts finds the targets",
+    "nearest": "vt_res shortcut: the nearest instance is the target",
+    "few": "vt_res shortcut: a same-category text with one target (the nearest one)",
+}
+SPLIT_PROMPT = "vt_res identity: a prompt may be one piece of an object cut in two"
+SPLIT_TARGET = "vt_res identity: the pieces of one possible object are not all targets or none"
 
 
 @dataclass
@@ -69,12 +75,9 @@ class Referral:
         return "none" if not self.targets else "single" if len(self.targets) == 1 else "multi"
 
     @property
-    def text(self) -> str:
-        if self.relation == "same_category":
-            return SAME_CATEGORY_TEXT
-        noun = self.category or "object"
-        head = f"all the {noun}" if is_plural(noun) or is_mass(noun) else f"every {noun}"
-        return f"{head} {PHRASES[self.relation]}"
+    def named(self) -> str | None:
+        """The category the text's targets belong to (the prompt's for same-category texts)."""
+        return self.prompts[0].category if self.relation == "same_category" else self.category
 
 
 def _named_categories(scene: Scene) -> set[str]:
@@ -82,12 +85,36 @@ def _named_categories(scene: Scene) -> set[str]:
     return {c for c in present if scene.count_known(c)}
 
 
-def _vacuous(scene: Scene, referral: Referral) -> bool:
-    """The category name alone finds the targets: they are every instance of it."""
-    if referral.category is None or not referral.targets:
-        return False
-    every = {f.index for f in scene.facts if f.category == referral.category}
-    return every == {t.index for t in referral.targets}
+def shortcut(scene: Scene, referral: Referral) -> str | None:
+    """The first shortcut whose set equals the targets (module doc), as a skip reason."""
+    targets = {t.index for t in referral.targets}
+    every = [f for f in scene.facts if f.category == referral.named and not f.instance.iscrowd]
+    prompts = {p.index for p in referral.prompts}
+    others = [f for f in every if f.index not in prompts]
+    if referral.relation == "same_category":
+        objects = {min(f.index for f in group_of(scene, t)) for t in referral.targets}
+        return SHORTCUTS["few"] if len(objects) < 2 else None
+    if targets == {f.index for f in every}:
+        return SHORTCUTS["category"]
+    if targets == {f.index for f in others}:
+        return SHORTCUTS["others"]
+    if referral.relation != "nearest" and others and targets:
+        closest = min(others, key=lambda f: min(mask_gap(f, p) for p in referral.prompts))
+        if targets == {f.index for f in group_of(scene, closest)}:  # its possible pieces too
+            return SHORTCUTS["nearest"]
+    return None
+
+
+def _identity(scene: Scene, referral: Referral) -> str | None:
+    """Why the annotations may not be the objects the text counts (module doc), or None."""
+    if any(len(group_of(scene, p)) > 1 for p in referral.prompts):
+        return SPLIT_PROMPT
+    targets = {t.index for t in referral.targets}
+    for target in referral.targets:
+        members = {f.index for f in group_of(scene, target)}
+        if referral.relation == "nearest" and len(members) > 1 or not members <= targets:
+            return SPLIT_TARGET
+    return None
 
 
 def _judge(
@@ -145,10 +172,11 @@ def referrals(scene: Scene) -> tuple[list[Referral], Counter[str]]:
     for referral in found:
         if referral is None:
             continue
+        reason = _identity(scene, referral) or shortcut(scene, referral)
         if any(t.index not in selected for t in referral.targets):
             skipped["vt_res target too small or truncated"] += 1
-        elif _vacuous(scene, referral):
-            skipped["vt_res vacuous (the category name alone finds the targets)"] += 1
+        elif reason:
+            skipped[reason] += 1
         else:
             kept.append(referral)
     return kept, skipped
@@ -220,11 +248,12 @@ def vtres_samples(scene: Scene) -> tuple[list[Sample], Counter[str]]:
                 for f in scene.facts
             ],
         }
+        wording = scene.rng("vtres-text", prompt_ids, referral.relation, referral.category)
         samples.append(
             scene.base_sample(
                 "vt_res",
                 sample_id,
-                f"Please segment {referral.text}.",
+                referring_text(referral.relation, referral.category, wording),
                 referral.prompts,
                 meta,
                 targets=[t.instance.mask for t in referral.targets],

@@ -2,7 +2,8 @@
 
 API:
   evaluate(release, predictions_path, model, revision=None, protocol="strict", out_dir=None,
-           allow_missing=False, tasks=None, shard=None, verify=True, progress=True) -> dict
+           allow_missing=False, tasks=None, shard=None, verify=True, progress=True,
+           recipe=None, key=None, on_progress=None) -> dict
       the results document; written to ``out_dir`` when given. With ``shard=(i, n)`` and
       n > 1 it scores one shard and writes a partial file instead (``out_dir`` required).
   merge_partials(paths, out_dir=None) -> dict     combine all n partial files into the results
@@ -17,6 +18,7 @@ from __future__ import annotations
 import heapq
 import json
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +37,7 @@ from evaluators.submission import expected_from_release, index_submission
 from perbench.errors import PerBenchError, ReleaseError
 from perbench.jsonfile import read_json
 from perbench.release import Release, verify_release
+from perbench.withheld import KeyedRelease
 
 PARTIAL_KIND = "perbench-partial-results"
 PARTIAL_SUFFIX = ".partial.json"
@@ -52,8 +55,20 @@ PARTIAL_FIELDS = (
 )
 
 
-def open_release(release: Release | str | Path, verify: bool) -> Release:
+def open_release(
+    release: Release | str | Path, verify: bool, key: dict[str, Any] | str | Path | None = None
+) -> Release:
+    """The release to score, verified; a withheld release is scored only with its answer key."""
+    if key is not None and not isinstance(release, KeyedRelease):
+        path = release.path if isinstance(release, Release) else release
+        release = KeyedRelease(path, key)
     release = release if isinstance(release, Release) else Release(release)
+    if release.manifest.get("withheld") and not isinstance(release, KeyedRelease):
+        raise ReleaseError(
+            "this release withholds its answers; it is scored with its private answer key",
+            where=str(release.path),
+            hint="submit to its submission server, or (maintainers) perbench evaluate --key KEY",
+        )
     if verify:
         problems = verify_release(release.path)
         if problems:
@@ -92,13 +107,17 @@ def evaluate(
     verify: bool = True,
     progress: bool = True,
     recipe: dict[str, Any] | None = None,
+    key: dict[str, Any] | str | Path | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     """Score ``predictions_path`` against ``release``; ``recipe`` (how the model was trained)
     is kept in the results and summarised on the leaderboard, with the count of its training
-    images that the release holds (evaluators.contamination)."""
+    images that the release holds (evaluators.contamination). ``key``: the answer key of a
+    withheld release (``perbench.withheld``). ``on_progress(done, total)`` is called as samples
+    are scored."""
     if out_dir is not None:
         check_out_dir(out_dir)
-    release = open_release(release, verify)
+    release = open_release(release, verify, key)
     recipe = mark_shared_images(recipe, release)
     tasks = list(dict.fromkeys(tasks or release.tasks))  # a task named twice is scored once
     unknown = [t for t in tasks if t not in release.tasks]
@@ -115,7 +134,7 @@ def evaluate(
     work = Path(out_dir) if out_dir is not None else Path(tempfile.mkdtemp(prefix="perbench-"))
     records = work / f"{stem}.shard-{shard[0]}-of-{shard[1]}{SAMPLES_SUFFIX}"
     try:
-        counts = score_shard(release, index, metrics, positions, records, progress)
+        counts = score_shard(release, index, metrics, positions, records, progress, on_progress)
         common = {
             "benchmark": _benchmark(release),
             "protocol": protocol,

@@ -1,6 +1,6 @@
 """``perbench evaluate``: score a predictions file, one shard of it, or merge shards.
 
-perbench evaluate --release R --predictions P.jsonl --model NAME [--revision REV]
+perbench evaluate --release R --predictions P.jsonl --model NAME [--revision REV] [--key KEY]
                   [--protocol strict|official] [--out DIR] [--allow-missing] [--shard i/n]
 perbench evaluate --merge DIR/*.partial.json [--out DIR]
 """
@@ -27,6 +27,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--revision", help="model revision (checkpoint, commit)")
     parser.add_argument(
         "--recipe", help="JSON file saying how the model was trained (kept in the results)"
+    )
+    parser.add_argument(
+        "--key", help="answer key of a withheld release (maintainers; never publish it)"
     )
     parser.add_argument("--protocol", choices=sorted(PROTOCOLS), default="strict")
     parser.add_argument("--out", default="results", help="output folder (default: results)")
@@ -68,6 +71,7 @@ def run(args: argparse.Namespace) -> int:
             tasks=args.tasks,
             shard=shard,
             recipe=recipe,
+            key=args.key,
         )
         if shard and shard[1] > 1:
             print(f"shard {shard[0]}/{shard[1]} scored; partial file in {Path(args.out)}")

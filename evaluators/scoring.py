@@ -3,7 +3,7 @@
 API:
   parse_shard("i/n") -> (i, n)
   shard_ids(release, tasks, shard) -> {id: position}     the samples a shard scores
-  score_shard(release, index, metrics, positions, records_path) -> counts
+  score_shard(release, index, metrics, positions, records_path, progress, on_progress) -> counts
       {task: {name: n}} for the names in COUNTS
 
 Shard ``i/n`` (0-based) scores the samples whose position in the release's order (task by task,
@@ -16,6 +16,7 @@ masks (``submission.NotMasks``) is scored as a missing prediction, counted in ``
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -58,8 +59,11 @@ def score_shard(
     positions: dict[str, int],
     records_path: Path,
     progress: bool = True,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, dict[str, int]]:
-    """Feed each sample of the shard and its prediction to its task's metric; write the rows."""
+    """Feed each sample of the shard and its prediction to its task's metric; write the rows.
+    ``on_progress(done, total)`` is called after each sample (a server shows it)."""
+    done, total = 0, len(positions)
     counts = {task: dict.fromkeys(COUNTS, 0) for task in metrics}
     records_path.parent.mkdir(parents=True, exist_ok=True)
     with open(records_path, "w", encoding="utf-8") as out:
@@ -82,5 +86,8 @@ def score_shard(
                     row["not_json"] = not_json
                 out.write(json.dumps(row, sort_keys=True) + "\n")
                 bar.update()
+                done += 1
+                if on_progress is not None:
+                    on_progress(done, total)
             bar.close()
     return counts

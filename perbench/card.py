@@ -1,12 +1,16 @@
 """The dataset card (README.md) of a release: Hugging Face YAML metadata + a short description.
 
 API:
-  CardFacts(name, version, counts, licenses, sources=(), fingerprint=None, audit=None)
+  CardFacts(name, version, counts, licenses, sources=(), fingerprint=None, audit=None,
+            completeness={}, review_error=None)  ``completeness``: the build's
+            declarations (builders.completeness)
       the manifest-level facts a card states; ``fingerprint`` (the release fingerprint, or a
-      blank one to stamp later) and ``audit`` (the validity audit's Markdown section, with any
-      gate override) are optional so each step passes what it has
+      blank one to stamp later), ``audit`` (the validity audit's Markdown section, with any
+      gate override) and ``review_error`` (task -> the spot check's "estimated error after
+      review: ..." sentence, perbench.spot_check) are optional so each step passes what it has
   card_metadata(facts) -> dict       the YAML block (``configs`` + Hub metadata)
   dataset_card(facts) -> str         the whole README.md
+  completeness_section(completeness) -> str   the card's Markdown table of declarations
   size_category(total) -> str        the Hub's size bucket for ``total`` samples
 
 Metadata values come from the Hub's documented lists (huggingface.co/docs/hub/datasets-cards):
@@ -76,7 +80,9 @@ class CardFacts:
     sources: Sequence[str] = ()
     fingerprint: str | None = None
     audit: str | None = None
+    review_error: Mapping[str, str] | None = None
     tags: Sequence[str] = field(default_factory=lambda: list(TAGS))
+    completeness: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
 
 def size_category(total: int) -> str:
@@ -114,6 +120,37 @@ def card_metadata(facts: CardFacts) -> dict[str, Any]:
     }
 
 
+def completeness_section(completeness: Mapping[str, Mapping[str, Any]]) -> str:
+    """Which sources the build declared exhaustively annotated, and by whom (Markdown)."""
+    if not completeness:
+        return ""
+    rows = []
+    for source, entry in sorted(completeness.items()):
+        by = "not declared" if entry.get("by") == "none" else str(entry.get("by"))
+        if entry.get("as"):
+            by += f" (as {entry['as']})"
+        state = {True: "yes", False: "no"}.get(entry.get("exhaustive"), "per image")
+        rows.append(f"| `{source}` | {state} | {by} | {entry.get('note', '')} |")
+    return (
+        '## Completeness\n\nCounts, "nearest", "every" and no-target items were drafted only '
+        "where a source was declared exhaustively annotated (else they carry a reviewer check "
+        "in `meta.needs`).\n\n| source | exhaustive | declared by | note |\n"
+        "| --- | --- | --- | --- |\n" + "\n".join(rows) + "\n\n"
+    )
+
+
+def _review_error(facts: CardFacts) -> str:
+    if not facts.review_error:
+        return ""
+    lines = [f"- `{task}`: {text}" for task, text in facts.review_error.items()]
+    return (
+        "## Residual error\n\nA second reviewer re-checked a random sample of accepted items, "
+        "blind to the first decision (95% Wilson interval, in percent):\n\n"
+        + "\n".join(lines)
+        + "\n\n"
+    )
+
+
 def dataset_card(facts: CardFacts) -> str:
     metadata = yaml.safe_dump(card_metadata(facts), sort_keys=False, allow_unicode=True)
     rows = "\n".join(f"| `{task}` | {facts.counts.get(task, 0)} |" for task in TASKS)
@@ -132,6 +169,8 @@ def dataset_card(facts: CardFacts) -> str:
         'data_files="mcq/*.parquet", split="train")\n```\n\n'
         "`manifest.json` lists the sha256 of every file; `perbench release verify` checks "
         f"them.\n\n{fingerprint}"
+        + completeness_section(facts.completeness)
+        + _review_error(facts)
         + (f"{facts.audit.strip()}\n\n" if facts.audit else "")
         + f"## Citation\n\n```bibtex\n{CITATION}\n```\n"
     )

@@ -27,6 +27,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "evaluate": ("evaluators.cli", "score a predictions file against a release"),
     "export": ("evaluators.export_cli", "a release as an lmms-eval or VLMEvalKit task"),
     "leaderboard": ("evaluators.leaderboard_cli", "build the leaderboard from result files"),
+    "serve": ("evaluators.server.cli", "the submission server for withheld test splits"),
     "setup-wordnet": ("evaluators.wordnet_cli", "prepare NLTK's WordNet offline from Debian files"),
     "model": ("models.cli", "train or run the reference Pixel-SAIL model"),
     "demo": ("demo.cli", "run the whole pipeline on the embedded photos"),

@@ -2,8 +2,10 @@
 
 API:
   GENESIS                          the "previous hash" of the first entry (64 zeros)
-  install(conn)                    chain table, guard triggers; chains an older store's log once
-                                   (chain row 0, the genesis, marks a store as chained)
+  install(conn, where)             chain table and guard triggers; chain row 0, the genesis,
+                                   marks a store as chained. A log with decisions but no chain
+                                   (a dropped or emptied chain table) is refused, never
+                                   re-chained: re-chaining would bless whatever was edited
   append(conn, seq)                chain the decision ``seq`` just inserted (same transaction)
   verify(conn) -> LogCheck         recompute the chain; names the first broken link
   LogCheck(entries, head, broken_seq, reason)   ``ok`` when nothing is broken
@@ -26,6 +28,8 @@ import json
 import sqlite3
 from dataclasses import dataclass
 from typing import Any
+
+from perbench.errors import StoreError
 
 GENESIS = "0" * 64
 
@@ -76,8 +80,8 @@ def _head(conn: sqlite3.Connection) -> str:
     return row[0] if row else GENESIS
 
 
-def install(conn: sqlite3.Connection) -> None:
-    """Create the chain and its guards; a store made before them gets its log chained once."""
+def install(conn: sqlite3.Connection, where: str) -> None:
+    """Create the chain and its guards (new store); refuse a log that has lost its chain."""
     conn.executescript(_SCHEMA)
     started = "SELECT 1 FROM decision_chain WHERE seq = 0"
     if conn.execute(started).fetchone():
@@ -85,11 +89,18 @@ def install(conn: sqlite3.Connection) -> None:
     conn.execute("BEGIN IMMEDIATE")
     try:
         if not conn.execute(started).fetchone():
+            decisions = conn.execute("SELECT count(*) FROM decisions").fetchone()[0]
+            if decisions:
+                raise StoreError(
+                    f"the decision log has {decisions} decisions but its hash chain "
+                    "(table decision_chain) is missing or emptied: the store was altered outside "
+                    "perbench, or made by a version before the chain",
+                    where=where,
+                    hint="restore the store from a backup; perbench never re-chains a log",
+                )
             conn.execute(
                 "INSERT INTO decision_chain(seq, columns, hash) VALUES (0, '[]', ?)", (GENESIS,)
             )
-            for row in _rows(conn):
-                _chain_row(conn, row)
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")

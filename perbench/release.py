@@ -2,7 +2,9 @@
 
 API:
   write_release(samples, out_dir, name, version, ...)  -> Path   (refuses an existing folder)
-  release_from_store(store, out_dir, name, version, ...) -> Path   (accepted samples only)
+  verified_log(store) -> LogCheck   the store's decision chain and content hashes, or refuse
+  release_from_store(store, out_dir, name, version, log_check=None, ...) -> Path
+                          accepted samples only; the spot check's estimate goes in the manifest
   Release(path)           .manifest .name .version .fingerprint .tasks
                           .samples(task, with_image) .sample(id) .ids(task) .count(task)
   verify_release(path, fingerprint=None, public_key=None) -> list of problems (empty when
@@ -35,7 +37,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from perbench import __version__
+from perbench import __version__, spot_check
 from perbench.card import CardFacts, dataset_card
 from perbench.errors import ReleaseError, SchemaError, storage_error
 from perbench.jsonfile import read_json
@@ -124,14 +126,16 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _collect(samples: Iterable[Sample], spill: Path, progress: bool) -> dict[str, list[Sample]]:
+def _collect(
+    samples: Iterable[Sample], spill: Path, progress: bool, withheld: bool = False
+) -> dict[str, list[Sample]]:
     """Validate and group samples by task; image bytes go to ``spill`` (one file per distinct
     image) so memory holds only the samples' text and RLE, whatever the release's size."""
     spill.mkdir()
     by_task: dict[str, list[Sample]] = defaultdict(list)
     seen: set[str] = set()
     for sample in tqdm(samples, desc="validating samples", disable=not progress, unit="sample"):
-        validate_sample(sample)
+        validate_sample(sample, withheld)
         if sample.id in seen:
             raise SchemaError("id appears twice in the release", where=f"sample {sample.id}")
         seen.add(sample.id)
@@ -159,9 +163,13 @@ def write_release(
     extra_manifest: dict[str, Any] | None = None,
     progress: bool = True,
     card_extra: str | None = None,
+    review_error: dict[str, str] | None = None,
+    withheld: bool = False,
 ) -> Path:
     """Write samples as a new release folder; raise ``ReleaseError`` if ``out_dir`` exists.
-    ``card_extra`` (Markdown) is appended to the dataset card (the audit's section)."""
+    ``card_extra`` (Markdown) is appended to the dataset card (the audit's section);
+    ``review_error`` (task -> the spot check's sentence) is stated on the card;
+    ``withheld``: the samples are a withheld split's public part (``perbench.withheld``)."""
     import pyarrow.parquet as pq
     from datasets import Dataset
 
@@ -175,7 +183,7 @@ def write_release(
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     try:
-        by_task = _collect(samples, staging / IMAGE_SPILL, progress)
+        by_task = _collect(samples, staging / IMAGE_SPILL, progress, withheld)
         features = _features(marked_images)
         files: dict[str, str] = {}
         for task in TASKS:
@@ -196,7 +204,15 @@ def write_release(
         # The fingerprint is the manifest's hash, known only once the manifest is written: the
         # card is hashed with a blank one and stamped afterwards (perbench.provenance).
         facts = CardFacts(
-            name, version, counts, licenses, sources, fingerprint="0" * 64, audit=card_extra
+            name,
+            version,
+            counts,
+            licenses,
+            sources,
+            fingerprint="0" * 64,
+            audit=card_extra,
+            completeness=(extra_manifest or {}).get("completeness", {}),
+            review_error=review_error,
         )
         (staging / CARD).write_text(dataset_card(facts))
         for path in sorted(staging.rglob("*")):
@@ -233,16 +249,31 @@ def write_release(
     return out_dir
 
 
-def release_from_store(store, out_dir: str | Path, name: str, version: str, **kwargs: Any) -> Path:
-    """Release the store's samples accepted under its review rule; reviewers go in the manifest."""
+def verified_log(store):
+    """The store's ``verify_log()`` (chain and content); a broken one refuses the release."""
     check = store.verify_log()
     if not check.ok:
         raise ReleaseError(
             f"the decision log is broken at seq {check.broken_seq}: {check.reason}",
             where=str(store.path),
-            hint="the log was edited outside perbench; restore the store from a backup",
+            hint="the store was edited outside perbench; restore it from a backup",
         )
+    return check
+
+
+def release_from_store(
+    store, out_dir: str | Path, name: str, version: str, log_check=None, **kwargs: Any
+) -> Path:
+    """Release the store's samples accepted under its review rule; reviewers go in the manifest.
+    ``log_check``: the caller's ``verified_log(store)`` (else it is checked here)."""
+    check = log_check or verified_log(store)
     states = store.states()
+    released = [
+        task
+        for task in TASKS
+        if any(states[i].status == "accepted" for i in store.candidate_ids(task))
+    ]
+    found = spot_check.estimates(store)
     reviewers: Counter[str] = Counter()
     for entry in store.decisions():
         if entry.decision != "undo":
@@ -257,10 +288,17 @@ def release_from_store(store, out_dir: str | Path, name: str, version: str, **kw
         "store": Path(store.path).name,
         "log_entries": check.entries,
         "log_chain_head": check.head,
+        "spot_check": {
+            task: found[task].to_dict()
+            if task in found
+            else {"n": 0, "text": spot_check.CARD_PREFIX + "not measured"}
+            for task in released
+        },
     }
     extra = {
         "review": review,
         "builders": info.get("builders", {}),
+        "completeness": info.get("completeness", {}),
         **kwargs.pop("extra_manifest", {}),
     }
     return write_release(
@@ -269,6 +307,7 @@ def release_from_store(store, out_dir: str | Path, name: str, version: str, **kw
         name,
         version,
         extra_manifest=extra,
+        review_error=spot_check.card_lines(found, released),
         **kwargs,
     )
 

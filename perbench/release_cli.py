@@ -7,6 +7,8 @@ perbench release show RELEASE
 perbench release keygen KEY          (writes KEY, private, and KEY.pub)
 perbench release sign RELEASE --key KEY
 perbench release export-stbench RELEASE OUT_DIR
+perbench release withhold RELEASE --out PUBLIC --key KEY.json [--submit-url URL]
+    (a public release without answers + the private answer key, for a submission server)
 perbench release import-stbench FOLDER --version V [--images DIR] [--out DIR]
 
 ``create`` runs the validity audit (evaluators.audit, loaded through the CLI's command table) on
@@ -53,6 +55,15 @@ def configure(parser: argparse.ArgumentParser) -> None:
     export = actions.add_parser("export-stbench", help="write the authors' STBench JSON layout")
     export.add_argument("release", type=Path)
     export.add_argument("out", type=Path)
+    withhold = actions.add_parser(
+        "withhold", help="a public copy without answers, plus the private answer key"
+    )
+    withhold.add_argument("release", type=Path)
+    withhold.add_argument("--out", type=Path, required=True, help="public release folder")
+    withhold.add_argument(
+        "--key", type=Path, required=True, help="answer key file to write (never publish it)"
+    )
+    withhold.add_argument("--submit-url", help="where to submit predictions (shown in the card)")
     imported = actions.add_parser("import-stbench", help="make a release from STBench JSON files")
     imported.add_argument("folder", type=Path, help="folder with STBench_*.json files")
     imported.add_argument("--images", type=Path, help="image folder (default FOLDER/images)")
@@ -114,6 +125,14 @@ def run(args: argparse.Namespace) -> int:
 
         for task, path in export_stbench(args.release, args.out).items():
             print(f"{task}: {path}")
+        return 0
+    if action == "withhold":
+        from perbench.withheld import withhold_release
+
+        public, key = withhold_release(args.release, args.out, args.key, args.submit_url)
+        print(f"answer key (private; never publish it): {key}")
+        print(public)
+        print(f"fingerprint {Release(public).fingerprint}")
         return 0
     out = args.out or Path("releases") / f"{args.name}-{args.version}"
     if action == "create":

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from perbench.errors import PerBenchError
-from perbench.release import release_from_store
+from perbench.release import release_from_store, verified_log
 from perbench.schema import Sample
 
 
@@ -62,6 +62,7 @@ def gated_release(
     allow_unreviewed: bool = False,
     **kwargs: Any,
 ) -> Path:
+    check = verified_log(store)  # a forged store is refused before it is audited
     states = store.states()
     samples = list(store.accepted_samples(with_image=False, states=states))
     outcome = audit(samples, store, allow_unreviewed)
@@ -79,5 +80,5 @@ def gated_release(
         extra["audit_override"] = {"reason": accept_failures, "failed": outcome.failures}
         card = "\n".join(["## Audit override", "", *override_lines(extra), "", card])
     return release_from_store(
-        store, out_dir, name, version, extra_manifest=extra, card_extra=card, **kwargs
+        store, out_dir, name, version, check, extra_manifest=extra, card_extra=card, **kwargs
     )

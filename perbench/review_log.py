@@ -1,11 +1,16 @@
 """The review log's meaning: each decision entry, and a sample's state derived from its log.
 
 API:
-  DECISIONS       accept, edit_accept, reject, skip, undo, resolve_accept, resolve_reject
+  DECISIONS       accept, edit_accept, reject, skip, undo, resolve_accept, resolve_reject,
+                  spot_ok, spot_error (a spot check's verdict on an accepted sample)
+  SPOT_VERDICTS   spot_ok, spot_error: logged, hash-chained, and never change a sample's status
   STATUSES        conflict, pending, in_review, accepted, rejected (the review queue order)
   Decision        one append-only log entry (seq, sample, reviewer, decision, before/after...,
-                  version: the sha256 of the sample as the reviewer saw it, None on old entries)
-  SampleState     the derived status, who accepted/rejected, the edits to apply
+                  version: the sha256 of the sample as the reviewer saw it, None on old entries;
+                  payload_sha256 / image_sha256: the stored content it was made on, None on
+                  entries older than content hashing; .reasons: the structured reasons)
+  SampleState     the derived status, who accepted/rejected, the edits to apply, and the
+                  structured reasons (perbench.needs) of the live rejects and edits
   derive_state(sample_id, log, required_accepts) -> SampleState
   VERSION_FIELDS  the fields a version hash covers
   payload_version(payload) -> str   sha256 of the canonical JSON of those fields of a sample dict
@@ -23,7 +28,13 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-DECISIONS = ("accept", "edit_accept", "reject", "skip", "undo", "resolve_accept", "resolve_reject")
+from perbench.needs import decode_reasons
+
+SPOT_VERDICTS = ("spot_ok", "spot_error")
+DECISIONS = (
+    "accept", "edit_accept", "reject", "skip", "undo", "resolve_accept", "resolve_reject",
+    *SPOT_VERDICTS,
+)  # fmt: skip
 STATUSES = ("conflict", "pending", "in_review", "accepted", "rejected")
 AUTO_REVIEWER = "demo-auto-accept"
 VERSION_FIELDS = (
@@ -59,6 +70,13 @@ class Decision:
     created_at: str
     app_version: str
     version: str | None = None
+    payload_sha256: str | None = None
+    image_sha256: str | None = None
+
+    @property
+    def reasons(self) -> list[dict[str, Any]]:
+        """Structured reasons (``perbench.needs``); a legacy plain-text reason is ``other``."""
+        return decode_reasons(self.reason)
 
 
 @dataclass
@@ -70,7 +88,7 @@ class SampleState:
     accepted_by: list[str] = field(default_factory=list)
     rejected_by: list[str] = field(default_factory=list)
     edits: dict[str, Any] = field(default_factory=dict)
-    reasons: list[str] = field(default_factory=list)
+    reasons: list[dict[str, Any]] = field(default_factory=list)
     live_decisions: list[Decision] = field(default_factory=list)
     versions: dict[str, list[str]] = field(default_factory=dict)
 
@@ -90,7 +108,8 @@ class SampleState:
 def derive_state(sample_id: str, log: list[Decision], required_accepts: int = 1) -> SampleState:
     """Status of one sample from its log (oldest first).
 
-    Undo entries cancel the entry they name; skips never change the status. Each reviewer's
+    Undo entries cancel the entry they name; skips and spot-check verdicts never change the
+    status. Each reviewer's
     latest accept/edit_accept/reject counts once. Accepts and rejects together, accepts of
     different versions (an accept of the draft after someone else's edit), or two different
     edits, are a ``conflict``; a ``resolve_*`` decision settles the sample. Otherwise
@@ -99,7 +118,8 @@ def derive_state(sample_id: str, log: list[Decision], required_accepts: int = 1)
     versions were recorded have none and agree with any version, as they always did).
     """
     undone = {d.undoes for d in log if d.decision == "undo"}
-    live = [d for d in log if d.seq not in undone and d.decision not in ("undo", "skip")]
+    ignored = ("undo", "skip", *SPOT_VERDICTS)
+    live = [d for d in log if d.seq not in undone and d.decision not in ignored]
     latest_by_reviewer: dict[str, Decision] = {}
     resolution: Decision | None = None
     for entry in live:
@@ -118,7 +138,8 @@ def derive_state(sample_id: str, log: list[Decision], required_accepts: int = 1)
         if latest_by_reviewer[name].version:
             versions.setdefault(latest_by_reviewer[name].version, []).append(name)
     edits = max(edit_entries, key=lambda d: d.seq).after if edit_entries else {}
-    reasons = [d.reason for d in latest_by_reviewer.values() if d.decision == "reject" and d.reason]
+    counted = [*latest_by_reviewer.values(), *([resolution] if resolution else [])]
+    reasons = [reason for d in counted if d.decision != "accept" for reason in d.reasons]
     if resolution is not None:
         status = "accepted" if resolution.decision == "resolve_accept" else "rejected"
         edits = resolution.after or edits

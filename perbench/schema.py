@@ -4,7 +4,7 @@ API:
   TASKS                          ("description", "mcq", "vt_res")
   Sample                         one row of a release (same fields for every task)
   Sample.to_dict() / Sample.from_dict(d)   JSON-ready dict (image left out of to_dict)
-  validate_sample(sample)        raise SchemaError naming the sample id and the field
+  validate_sample(sample, withheld=False)   raise SchemaError naming the sample id and field
   make_sample_id(task, *parts)   stable id from the sample's defining content
   prompt_tags(text)              the ``<regionK>`` tags a text mentions, in order
 
@@ -109,8 +109,20 @@ def _check_str_list(sample_id: str, name: str, value: Any, min_len: int) -> None
             raise _fail(sample_id, name, f"item {index} must be a non-empty string")
 
 
-def validate_sample(sample: Sample) -> Sample:
-    """Check every field; raise ``SchemaError`` naming the sample id and the field."""
+def _check_options(sample_id: str, options: Any) -> None:
+    _check_str_list(sample_id, "options", options, 2)
+    if len(options) > len(OPTION_LETTERS):
+        raise _fail(sample_id, "options", f"at most {len(OPTION_LETTERS)} options")
+    if len({o.strip().lower() for o in options}) != len(options):
+        raise _fail(sample_id, "options", "options repeat")
+
+
+def validate_sample(sample: Sample, withheld: bool = False) -> Sample:
+    """Check every field; raise ``SchemaError`` naming the sample id and the field.
+
+    ``withheld``: a withheld split's public sample (``perbench.withheld``), whose answer fields
+    (references, answer, targets) must be null; mcq options stay.
+    """
     sid = sample.id if isinstance(sample.id, str) and sample.id else "<no id>"
     if not isinstance(sample.id, str) or not sample.id.strip():
         raise _fail(sid, "id", "must be a non-empty string")
@@ -157,18 +169,19 @@ def validate_sample(sample: Sample) -> Sample:
         f: getattr(sample, f) is not None for f in ("references", "options", "answer", "targets")
     }
     expected = {"description": {"references"}, "mcq": {"options", "answer"}, "vt_res": {"targets"}}
+    if withheld:
+        expected = {"description": set(), "mcq": {"options"}, "vt_res": set()}
     for name, present in used.items():
         if present != (name in expected[sample.task]):
             state = "is required" if not present else "must be null"
             raise _fail(sid, name, f"{state} for task {sample.task}")
-    if sample.task == "description":
+    if withheld:
+        if sample.task == "mcq":
+            _check_options(sid, sample.options)
+    elif sample.task == "description":
         _check_str_list(sid, "references", sample.references, 1)
     elif sample.task == "mcq":
-        _check_str_list(sid, "options", sample.options, 2)
-        if len(sample.options) > len(OPTION_LETTERS):
-            raise _fail(sid, "options", f"at most {len(OPTION_LETTERS)} options")
-        if len({o.strip().lower() for o in sample.options}) != len(sample.options):
-            raise _fail(sid, "options", "options repeat")
+        _check_options(sid, sample.options)
         answer = sample.answer
         if (
             not isinstance(answer, int)

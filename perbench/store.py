@@ -5,23 +5,31 @@ API:
   .add_candidates(samples, shard=None)    insert draft samples + their images (one transaction)
   .finish_shard(shard, stats) / .shard_finished(shard)   idempotent, resumable builds
   .candidate(id) / .candidates(task) / .candidate_ids(task) / .count(task)
-  .record(sample_id, reviewer, decision, after=None, reason=None, note=None, version=None)
-                                          append a decision bound to the version it was made on
+  .record(sample_id, reviewer, decision, after=None, reasons=None, note=None, version=None)
+                                          append a decision bound to the version it was made on;
+                                          ``reasons``: structured reasons (perbench.needs), kept
+                                          as JSON in the ``reason`` column (``reason="text"``, the
+                                          older plain-text form, reads back as ``other`` + note)
   .undo_last(reviewer, sample_id=None)    append an undo of the reviewer's last live decision
   .decisions(sample_id=None)              the append-only log, oldest first
   .decisions_since(seq)                   entries appended after ``seq``
   .state(sample_id) / .states(task)       status derived from the log (perbench.review_log)
   .accepted_samples(task)                 final samples (edits applied, review record in meta)
-  .set_info / .info, .required_accepts    build information and the review rule (k accepts)
+  .set_info / .info, .required_accepts    build information and the review rule (k >= 1 accepts)
   .integrity_check()                      SQLite's own check ("ok" when sound)
-  .verify_log() -> LogCheck               the decision log's hash chain (perbench.log_chain)
+  .verify_log() -> LogCheck               the decision log's hash chain (perbench.log_chain),
+                                          then each decision's content hashes against the store
+  .checkpoint() / .export(out)            WAL into the main file / a consistent copy (store_copy)
 
 Every write is one ``BEGIN IMMEDIATE`` transaction, so concurrent writers from several processes
 queue on SQLite's lock and lose nothing, and a process killed mid-write leaves every committed
 decision and no half-written one. The ``decisions`` table refuses UPDATE and DELETE (triggers),
 and each decision is hash-chained to the one before (``perbench.log_chain``).
 Each decision carries ``version`` (``perbench.review_log.payload_version`` of the sample the
-reviewer saw); stores made before that column existed gain it on open (old rows: NULL).
+reviewer saw); stores made before that column existed gain it on open (old rows: NULL). Each
+also carries the sha256 of the stored payload and image it was made on (perbench.store_content:
+an edit of accepted content is found by ``verify_log``; older stores are upgraded once, on open).
+A decided candidate's payload cannot be replaced by a later ``add_candidates``.
 """
 
 from __future__ import annotations
@@ -32,16 +40,16 @@ import threading
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from perbench import __version__, log_chain
+from perbench import log_chain, store_content, store_copy
 from perbench.errors import StoreError, storage_error
-from perbench.review_log import DECISIONS, Decision, SampleState, derive_state, payload_version
+from perbench.review_log import SampleState
 from perbench.schema import Sample, validate_sample
+from perbench.store_log import EDITABLE_FIELDS, DecisionLog, now_utc
 
-EDITABLE_FIELDS = ("question", "references", "options", "answer", "targets", "prompts")
+__all__ = ["EDITABLE_FIELDS", "CandidateStore"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS info (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -62,7 +70,9 @@ CREATE TABLE IF NOT EXISTS decisions (
   undoes INTEGER REFERENCES decisions(seq),
   created_at TEXT NOT NULL,
   app_version TEXT NOT NULL,
-  version TEXT);
+  version TEXT,
+  payload_sha256 TEXT,
+  image_sha256 TEXT);
 CREATE INDEX IF NOT EXISTS decisions_sample ON decisions(sample_id);
 CREATE INDEX IF NOT EXISTS decisions_reviewer ON decisions(reviewer);
 CREATE TRIGGER IF NOT EXISTS decisions_no_update BEFORE UPDATE ON decisions
@@ -70,12 +80,6 @@ CREATE TRIGGER IF NOT EXISTS decisions_no_update BEFORE UPDATE ON decisions
 CREATE TRIGGER IF NOT EXISTS decisions_no_delete BEFORE DELETE ON decisions
   BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END;
 """
-
-
-_DECISION_COLUMNS = (
-    "seq, sample_id, reviewer, decision, reason, note, before, after, undoes, created_at, "
-    "app_version, version"
-)
 
 
 def _add_version_column(conn: sqlite3.Connection) -> None:
@@ -89,11 +93,7 @@ def _add_version_column(conn: sqlite3.Connection) -> None:
                 raise
 
 
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
-
-
-class CandidateStore:
+class CandidateStore(DecisionLog):
     """A build's candidates and their append-only review log, in one SQLite file."""
 
     def __init__(self, path: str | Path, create: bool = False):
@@ -105,10 +105,12 @@ class CandidateStore:
         if create:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
+        self._content = store_content.ContentHashes()
         try:
             self._conn().executescript(_SCHEMA)
             _add_version_column(self._conn())
-            log_chain.install(self._conn())
+            log_chain.install(self._conn(), str(self.path))
+            store_content.upgrade(self._conn(), str(self.path))
         except sqlite3.DatabaseError as exc:
             raise StoreError(
                 f"not a readable candidate store: {exc}", where=str(self.path)
@@ -148,6 +150,8 @@ class CandidateStore:
 
     # build information -------------------------------------------------------------------
     def set_info(self, **values: Any) -> None:
+        if "required_accepts" in values:
+            _check_required_accepts(values["required_accepts"], str(self.path))
         with self._write() as conn:
             conn.executemany(
                 "INSERT OR REPLACE INTO info(key, value) VALUES (?, ?)",
@@ -160,7 +164,7 @@ class CandidateStore:
 
     @property
     def required_accepts(self) -> int:
-        return int(self.info().get("required_accepts", 1))
+        return _check_required_accepts(self.info().get("required_accepts", 1), str(self.path))
 
     # candidates ----------------------------------------------------------------------------
     def add_candidates(self, samples: Iterable[Sample], shard: str | None = None) -> int:
@@ -171,8 +175,9 @@ class CandidateStore:
             if sample.image_id not in images:
                 images[sample.image_id] = _image_bytes(sample)
             payload = json.dumps(sample.to_dict(with_image=False))
-            rows.append((sample.id, sample.task, sample.image_id, payload, shard, _now()))
+            rows.append((sample.id, sample.task, sample.image_id, payload, shard, now_utc()))
         with self._write() as conn:
+            _refuse_decided_changes(conn, rows, str(self.path))
             conn.executemany(
                 "INSERT OR IGNORE INTO images(image_id, file_name, data) VALUES (?, ?, ?)",
                 [(key, name, data) for key, (name, data) in images.items()],
@@ -189,7 +194,7 @@ class CandidateStore:
         with self._write() as conn:
             conn.execute(
                 "INSERT OR REPLACE INTO shards(shard, finished_at, stats) VALUES (?, ?, ?)",
-                (shard, _now(), json.dumps(stats or {})),
+                (shard, now_utc(), json.dumps(stats or {})),
             )
 
     def shard_finished(self, shard: str) -> bool:
@@ -248,161 +253,6 @@ class CandidateStore:
         return len(self.candidate_ids(task))
 
     # decisions -----------------------------------------------------------------------------
-    def record(
-        self,
-        sample_id: str,
-        reviewer: str,
-        decision: str,
-        *,
-        after: dict[str, Any] | None = None,
-        reason: str | None = None,
-        note: str | None = None,
-        app_version: str = __version__,
-        version: str | None = None,
-    ) -> Decision:
-        """Append one decision. ``after`` holds edited fields (edit_accept / resolve_*).
-
-        ``version``: the hash of the sample the reviewer saw (the review app passes it); None
-        means the draft with ``after`` applied.
-        """
-        recordable = tuple(d for d in DECISIONS if d != "undo")  # undo goes through undo_last
-        if decision not in recordable:
-            raise StoreError(f"unknown decision {decision!r}; use one of {recordable}")
-        if not reviewer:
-            raise StoreError("a decision needs a reviewer name")
-        before = None
-        if after:
-            bad = sorted(set(after) - set(EDITABLE_FIELDS))
-            if bad:
-                raise StoreError(f"fields {bad} cannot be edited; editable: {EDITABLE_FIELDS}")
-            original = self.candidate(sample_id, with_image=False)
-            edited = validate_sample(original.copy_with(**after))
-            before = {k: getattr(original, k) for k in after}
-            after = {k: getattr(edited, k) for k in after}
-            if version is None:
-                version = payload_version(edited.to_dict())
-        elif version is None:
-            version = payload_version(self.candidate(sample_id, with_image=False).to_dict())
-        with self._write() as conn:
-            if (
-                conn.execute("SELECT 1 FROM candidates WHERE id = ?", (sample_id,)).fetchone()
-                is None
-            ):
-                raise StoreError(f"no candidate with id {sample_id!r}", where=str(self.path))
-            return self._append(
-                conn, sample_id, reviewer, decision, reason, note, before, after, None, app_version,
-                version,
-            )  # fmt: skip
-
-    def undo_last(
-        self, reviewer: str, sample_id: str | None = None, app_version: str = __version__
-    ) -> Decision | None:
-        """Cancel the reviewer's latest live decision (on ``sample_id`` if given); None if none."""
-        with self._write() as conn:
-            query = (
-                f"SELECT {_DECISION_COLUMNS} FROM decisions d "
-                "WHERE reviewer = ? AND decision != 'undo' "
-                "AND NOT EXISTS (SELECT 1 FROM decisions u WHERE u.undoes = d.seq)"
-            )
-            params: list[Any] = [reviewer]
-            if sample_id is not None:
-                query += " AND sample_id = ?"
-                params.append(sample_id)
-            row = conn.execute(query + " ORDER BY seq DESC LIMIT 1", params).fetchone()
-            if row is None:
-                return None
-            target = _decision_from_row(row)
-            self._append(
-                conn,
-                target.sample_id,
-                reviewer,
-                "undo",
-                None,
-                None,
-                None,
-                None,
-                target.seq,
-                app_version,
-                target.version,
-            )
-            return target
-
-    def _append(
-        self, conn, sample_id, reviewer, decision, reason, note, before, after, undoes, app_version,
-        version,
-    ) -> Decision:  # fmt: skip
-        created = _now()
-        cursor = conn.execute(
-            "INSERT INTO decisions(sample_id, reviewer, decision, reason, note, before, after, "
-            "undoes, created_at, app_version, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                sample_id,
-                reviewer,
-                decision,
-                reason,
-                note,
-                json.dumps(before) if before is not None else None,
-                json.dumps(after) if after is not None else None,
-                undoes,
-                created,
-                app_version,
-                version,
-            ),
-        )
-        log_chain.append(conn, cursor.lastrowid)
-        return Decision(
-            cursor.lastrowid,
-            sample_id,
-            reviewer,
-            decision,
-            reason,
-            note,
-            before,
-            after,
-            undoes,
-            created,
-            app_version,
-            version,
-        )
-
-    def decisions(self, sample_id: str | None = None) -> list[Decision]:
-        if sample_id is None:
-            query = f"SELECT {_DECISION_COLUMNS} FROM decisions ORDER BY seq"
-            rows = self._conn().execute(query).fetchall()
-        else:
-            rows = (
-                self._conn()
-                .execute(
-                    f"SELECT {_DECISION_COLUMNS} FROM decisions WHERE sample_id = ? ORDER BY seq",
-                    (sample_id,),
-                )
-                .fetchall()
-            )
-        return [_decision_from_row(r) for r in rows]
-
-    def decisions_since(self, seq: int) -> list[Decision]:
-        """Log entries with ``seq`` greater than the given one (for incremental refreshes)."""
-        rows = (
-            self._conn()
-            .execute(
-                f"SELECT {_DECISION_COLUMNS} FROM decisions WHERE seq > ? ORDER BY seq", (seq,)
-            )
-            .fetchall()
-        )
-        return [_decision_from_row(r) for r in rows]
-
-    def state(self, sample_id: str) -> SampleState:
-        return derive_state(sample_id, self.decisions(sample_id), self.required_accepts)
-
-    def states(self, task: str | None = None) -> dict[str, SampleState]:
-        """Every candidate's state (one pass over the log)."""
-        by_sample: dict[str, list[Decision]] = {sid: [] for sid in self.candidate_ids(task)}
-        for entry in self.decisions():
-            if entry.sample_id in by_sample:
-                by_sample[entry.sample_id].append(entry)
-        k = self.required_accepts
-        return {sid: derive_state(sid, log, k) for sid, log in by_sample.items()}
-
     def final_sample(self, sample: Sample, state: SampleState) -> Sample:
         """The candidate with the reviewed edits applied and the review record in meta."""
         final = sample.copy_with(**state.edits)
@@ -424,9 +274,13 @@ class CandidateStore:
             if state.status == "accepted":
                 yield self.final_sample(sample, state)
 
-    def verify_log(self) -> log_chain.LogCheck:
-        """Recompute the decision log's hash chain (``perbench.log_chain``)."""
-        return log_chain.verify(self._conn())
+    def checkpoint(self, passive: bool = False) -> None:
+        """Move every committed decision from the WAL into the main file (store_copy)."""
+        store_copy.checkpoint(self._conn(), str(self.path), passive)
+
+    def export(self, out: str | Path) -> Path:
+        """A consistent single-file copy of the store at ``out`` (store_copy)."""
+        return store_copy.export_store(self._conn(), out, str(self.path))
 
     def integrity_check(self) -> str:
         return self._conn().execute("PRAGMA integrity_check").fetchone()[0]
@@ -446,22 +300,32 @@ def _enable_wal(conn: sqlite3.Connection, wait_s: float = 60.0) -> None:
             time.sleep(0.02)
 
 
-def _decision_from_row(row: tuple) -> Decision:
-    seq, sample_id, reviewer, decision, reason, note, before, after, undoes, created, app, ver = row
-    return Decision(
-        seq,
-        sample_id,
-        reviewer,
-        decision,
-        reason,
-        note,
-        json.loads(before) if before else None,
-        json.loads(after) if after else None,
-        undoes,
-        created,
-        app,
-        ver,
-    )
+def _check_required_accepts(value: Any, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise StoreError(
+            f"info.required_accepts is {value!r}; a sample needs at least 1 accept",
+            where=where,
+            hint="set it with 'perbench review STORE --required-accepts K' (K >= 1)",
+        )
+    return value
+
+
+def _refuse_decided_changes(conn: sqlite3.Connection, rows: list[tuple], where: str) -> None:
+    """A candidate that has decisions keeps the payload they were made on."""
+    if conn.execute("SELECT 1 FROM decisions LIMIT 1").fetchone() is None:
+        return
+    for sample_id, _, _, payload, _, _ in rows:
+        stored = conn.execute(
+            "SELECT c.payload FROM candidates c WHERE c.id = ? "
+            "AND EXISTS (SELECT 1 FROM decisions d WHERE d.sample_id = c.id)",
+            (sample_id,),
+        ).fetchone()
+        if stored is not None and stored[0] != payload:
+            raise StoreError(
+                f"sample {sample_id} has review decisions; its payload cannot be replaced",
+                where=where,
+                hint="build into a new store, or keep the reviewed sample as it is",
+            )
 
 
 def _image_bytes(sample: Sample) -> tuple[str, bytes]:

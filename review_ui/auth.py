@@ -7,7 +7,6 @@ API:
   load_users(path=None, env=USERS_ENV)   -> {name: password or hash}
   adjudicators(accounts)                 -> set of names that may settle conflicts
   check_password(users, name, password)  -> bool (constant-time)
-  hash_password(password, salt=None)     -> "pbkdf2_sha256$ITER$SALT$HEX"
   is_loopback(host)                      -> bool
   is_hashed(password)                    -> bool
   require_auth_off_loopback(host, users) raise ReviewAuthError for a public address without users
@@ -22,19 +21,14 @@ ends in ``:reviewer`` or ``:adjudicator`` must be given as a hash. The environme
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import ipaddress
 import os
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
 from perbench.errors import PerBenchError
+from perbench.passwords import is_hashed, is_loopback, secret_matches
 
 USERS_ENV = "PERBENCH_REVIEW_USERS"
-HASH_PREFIX = "pbkdf2_sha256"
-HASH_ITERATIONS = 200_000
 REVIEWER = "reviewer"
 ADJUDICATOR = "adjudicator"
 ROLES = (REVIEWER, ADJUDICATOR)
@@ -94,33 +88,12 @@ def adjudicators(accounts: dict[str, Account]) -> set[str]:
     return {name for name, account in accounts.items() if account.role == ADJUDICATOR}
 
 
-def hash_password(password: str, salt: str | None = None) -> str:
-    """A salted PBKDF2-SHA256 hash, storable in a users file instead of the password."""
-    salt = salt or secrets.token_hex(16)
-    digest = hashlib.pbkdf2_hmac("sha256", password.encode(), salt.encode(), HASH_ITERATIONS)
-    return f"{HASH_PREFIX}${HASH_ITERATIONS}${salt}${digest.hex()}"
-
-
 def check_password(users: dict[str, str], name: str, password: str) -> bool:
     """True when ``name`` is a user and ``password`` matches its password or hash."""
     stored = users.get(name)
     if stored is None:
         return False
-    if is_hashed(stored):
-        _, iterations, salt, expected = stored.split("$", 3)
-        digest = hashlib.pbkdf2_hmac("sha256", password.encode(), salt.encode(), int(iterations))
-        return hmac.compare_digest(digest.hex(), expected)
-    return hmac.compare_digest(stored.encode(), password.encode())
-
-
-def is_loopback(host: str) -> bool:
-    """True for ``localhost`` and loopback IP addresses (127.0.0.0/8, ::1)."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    return secret_matches(stored, password)
 
 
 def require_auth_off_loopback(host: str, users: dict[str, str]) -> None:
@@ -137,8 +110,3 @@ def require_auth_off_loopback(host: str, users: dict[str, str]) -> None:
             hint="replace each by the line 'perbench review --hash-password' prints, or bind "
             "127.0.0.1",
         )
-
-
-def is_hashed(password: str) -> bool:
-    """Whether a users-file password is a hash made by ``hash_password``."""
-    return password.startswith(HASH_PREFIX + "$")

@@ -5,7 +5,13 @@ Options: --host (default 127.0.0.1; any other address needs login), --port, --us
 entries separated by commas), --reviewer (the name decisions carry when the app runs without
 login), --required-accepts K (the build's k-of-n rule, saved in the store), --report (print the
 agreement report as JSON and exit), --hash-password (print a users-file hash of a password read
-from the terminal and exit).
+from the terminal and exit), --verify-log (check the hash chain and the content each decision
+was made on), --export-store OUT (a safe single-file copy of the store, made with SQLite's backup
+API while reviewers may be writing), --spot-check TASK [--spot-seed N --spot-width W
+--spot-expected P] (serve the spot-check mode, review_ui.spot_check, instead of the review).
+
+While serving, the store's WAL is checkpointed every 30 s and on SIGTERM, so a copy of
+STORE.sqlite made after the server stopped holds every decision (perbench.store_copy).
 
 Roles: with login, only ``adjudicator`` accounts settle conflicts; another reviewer's accept or
 reject in the conflict queue is recorded as that reviewer's own vote. Without login there are
@@ -25,11 +31,13 @@ import tempfile
 from pathlib import Path
 
 from perbench.errors import PerBenchError, StoreError
+from perbench.passwords import hash_password
+from perbench.spot_check import DEFAULT_EXPECTED, DEFAULT_WIDTH
 from perbench.store import CandidateStore
+from perbench.store_copy import keep_checkpointed
 from review_ui.auth import (
     USERS_ENV,
     adjudicators,
-    hash_password,
     load_accounts,
     require_auth_off_loopback,
 )
@@ -60,6 +68,27 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--hash-password", action="store_true", help="print a hashed password line and exit"
+    )
+    parser.add_argument(
+        "--export-store",
+        type=Path,
+        metavar="OUT",
+        help="write a consistent single-file copy of the store to OUT and exit",
+    )
+    spot = parser.add_argument_group("spot check (a second reviewer re-checks accepted items)")
+    spot.add_argument("--spot-check", metavar="TASK", help="serve the spot check of TASK")
+    spot.add_argument("--spot-seed", type=int, default=0, help="seed of the random sample")
+    spot.add_argument(
+        "--spot-width",
+        type=float,
+        default=DEFAULT_WIDTH,
+        help=f"95%% interval width the sample is sized for (default {DEFAULT_WIDTH})",
+    )
+    spot.add_argument(
+        "--spot-expected",
+        type=float,
+        default=DEFAULT_EXPECTED,
+        help=f"error rate assumed when sizing the sample (default {DEFAULT_EXPECTED})",
     )
     parser.add_argument(
         "--verify-log",
@@ -94,6 +123,9 @@ def run(args: argparse.Namespace) -> int:
             )
         print(f"ok: {check.entries} decisions, chain head {check.head}")
         return 0
+    if args.export_store:
+        print(f"exported {args.store} to {store.export(args.export_store)}")
+        return 0
     if args.required_accepts is not None:
         if args.required_accepts < 1:
             raise PerBenchError(
@@ -112,8 +144,17 @@ def run(args: argparse.Namespace) -> int:
 
     display_dir = Path(tempfile.mkdtemp(prefix="perbench-review-"))
     settlers = adjudicators(accounts) if accounts else None
-    app = build_app(store, args.reviewer or getpass.getuser(), display_dir, settlers)
+    if args.spot_check:
+        from review_ui.spot_check import SpotCheck, build_spot_app
+
+        spot = SpotCheck(store, display_dir, args.spot_check, args.spot_seed, args.spot_width,
+                         args.spot_expected)  # fmt: skip
+        spot.plan(args.reviewer or getpass.getuser())  # a bad task or width fails here
+        app = build_spot_app(spot, args.reviewer or getpass.getuser())
+    else:
+        app = build_app(store, args.reviewer or getpass.getuser(), display_dir, settlers)
     url = launch_app(app, args.host, args.port, users, display_dir)
+    keep_checkpointed(store)
     if not users:
         login = "no login; you settle conflicts"
     elif settlers:

@@ -15,7 +15,8 @@ API:
 supercategory, colors [[name, fraction]], named_colors, size, position, elongation, orientation,
 cut_sides, occluded_fraction, hidden_by [noun], touching [noun], salient {category, direction,
 directions, unique}, count_in_image and size_rank (exhaustive categories only), texts and
-captions.
+captions; area, margin and centre_percent (what builders.identify compares), and
+salient_in_extra when the direction to the salient object is said once in ``extra``.
 The region is ``<region1>``; model-backed drafters see it outlined on the image (perbench.render).
 """
 

@@ -131,8 +131,8 @@ def salient_directions(facts: dict[str, Any]) -> list[str]:
 
 
 def _salient_name(v: Voice) -> str | None:
-    if not salient_directions(v.facts):
-        return None
+    if not salient_directions(v.facts) or v.facts.get("salient_in_extra"):
+        return None  # none, or said once for every reference (builders.identify)
     other = v.facts["salient"]["category"] or "object"
     if other == v.noun:
         return "another " + other if not is_plural(other) else "other " + other

@@ -172,8 +172,17 @@ def size_sentence(v: Voice) -> str:
 def color_sentence(v: Voice) -> str | None:
     """A colour sentence (for plans that keep colour out of the head)."""
     colors = v.facts.get("named_colors", [])
-    if not colors or v.person:
+    if not colors:
         return None
+    if v.person:  # a person's colours are those of their clothes
+        worn = " and ".join(colors)
+        return v.pick(
+            (
+                f"{v.subject()} is dressed in {worn}.",
+                f"{v.subject()} wears {'mostly ' if len(colors) == 1 else ''}{worn}.",
+                f"{capitalize(v.its())} clothes are {worn}.",
+            )
+        )
     if len(colors) == 1:
         return v.pick(
             (

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from evaluators.audit.reasons import REJECT_FLAG
 from evaluators.audit.report import write_report
 from evaluators.audit.run import AuditOptions, audit_path, release_gate
 from evaluators.audit.summary import summary_lines
@@ -30,6 +31,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--allow-unreviewed", action="store_true", help="do not gate on unreviewed samples"
     )
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--flag-reject-rate",
+        type=float,
+        default=REJECT_FLAG,
+        metavar="RATE",
+        help=f"name builder families whose reject rate is above RATE (default {REJECT_FLAG})",
+    )
     parser.add_argument("--no-progress", action="store_true", help="hide progress bars")
 
 
@@ -39,6 +47,7 @@ def run(args: argparse.Namespace) -> int:
         meteor=args.meteor,
         seed=args.seed,
         progress=not args.no_progress,
+        reject_flag=args.flag_reject_rate,
     )
     report = audit_path(args.path, options)
     out = args.out or Path(f"audit-{args.path.stem}")

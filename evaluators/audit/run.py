@@ -3,14 +3,17 @@
 API:
   AuditOptions                  what to measure and how (config, meteor, progress, ...)
   audit_samples(samples, review_records, required_accepts, agreement, options) -> report
-  audit_store(store, options, accepted_only=False) -> report     (rejected candidates left out)
+  audit_store(store, options, accepted_only=False) -> report     (rejected candidates left out
+                                of the figures; review["rates"]: reject and edit rates of every
+                                settled candidate per task, family, reason: audit.reasons)
   audit_release(release, options) -> report
   audit_path(path, options) -> report    a .sqlite store or a release folder
   release_gate(samples, store, allow_unreviewed) -> perbench.release_gate.AuditOutcome
                                 the audit ``perbench release create`` is given (gates applied)
 
-A report is a JSON-ready dict: {"subject", "counts", "mcq", "vt_res", "description", "review",
-"gates"}; every figure carries its n and 95% interval (evaluators.audit.stats).
+A report is a JSON-ready dict: {"subject", "counts", "needs", "mcq", "vt_res", "description",
+"review", "gates"} ("needs": evaluators.audit.needs_share); every figure carries its n and
+95% interval (evaluators.audit.stats).
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ from evaluators.audit.gates import GateConfig, evaluate_gates, failed
 from evaluators.audit.lookfree import lookfree_meteor
 from evaluators.audit.mcq_blind import blind_baselines
 from evaluators.audit.mcq_items import letter_balance, mcq_items, repeats
+from evaluators.audit.needs_share import needs_audit
+from evaluators.audit.reasons import REJECT_FLAG, review_rates
 from evaluators.audit.review import (
     ReviewRecord,
     records_from_samples,
@@ -47,6 +52,7 @@ class AuditOptions:
     max_learned: int = 20000
     seed: int = 0
     progress: bool = True
+    reject_flag: float = REJECT_FLAG  # name builder families rejected more often than this
 
 
 def audit_samples(
@@ -63,6 +69,7 @@ def audit_samples(
     report: dict[str, Any] = {
         "subject": subject or {},
         "counts": {task: sum(s.task == task for s in samples) for task in TASKS},
+        "needs": needs_audit(samples),
         "mcq": {
             "items": len(items),
             "letter_balance": letter_balance(samples),
@@ -88,9 +95,11 @@ def audit_store(store, options: AuditOptions, accepted_only: bool = False) -> di
     kept = {s.id for s in samples}
     records = [r for r in records_from_states(states) if r.sample_id in kept]
     subject = {"kind": "store", "path": str(store.path), "accepted_only": accepted_only}
-    return audit_samples(
+    report = audit_samples(
         samples, records, store.required_accepts, agreement_report(store), options, subject
     )
+    report["review"]["rates"] = review_rates(store.candidates(), states, options.reject_flag)
+    return report
 
 
 def audit_release(release, options: AuditOptions) -> dict[str, Any]:

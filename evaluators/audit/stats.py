@@ -1,8 +1,7 @@
 """Figures with their sample counts and 95% intervals, as every audit figure is reported.
 
 API:
-  wilson(k, n, z=1.96) -> (low, high)           Wilson score interval of the proportion k/n
-  proportion(k, n) -> {"value", "k", "n", "ci95"}   value None (and no interval) when n = 0
+  wilson, proportion              re-exported from perbench.stats (the release uses them too)
   mean_figure(values) -> {"value", "n", "ci95"}     mean with a normal-approximation interval
   share_text(figure) -> str                      "0.49 [0.42, 0.56] (n=120)"
 """
@@ -13,24 +12,9 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-Z95 = 1.96
+from perbench.stats import Z95, proportion, wilson
 
-
-def wilson(k: int, n: int, z: float = Z95) -> tuple[float, float]:
-    """Wilson score interval of k successes in n trials (n > 0)."""
-    p = k / n
-    denominator = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denominator
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
-    # at k = 0 or k = n the bound equals p only up to rounding: keep p inside its interval
-    return min(p, max(0.0, centre - half)), max(p, min(1.0, centre + half))
-
-
-def proportion(k: int, n: int) -> dict[str, Any]:
-    if n == 0:
-        return {"value": None, "k": 0, "n": 0, "ci95": None}
-    low, high = wilson(k, n)
-    return {"value": k / n, "k": k, "n": n, "ci95": [low, high]}
+__all__ = ["Z95", "mean_figure", "proportion", "share_text", "wilson"]
 
 
 def mean_figure(values: Sequence[float]) -> dict[str, Any]:

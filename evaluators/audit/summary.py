@@ -2,7 +2,7 @@
 printed lines.
 
 API:
-  manifest_summary(report) -> dict   {"blind_floors", "vt_res", "mcq_repeats",
+  manifest_summary(report) -> dict   {"blind_floors", "vt_res", "mcq_repeats", "needs",
                                       "identical_descriptions", "review", "gates"}
   summary_lines(report) -> list[str] what ``perbench audit`` prints
   card_markdown(report) -> str       the "Validity audit" section of a dataset card
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from evaluators.audit.reasons import rates_lines
 from evaluators.audit.stats import share_text
 
 
@@ -49,10 +50,12 @@ def manifest_summary(report: dict[str, Any]) -> dict[str, Any]:
         },
         "vt_res": {
             "vacuous": _compact(vtres["vacuous"]["overall"]),
+            "redundant": _compact((vtres.get("redundant") or {}).get("overall")),
             "ambiguity_flagged": _compact(vtres["ambiguity"]["flagged"]),
             "without_instances": vtres["without_instances"],
         },
         "mcq_repeats": _compact(report["mcq"]["repeats"]["overall"]),
+        "needs": _compact((report.get("needs") or {}).get("overall")),
         "identical_descriptions": description["identical"]["samples"]["k"],
         "review": {
             "accepted_by_person": _compact(review["accepted_by_person"]),
@@ -80,8 +83,16 @@ def summary_lines(report: dict[str, Any]) -> list[str]:
         lines.append(f"MCQ repeated items: {share_text(mcq['repeats']['overall'])}")
         letters = mcq["letter_balance"]["max_share"]
         lines.append(f"MCQ most common answer letter: {share_text(letters)}")
+    needs = report.get("needs")
+    if needs and needs["overall"]["n"]:
+        lines.append(f"items carrying reviewer checks (needs): {share_text(needs['overall'])}")
+        lines += [f"  {k}: {share_text(v)}" for k, v in needs["by_family"].items() if v["k"]]
     if vtres["samples"]:
         lines.append(f"V-T RES vacuous: {share_text(vtres['vacuous']['overall'])}")
+        redundant = vtres.get("redundant")
+        if redundant:
+            lines.append(f"V-T RES relation-redundant: {share_text(redundant['overall'])}")
+            lines += [f"  {k}: {share_text(v)}" for k, v in redundant["by_relation"].items()]
         count = vtres["target_count"]
         lines.append(
             f"V-T RES target count from text: {share_text(count['learned'])} vs majority "
@@ -103,6 +114,8 @@ def summary_lines(report: dict[str, Any]) -> list[str]:
         f"accepted by a person: {share_text(review['accepted_by_person'])}; "
         f"no person accepted: {review['unreviewed']}"
     )
+    if review.get("rates"):
+        lines += rates_lines(review["rates"])
     for gate in report["gates"]:
         lines.append(f"gate {gate['gate']}: {gate['status'].upper()} - {gate['text']}")
     return lines

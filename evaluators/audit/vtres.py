@@ -1,9 +1,11 @@
-"""V-T RES audit: prompt necessity (vacuity), target-count leakage, ambiguity re-check.
+"""V-T RES audit: prompt necessity (vacuity), relation redundancy, target-count leakage,
+ambiguity re-check.
 
 API:
   vtres_audit(samples, progress=False) -> dict
     {"samples", "without_instances",
      "vacuous": {"overall": figure, "by_kind": {none|single|multi: figure}, "examples": [...]},
+     "redundant": {"overall": figure, "by_relation": {relation: figure}, "examples": [...]},
      "target_count": {"learned": figure, "majority": figure, "labels": {label: count}},
      "ambiguity": {"flagged": figure, "borderline": figure, "unchecked": int, "examples": [...]}}
 
@@ -13,6 +15,12 @@ targets, so the name alone finds them (a no-target text on a category absent fro
 vacuous too). Texts that name no category (``same_category``) need their prompt and are never
 vacuous. Needs ``meta["image_instances"]`` (the builders record it); samples without it are
 counted in ``without_instances`` and left out of the vacuity and ambiguity figures.
+
+Relation redundancy: the relation adds nothing when the targets are exactly the named
+category's annotated instances minus the prompts, or (any relation but ``nearest``) the one
+instance nearest to a prompt: a model can ignore "touching" or "left of". Same-category texts
+name no category and are judged on the nearest instance only. Vacuous samples count as
+redundant too.
 
 Target-count leakage: a text-only classifier (evaluators.audit.folds) predicts none / one /
 several targets from the question, cross-validated by image; compared with always answering
@@ -71,6 +79,26 @@ def _vacuous(sample: Sample, instances: list[Instance], targets: set[int], whole
         return False
     named = {i.index for i in instances if i.category == category and not i.crowd}
     return named == targets
+
+
+def _redundant(
+    sample: Sample, instances: list[Instance], prompts: list[Instance], targets: set[int]
+) -> bool:
+    relation = _relation(sample)
+    if len(prompts) != len(sample.prompts) or not prompts:
+        return False
+    prompt_ids = {p.index for p in prompts}
+    category = prompts[0].category if relation == "same_category" else sample.meta.get("category")
+    pool = [
+        i for i in instances if i.category == category and not i.crowd and i.index not in prompt_ids
+    ]
+    if relation != "same_category" and targets == {i.index for i in pool}:
+        return True
+    if relation == "nearest" or len(targets) != 1 or not pool:
+        return False
+    gaps = [nearest_gaps([i.pixels for i in pool], p.pixels) for p in prompts]
+    closest = min(range(len(pool)), key=lambda k: min(g[k] for g in gaps))
+    return targets == {pool[closest].index}
 
 
 def _ambiguity(
@@ -138,6 +166,8 @@ def vtres_audit(samples: list[Sample], progress: bool = False) -> dict[str, Any]
         by_image[sample.image_id].append(sample)
     vacuous: dict[str, list[bool]] = defaultdict(list)
     vacuous_examples: list[dict[str, Any]] = []
+    redundant: dict[str, list[bool]] = defaultdict(list)
+    redundant_examples: list[dict[str, Any]] = []
     outcomes: Counter[str] = Counter()
     ambiguity_examples: list[dict[str, Any]] = []
     missing = 0
@@ -158,6 +188,10 @@ def vtres_audit(samples: list[Sample], progress: bool = False) -> dict[str, Any]
             vacuous[_kind(sample)].append(flag)
             if flag and len(vacuous_examples) < EXAMPLES_SHOWN:
                 vacuous_examples.append({"id": sample.id, "question": sample.question})
+            spare = flag or (whole and _redundant(sample, instances, prompts, targets))
+            redundant[_relation(sample)].append(spare)
+            if spare and len(redundant_examples) < EXAMPLES_SHOWN:
+                redundant_examples.append({"id": sample.id, "question": sample.question})
             outcome, reasons = _ambiguity(sample, instances, prompts, targets)
             outcomes[outcome] += 1
             if outcome == "flagged" and len(ambiguity_examples) < EXAMPLES_SHOWN:
@@ -173,6 +207,11 @@ def vtres_audit(samples: list[Sample], progress: bool = False) -> dict[str, Any]
             "overall": proportion(sum(checked), len(checked)),
             "by_kind": {k: proportion(sum(v), len(v)) for k, v in sorted(vacuous.items())},
             "examples": vacuous_examples,
+        },
+        "redundant": {
+            "overall": proportion(sum(sum(v) for v in redundant.values()), len(checked)),
+            "by_relation": {k: proportion(sum(v), len(v)) for k, v in sorted(redundant.items())},
+            "examples": redundant_examples,
         },
         "target_count": _target_count(samples, progress),
         "ambiguity": {

@@ -6,8 +6,11 @@ API:
   SourceReader   base class: ``shards()`` names independent units, ``read_shard(name)``
                  yields SourceImage; ``__iter__`` reads every shard in order; ``mask_kind``
                  ("visible": the pixels one sees, or "amodal": whole shapes, hidden parts too)
-                 and ``exhaustive`` (every instance of an annotated category is annotated)
-                 declare what its annotations can support
+                 and ``exhaustive`` (every instance of an annotated category is annotated;
+                 False unless the reader knows its dataset is, e.g. LVIS per image) declare
+                 what its annotations can support; ``completeness_note`` says why a reader
+                 declares completeness itself, ``declares_per_image`` that it does so per
+                 image and refuses a source-wide declaration (builders.completeness)
   read_file_bytes(path)  a loader that raises SourceError naming a missing image file
   confined_path(folder, name, where) -> Path   ``folder/name``, refused unless it stays inside
   image_file(folder, name, where, image_id, hint=None) -> Path   ``confined_path`` that must
@@ -57,7 +60,7 @@ class SourceImage:
     license: str
     captions: list[str] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
-    exhaustive: bool = True
+    exhaustive: bool = False
 
     def rgb(self) -> np.ndarray:
         """The image as ``(H, W, 3) uint8``."""
@@ -75,7 +78,9 @@ class SourceReader:
     name = "source"
     license = "unknown"
     mask_kind = "visible"
-    exhaustive = True
+    exhaustive = False
+    completeness_note = ""
+    declares_per_image = False
 
     def shards(self) -> list[str]:
         """Names of independent units of work (one per annotation file, image folder...)."""

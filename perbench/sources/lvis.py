@@ -29,6 +29,9 @@ class LvisReader(CocoReader):
 
     name = "lvis"
     license = LVIS_LICENSE
+    exhaustive = True
+    completeness_note = "every category outside the image's not_exhaustive_category_ids"
+    declares_per_image = True
 
     def __init__(
         self, annotations_json, images_dir, shard_size: int = 500, skip_errors: bool = False
@@ -58,4 +61,4 @@ class LvisReader(CocoReader):
                 index, list(record.get("neg_category_ids", [])), where
             ),
         }
-        return index.source_image(image_id, extra=extra, license=self.license)
+        return index.source_image(image_id, extra=extra, license=self.license, exhaustive=True)

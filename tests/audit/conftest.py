@@ -178,10 +178,11 @@ def make() -> SimpleNamespace:
     """The sample builders above (test modules cannot import conftest under importlib mode)."""
     names = (
         "mcq longest_answer_mcqs clean_mcqs clean_vtres vacuous_vtres ambiguous_vtres "
-        "description clean_descriptions"
+        "description clean_descriptions vtres instance box"
     ).split()
     return SimpleNamespace(
         **{name: globals()[name] for name in names},
         CHAIR_LEFT=CHAIR_LEFT,
         CHAIR_RIGHT=CHAIR_RIGHT,
+        PERSON=PERSON,
     )

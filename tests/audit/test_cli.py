@@ -50,11 +50,12 @@ def test_builders_record_the_instances_the_vtres_checks_need(tmp_path):
     from perbench.sources.coco import CocoReader
     from perbench.store import CandidateStore
 
-    # Generated scenes are exhaustively annotated, so the builders draft V-T RES from them (the
-    # embedded VOC photo is not, and gives none).
+    # Generated scenes are exhaustively annotated, declared so, and the builders draft V-T RES
+    # from them (the embedded VOC photo is not, and gives none).
     instances, images, _ = write_coco_source(tmp_path / "coco", 4, size=(320, 240), seed=0)
     path = tmp_path / "drafts.sqlite"
-    build_store([CocoReader(instances, images)], path, seed=0, progress=False)
+    declared = {"exhaustive_sources": {"coco": True}}
+    build_store([CocoReader(instances, images)], path, seed=0, config=declared, progress=False)
     report = audit_store(CandidateStore(path), AuditOptions(meteor="none", progress=False))
     vtres = report["vt_res"]
     assert vtres["samples"] > 0 and vtres["without_instances"] == 0

@@ -72,17 +72,3 @@ def test_a_release_from_a_broken_store_is_refused_and_a_good_one_records_the_hea
     _rewrite_with_triggers_dropped(store.path, 1)
     with pytest.raises(ReleaseError, match="broken at seq 1"):
         release_from_store(CandidateStore(store.path), tmp_path / "bad", "t", "2", progress=False)
-
-
-def test_an_older_store_without_chain_is_chained_once_when_opened(store):
-    connection = sqlite3.connect(store.path)
-    for trigger in ("decision_chain_no_delete", "decision_chain_no_replace"):
-        connection.execute(f"DROP TRIGGER {trigger}")
-    connection.execute("DROP TABLE decision_chain")
-    connection.commit()
-    connection.close()
-    reopened = CandidateStore(store.path)
-    check = reopened.verify_log()
-    assert check.ok and check.entries == store.count()
-    reopened.record(reopened.candidate_ids()[0], "bob", "reject")
-    assert reopened.verify_log().ok and reopened.verify_log().entries == store.count() + 1

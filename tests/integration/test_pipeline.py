@@ -40,10 +40,11 @@ class Oracle:
 def test_build_review_release_and_score(tmp_path):
     store_path = tmp_path / "build.sqlite"
     # The VOC photo is not exhaustively annotated, so it yields no V-T RES text: a few generated,
-    # fully annotated COCO-format scenes supply them.
+    # fully annotated COCO-format scenes, declared so, supply them.
     instances, images, _ = write_coco_source(tmp_path / "coco", 3, size=(320, 240), seed=0)
     readers = [ImgvizReader(("voc",)), CocoReader(instances, images)]
-    summary = build_store(readers, store_path, config={"mcq_rotations": True}, progress=False)
+    config = {"mcq_rotations": True, "exhaustive_sources": {"coco": True}}
+    summary = build_store(readers, store_path, config=config, progress=False)
     assert summary
     store = CandidateStore(store_path)
     ids = store.candidate_ids()

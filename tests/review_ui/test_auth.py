@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from perbench.passwords import hash_password, is_loopback
 from review_ui.auth import (
     ADJUDICATOR,
     REVIEWER,
@@ -10,8 +11,6 @@ from review_ui.auth import (
     ReviewAuthError,
     adjudicators,
     check_password,
-    hash_password,
-    is_loopback,
     load_accounts,
     load_users,
     require_auth_off_loopback,
