@@ -5,6 +5,12 @@ On one H100 or H200 (about 10 minutes in all; less with --minutes 2 --compile-mo
 Code path check on CPU (tiny model, a few steps, results to a scratch file):
   python benchmarks/gpu_train.py --dry-run --out /tmp/gpu-dry --results /tmp/gpu-dry/RESULTS.md
 
+Before anything runs it prints the memory estimate per GPU (models.memory: weights, AdamW
+state, activations with the size's activation checkpointing); the defaults (0.5b, batch 8,
+checkpointing on) come to about 31 GiB, well inside one 80 GB GPU. After each run it prints
+how many graphs torch.compile made (recompiles included; FlexAttention is compiled for dynamic
+shapes and lengths are bucketed, so this stays at a handful).
+
 What it does: SYNTHETIC shape scenes (models.synthetic) plus the release's samples are the
 training data. Speed, for each of --compile-modes (torch.compile off / on): --speed-steps bf16
 steps, the first two left out as warm-up; median step time, real (unpadded) tokens/s, model
@@ -33,9 +39,11 @@ from pathlib import Path
 
 import torch
 
+from models.attention import compiled_graphs
 from models.checkpoint import latest_checkpoint, load_checkpoint
 from models.config import TrainConfig, make_config
 from models.data import load_examples
+from models.memory import estimate_training_memory
 from models.predict import PixelSAILPredictor, predict_release
 from models.synthetic import synthetic_samples
 from models.train import train
@@ -78,6 +86,7 @@ def measure_speed(examples, out: Path, size: str, args, compiled: bool) -> dict:
     achieved = tokens * flops_per_token(model, sequence) / 1e12
     peak = peak_tflops(torch.cuda.get_device_name() if cuda else "")
     return {
+        "compiled_graphs": compiled_graphs(),
         "compile": compiled,
         "s_per_step": step,
         "tokens_per_s": tokens,
@@ -115,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", default="0.5b")
     parser.add_argument("--minutes", type=float, default=5.0, help="training time budget")
     parser.add_argument("--scenes", type=int, default=256, help="SYNTHETIC training scenes")
-    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument("--lr", type=float, default=2e-4)
     parser.add_argument("--speed-steps", type=int, default=12, help="steps per speed run")
     parser.add_argument("--compile-modes", default="off,on", help="off, on, or off,on")
@@ -132,6 +141,10 @@ def main(argv: list[str] | None = None) -> int:
         print("no CUDA device: run with --dry-run to check the code path on CPU")
         return 2
     config = make_config(args.size)
+    estimate = estimate_training_memory(config, args.batch_size, vocab_size=2048)  # built BPE
+    print("\n".join(estimate.lines()))
+    if cuda and estimate.total > torch.cuda.get_device_properties(0).total_memory:
+        print("warning: the estimate exceeds this GPU's memory; lower --batch-size")
     synthetic_release = out / "synthetic_release"
     if not synthetic_release.exists():
         held_out = synthetic_samples(max(2, args.scenes // 16), seed=1, image_size=512)
@@ -148,7 +161,8 @@ def main(argv: list[str] | None = None) -> int:
         f"- compile {'on' if s['compile'] else 'off'}: {s['s_per_step']:.3f} s/step, "
         f"{s['tokens_per_s']:,.0f} real tokens/s (mean {s['sequence']:.0f} per row), "
         f"model FLOPs utilisation {s['mfu']} ({s['tflops']:.2f} TFLOP/s), "
-        f"peak GPU memory {s['peak_gib']:.1f} GiB"
+        f"peak GPU memory {s['peak_gib']:.1f} GiB, "
+        f"compiled graphs so far {s['compiled_graphs']}"
         for s in speeds
     ]
     print("\n".join(speed_lines))
@@ -177,6 +191,8 @@ def main(argv: list[str] | None = None) -> int:
         },
     )
     train_seconds = time.perf_counter() - train_start
+    graphs = compiled_graphs()
+    print(f"compiled graphs (recompiles included): {graphs}")
     peak_gib = torch.cuda.max_memory_allocated() / 2**30 if cuda else float("nan")
     log = log_entries(out / "run")
     tokens_per_s = statistics.median(e["tokens_per_s"] for e in log[1:] or log)
@@ -204,7 +220,9 @@ def main(argv: list[str] | None = None) -> int:
         f"lr {args.lr}, loss {log[0]['loss']:.3f} -> {log[-1]['loss']:.3f}",
         f"- tokens/s: {tokens_per_s:,.0f}; model FLOPs utilisation: {mfu} "
         f"({achieved:.1f} TFLOP/s achieved)",
-        f"- peak GPU memory: {peak_gib:.1f} GiB; whole check: {total_minutes:.1f} min",
+        f"- peak GPU memory: {peak_gib:.1f} GiB (estimated before the run: "
+        f"{estimate.total / 2**30:.1f} GiB); whole check: {total_minutes:.1f} min",
+        f"- compiled graphs in the process (recompiles included): {graphs}",
         f"- speed runs ({args.speed_steps} steps each, batch {args.batch_size}, bf16, "
         "the first two steps left out):",
         *speed_lines,

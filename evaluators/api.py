@@ -22,6 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from evaluators.contamination import mark_shared_images
 from evaluators.leaderboard_audit import release_audit
 from evaluators.merge_checks import check_merged, check_partial
 from evaluators.metric import state_from_json, state_to_json
@@ -110,13 +111,15 @@ def evaluate(
     public_key: str | Path | None = None,
 ) -> dict[str, Any]:
     """Score ``predictions_path`` against ``release``; ``recipe`` (how the model was trained)
-    is kept in the results and summarised on the leaderboard. ``key``: the answer key of a
+    is kept in the results and summarised on the leaderboard, with the count of its training
+    images that the release holds (evaluators.contamination). ``key``: the answer key of a
     withheld release (``perbench.withheld``). ``on_progress(done, total)`` is called as samples
     are scored. The release is verified first (plus ``fingerprint`` and the signature by
     ``public_key`` when given)."""
     if out_dir is not None:
         output_folder(out_dir)
     release = open_release(release, verify, key, fingerprint, public_key)
+    recipe = mark_shared_images(recipe, release)
     tasks = list(dict.fromkeys(tasks or release.tasks))  # a task named twice is scored once
     unknown = [t for t in tasks if t not in release.tasks]
     if unknown:

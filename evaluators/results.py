@@ -24,6 +24,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from evaluators.contamination import contamination_note
 from evaluators.leaderboard_audit import audit_shape_problem
 from evaluators.protocols import HEADLINE_COLUMNS, headline
 from perbench import __version__
@@ -104,7 +105,8 @@ def build_results(
 
 
 def recipe_summary(recipe: dict[str, Any] | None) -> str:
-    """One line for the leaderboard: size, steps, batch, learning rate, device, data."""
+    """One line for the leaderboard: "trained on test images (N of M)" first when the
+    training images overlap the release, then size, steps, batch, learning rate, device, data."""
     if not isinstance(recipe, dict) or not recipe:
         return ""
     train = recipe.get("train") if isinstance(recipe.get("train"), dict) else {}
@@ -120,7 +122,7 @@ def recipe_summary(recipe: dict[str, Any] | None) -> str:
     data = recipe.get("data") if isinstance(recipe.get("data"), dict) else {}
     if data.get("synthetic_scenes"):
         parts.append(f"+{data['synthetic_scenes']} synthetic scenes")
-    return ", ".join(str(p) for p in parts if p)
+    return ", ".join(str(p) for p in [contamination_note(recipe), *parts] if p)
 
 
 def write_results(results: dict[str, Any], out_dir: str | Path, records: Path) -> Path:

@@ -7,14 +7,22 @@ API:
                                 text queries x all keys (lower-right causal); two SDPA calls
                                 that Flash / memory-efficient kernels take. Needs images of one
                                 grid size and right-padded text.
-  BlockMask (FlexAttention)     any layout; compiled on CUDA
+  BlockMask (FlexAttention)     any layout; compiled on CUDA for dynamic shapes (the image
+                                length is a tensor in the mask, so new lengths and batch
+                                sizes reuse one compiled graph; lengths come bucketed to a
+                                multiple of config.length_bucket)
   (B, 1, Lq, Lk) bool tensor    the dense reference (True = may attend)
   dense_mask(n_image, key_valid) -> (B, 1, L, L) bool
   flex_mask(n_image, key_valid)  -> BlockMask with the same pattern
   choose_mask(kind, n_image, key_valid, uniform_grid, right_padded) -> one of the three
   positions(grids, n_grid, text_valid, rope_2d) -> (B, L, 2) long (height, width) positions
   rotary(lm_model, positions, dtype)   -> (cos, sin), each (B, L, head_dim)
-  run_decoder(lm_model, embeds, mask, positions, cache=None) -> last hidden (B, L, D)
+  run_decoder(lm_model, embeds, mask, positions, cache=None, checkpointing=False)
+                              -> last hidden (B, L, D); checkpointing recomputes each layer
+  use_compiled_flex(backend)  compile FlexAttention (dynamic shapes) with ``backend`` on any
+                              device ("inductor" is the default on CUDA; tests use "aot_eager")
+  compiled_graphs() -> int    graphs torch.compile has made in this process (recompiles + 1
+                              per compiled function); printed by training and gpu_train.py
 
 Positions (the authors' multimodal RoPE, t section empty): image token (r, c) gets (r, c);
 text continues at max(gh, gw) + k on both axes, so text alone is plain 1D RoPE. The first
@@ -54,8 +62,11 @@ def dense_mask(n_image: int, key_valid: torch.Tensor) -> torch.Tensor:
 def flex_mask(n_image: int, key_valid: torch.Tensor):
     from torch.nn.attention.flex_attention import create_block_mask
 
+    # a Python int in the closure would be a guard of the compiled kernel: one graph per value
+    image_end = torch.tensor(n_image, device=key_valid.device)
+
     def mask_mod(b, h, q, kv):
-        return (key_valid[b, kv] & ((kv <= q) | (kv < n_image))) | (q == kv)
+        return (key_valid[b, kv] & ((kv <= q) | (kv < image_end))) | (q == kv)
 
     batch, length = key_valid.shape
     return create_block_mask(mask_mod, batch, None, length, length, device=key_valid.device)
@@ -76,6 +87,19 @@ def choose_mask(
 
 
 _compiled_flex = None
+_flex_backend: str | None = None
+
+
+def use_compiled_flex(backend: str | None) -> None:
+    """Compile FlexAttention with ``backend`` on every device (None: only on CUDA, inductor)."""
+    global _compiled_flex, _flex_backend
+    _compiled_flex, _flex_backend = None, backend
+
+
+def compiled_graphs() -> int:
+    from torch._dynamo.utils import counters
+
+    return int(counters["stats"]["unique_graphs"])
 
 
 def _flex(query, key, value, block_mask, scale):
@@ -83,9 +107,12 @@ def _flex(query, key, value, block_mask, scale):
     from torch.nn.attention.flex_attention import flex_attention
 
     function = flex_attention
-    if query.is_cuda:
+    # inside a compiled model the outer compile traces flex itself (no nested compile)
+    if (query.is_cuda or _flex_backend) and not torch.compiler.is_compiling():
         if _compiled_flex is None:
-            _compiled_flex = torch.compile(flex_attention, dynamic=False)
+            _compiled_flex = torch.compile(
+                flex_attention, dynamic=True, backend=_flex_backend or "inductor"
+            )
         function = _compiled_flex
     return function(query, key, value, block_mask=block_mask, scale=scale, enable_gqa=True)
 
@@ -170,14 +197,33 @@ def cache_keyword() -> str:
     return "cache" if "cache" in parameters else "past_key_values"
 
 
-def run_decoder(lm_model, embeds: torch.Tensor, mask, positions: torch.Tensor, cache=None):
-    """The Qwen2 decoder layers over ``embeds`` (B, L, D) with our mask and positions."""
+def run_decoder(
+    lm_model,
+    embeds: torch.Tensor,
+    mask,
+    positions: torch.Tensor,
+    cache=None,
+    checkpointing: bool = False,
+):
+    """The Qwen2 decoder layers over ``embeds`` (B, L, D) with our mask and positions;
+    ``checkpointing`` keeps only each layer's input and recomputes the layer in backward."""
+    from torch.utils.checkpoint import checkpoint
+
     position_embeddings = rotary(lm_model, positions, embeds.dtype)
     extra = {cache_keyword(): cache, "use_cache": True} if cache is not None else {}
     hidden = embeds
     for layer in lm_model.layers[: lm_model.config.num_hidden_layers]:
-        output = layer(
-            hidden, attention_mask=mask, position_embeddings=position_embeddings, **extra
-        )
+        if checkpointing and cache is None:
+            output = checkpoint(
+                layer,
+                hidden,
+                attention_mask=mask,
+                position_embeddings=position_embeddings,
+                use_reentrant=False,
+            )
+        else:
+            output = layer(
+                hidden, attention_mask=mask, position_embeddings=position_embeddings, **extra
+            )
         hidden = output[0] if isinstance(output, tuple) else output
     return lm_model.norm(hidden)

@@ -7,12 +7,19 @@ API:
                                    without keep_aspect, image_size x image_size
   touched_patches(mask (H, W), grid (gh, gw)) -> (gh*gw,) bool
   normalize_pixels(uint8 (..., 3, h, w), norm) -> float ("imagenet" mean/std, or [-1, 1])
-  Encoder(config, codec)(example, with_answer=True) -> Encoded     one example's tensors; at
-                                   inference prompts past max_prompts become <NO_Prompt>
+  prompt_owners(masks, grid, overlap) -> (P, gh*gw) bool   the patches of each prompt; with
+                                   overlap "smaller" a patch belongs to its smallest mask only
+  Encoder(config, codec)(example, with_answer=True, rng=None) -> Encoded   one example's
+                                   tensors; at inference prompts past max_prompts become
+                                   <NO_Prompt>; in training (``rng`` given) prompt indices are
+                                   shuffled and some examples become "not in the image" ones
   collate(items, pad_id, max_prompts, config, pad_side="right") -> batch dict (see collate)
-  ExampleDataset(examples, encoder)      map-style: item i is encoded when it is asked for
+  ExampleDataset(examples, encoder, seed=0)   map-style: item i is encoded when it is asked
+                                   for; a Draw key seeds its random choices by (seed, step, i)
+  Draw(index, step)                an int (the example index) that knows its micro-step
   StepBatchSampler(lengths, batch_size, rank, world, seed, weights=None, start=0, count=None)
-                                   this rank's batches of micro-steps start.. (resumable)
+                                   this rank's batches of micro-steps start.. (resumable), as
+                                   lists of Draw
   make_loader(dataset, sampler, collate_fn, workers, pin_memory) -> DataLoader
   worker_errors_in_one_line(batches) -> Iterator   the batches; a PerBenchError raised in a
                      DataLoader worker comes out with the worker's own message (torch puts the
@@ -37,13 +44,18 @@ from PIL import Image
 
 from models.config import PixelSAILConfig
 from models.data import Example
-from models.tokenizer import NO_PROMPT, TextCodec
+from models.tokenizer import NO_PROMPT, TextCodec, prompt_token
 from perbench.errors import PerBenchError, SchemaError
 from perbench.masks import decode
 from perbench.render import load_rgb
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
+# the authors' negative turn (OspreyVisualPrompt_Dataset): a prompt token no region carries
+NOT_IN_IMAGE_QUESTION = (
+    "Can you provide me with a detailed description of the region in the picture marked by {}?"
+)
+NOT_IN_IMAGE = "{} is not in the image."
 
 
 def frame_size(height: int, width: int, config: PixelSAILConfig) -> tuple[int, int]:
@@ -75,6 +87,19 @@ def normalize_pixels(pixels: torch.Tensor, norm: str = "imagenet") -> torch.Tens
     mean = torch.tensor(IMAGENET_MEAN, device=pixels.device)[:, None, None]
     std = torch.tensor(IMAGENET_STD, device=pixels.device)[:, None, None]
     return (pixels.float() / 255.0 - mean) / std
+
+
+def prompt_owners(masks: Sequence[np.ndarray], grid: tuple[int, int], overlap: str) -> torch.Tensor:
+    """(P, gh*gw) bool: the patches each prompt mask (H, W) touches. "smaller": masks are
+    painted from the largest to the smallest, so a shared patch goes to the smallest (the
+    authors' rule); "sum": a patch keeps every prompt that touches it."""
+    touched = np.stack([touched_patches(mask, grid) for mask in masks])
+    if overlap == "sum" or len(masks) < 2:
+        return torch.from_numpy(touched)
+    owner = np.full(touched.shape[1], -1)
+    for index in np.argsort([-int(mask.sum()) for mask in masks], kind="stable"):
+        owner[touched[index]] = index
+    return torch.from_numpy(owner[None, :] == np.arange(len(masks))[:, None])
 
 
 @dataclass
@@ -131,25 +156,50 @@ class Encoder:
             lambda m: m.group(0) if int(m.group(1)) < limit else NO_PROMPT, example.text
         )
 
-    def __call__(self, example: Example, with_answer: bool = True) -> Encoded:
+    def _shuffled(
+        self, example: Example, owners: torch.Tensor, rng: np.random.Generator
+    ) -> tuple[str, str | None, list | None, torch.Tensor]:
+        """The authors' training draw: the K regions get K random prompt indices, and with
+        probability not_in_image_rate the example asks about an unused one instead."""
+        config = self.config
+        order = rng.permutation(config.max_prompts)
+        count = owners.shape[0]
+        rows = torch.zeros(config.max_prompts, owners.shape[1], dtype=torch.bool)
+        rows[torch.from_numpy(order[:count])] = owners
+        if count < config.max_prompts and rng.random() < config.not_in_image_rate:
+            unused = prompt_token(int(order[count]))
+            return NOT_IN_IMAGE_QUESTION.format(unused), NOT_IN_IMAGE.format(unused), None, rows
+
+        def rename(text: str) -> str:
+            return _PROMPT_TAG.sub(lambda m: prompt_token(int(order[int(m.group(1))])), text)
+
+        answer = rename(example.answer) if example.answer is not None else None
+        return rename(example.text), answer, example.targets, rows
+
+    def __call__(
+        self, example: Example, with_answer: bool = True, rng: np.random.Generator | None = None
+    ) -> Encoded:
         config, codec = self.config, self.codec
         text = self._text(example, with_answer)
         height, width = self.frame(example)
         grid = (height // config.patch_size, width // config.patch_size)
-        prompts = example.prompts[: config.max_prompts]
-        prompt_patches = torch.zeros(len(prompts), grid[0] * grid[1], dtype=torch.bool)
-        for index, rle in enumerate(prompts):
-            prompt_patches[index] = torch.from_numpy(touched_patches(decode(rle), grid))
+        prompts = [decode(rle) for rle in example.prompts[: config.max_prompts]]
+        prompt_patches = torch.zeros(0, grid[0] * grid[1], dtype=torch.bool)
+        if prompts:
+            prompt_patches = prompt_owners(prompts, grid, config.prompt_overlap)
+        answer, target_rles = example.answer, example.targets
+        if with_answer and rng is not None and config.prompt_shuffle:
+            text, answer, target_rles, prompt_patches = self._shuffled(example, prompt_patches, rng)
         input_ids = codec.encode(text)[: self.max_text_tokens] + [codec.answer_id]
         labels = [-100] * len(input_ids)
         targets = None
-        if with_answer and example.answer is not None:
-            answer_ids = codec.encode(example.answer) + [codec.end_id]
+        if with_answer and answer is not None:
+            answer_ids = codec.encode(answer) + [codec.end_id]
             room = max(self.max_text_tokens + 1 - len(input_ids), 1)
             answer_ids = answer_ids[:room]
             input_ids = input_ids + answer_ids
             labels = labels + answer_ids
-            if example.targets is not None:
+            if target_rles is not None:
                 targets = torch.stack(
                     [
                         torch.from_numpy(
@@ -159,7 +209,7 @@ class Encoder:
                                 )
                             )
                         )
-                        for t in example.targets
+                        for t in target_rles
                     ]
                 )
         return Encoded(
@@ -201,6 +251,9 @@ def collate(
     grids = torch.tensor([[i.pixels.shape[1] // patch, i.pixels.shape[2] // patch] for i in items])
     grid_h, grid_w = int(grids[:, 0].max()), int(grids[:, 1].max())
     length = max(len(item.input_ids) for item in items)
+    if config.length_bucket:  # pad text so image + text is a multiple of the bucket
+        bucket = config.length_bucket
+        length += -(grid_h * grid_w + length) % bucket
     pixels = torch.zeros((batch_size, 3, grid_h * patch, grid_w * patch))
     image_valid = torch.zeros((batch_size, grid_h, grid_w), dtype=torch.bool)
     prompts = torch.zeros((batch_size, max_prompts, grid_h, grid_w), dtype=torch.bool)
@@ -268,17 +321,35 @@ def collate(
     }
 
 
-class ExampleDataset(torch.utils.data.Dataset):
-    """Map-style: encodes example ``index`` on request (in a DataLoader worker)."""
+class Draw(int):
+    """An example index that knows the micro-step it was drawn for (an int everywhere else)."""
 
-    def __init__(self, examples: Sequence[Example], encoder: Encoder):
-        self.examples, self.encoder = examples, encoder
+    step: int
+
+    def __new__(cls, index: int, step: int) -> Draw:
+        draw = super().__new__(cls, index)
+        draw.step = step
+        return draw
+
+    def __getnewargs__(self) -> tuple[int, int]:
+        return int(self), self.step
+
+
+class ExampleDataset(torch.utils.data.Dataset):
+    """Map-style: encodes example ``index`` on request (in a DataLoader worker). A Draw key
+    gives the encoder a generator seeded by (seed, step, index): the same draw on resume."""
+
+    def __init__(self, examples: Sequence[Example], encoder: Encoder, seed: int = 0):
+        self.examples, self.encoder, self.seed = examples, encoder, seed
 
     def __len__(self) -> int:
         return len(self.examples)
 
     def __getitem__(self, index: int) -> Encoded:
-        return self.encoder(self.examples[index])
+        rng = None
+        if isinstance(index, Draw):
+            rng = np.random.default_rng([self.seed, index.step, int(index)])
+        return self.encoder(self.examples[index], rng=rng)
 
 
 class StepBatchSampler(torch.utils.data.Sampler):
@@ -336,9 +407,10 @@ class StepBatchSampler(torch.utils.data.Sampler):
         order = torch.randperm(self.group, generator=torch.Generator().manual_seed(chunk))
         return [batches[int(i)] for i in order]
 
-    def batch(self, micro_step: int) -> list[int]:
+    def batch(self, micro_step: int) -> list[Draw]:
         global_batch = micro_step * self.world + self.rank
-        return self._chunk(global_batch // self.group)[global_batch % self.group]
+        indices = self._chunk(global_batch // self.group)[global_batch % self.group]
+        return [Draw(index, micro_step) for index in indices]
 
     def __iter__(self):
         step = self.start

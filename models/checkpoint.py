@@ -107,8 +107,10 @@ def save_train_state(folder: str | Path, model, optimizer, extra: dict) -> None:
 
 def load_train_state(folder: str | Path, model, optimizer) -> dict:
     """Each rank reads its own shards of weights and optimizer state into ``model`` and
-    ``optimizer`` (sharded or not, as they are now); returns the saved ``extra``."""
+    ``optimizer`` (sharded or not, as they are now); returns the saved ``extra``. A parameter
+    that had no gradient before the save has no AdamW state in it: it keeps a fresh one."""
     import torch.distributed.checkpoint as dcp
+    from torch.distributed.checkpoint import DefaultLoadPlanner
     from torch.distributed.checkpoint.state_dict import get_state_dict, set_state_dict
 
     folder = Path(folder)
@@ -120,11 +122,32 @@ def load_train_state(folder: str | Path, model, optimizer) -> dict:
         )
     weights, optimizer_state = get_state_dict(model, optimizer)
     state = {"model": weights, "optim": optimizer_state}
-    dcp.load(state, checkpoint_id=folder / "train_state")
+    stored = dcp.FileSystemReader(folder / "train_state").read_metadata().state_dict_metadata
+    missing = [k for k in _flat_keys(state) if k not in stored and not k.startswith("optim.")]
+    if missing:
+        raise CheckpointError(
+            f"the saved train state has no weights for {missing[:3]}",
+            where=str(folder),
+            hint="resume with the model config the run was started with",
+        )
+    dcp.load(
+        state,
+        checkpoint_id=folder / "train_state",
+        planner=DefaultLoadPlanner(allow_partial_load=True),
+    )
     set_state_dict(
         model, optimizer, model_state_dict=state["model"], optim_state_dict=state["optim"]
     )
     return json.loads((folder / "train_state.json").read_text())
+
+
+def _flat_keys(state: dict, prefix: str = "") -> list[str]:
+    """DCP's dotted names of the tensors in a nested state dict."""
+    keys = []
+    for key, value in state.items():
+        name = f"{prefix}{key}"
+        keys += _flat_keys(value, name + ".") if isinstance(value, dict) else [name]
+    return keys
 
 
 def _unshared(weights: dict[str, torch.Tensor], model: PixelSAIL) -> dict[str, torch.Tensor]:

@@ -2,6 +2,7 @@
 
   perbench model train --out RUN [--size tiny|0.5b|3b] [--release R] [--synthetic N] ...
   perbench model predict --release R --checkpoint C --out P.jsonl [--batch-size 8]
+  perbench model convert AUTHORS_FOLDER OUT   the authors' released layout -> a checkpoint
 
 ``--checkpoint`` takes a ``step-*`` folder or a run folder (its newest checkpoint). predict also
 writes ``P.recipe.json`` (how the checkpoint was trained) for the leaderboard row.
@@ -19,7 +20,7 @@ from models.checkpoint import CheckpointError, latest_checkpoint
 def configure(parser: argparse.ArgumentParser) -> None:
     from models import train
 
-    commands = parser.add_subparsers(dest="model_command", metavar="{train,predict}")
+    commands = parser.add_subparsers(dest="model_command", metavar="{train,predict,convert}")
     commands.required = True
     train.configure(commands.add_parser("train", help="train the model (see models/train.py)"))
     predict = commands.add_parser("predict", help="write predictions for every release sample")
@@ -30,6 +31,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     predict.add_argument("--max-new-tokens", type=int, default=64)
     predict.add_argument("--device", default=None, help="cpu or cuda (default: cuda if present)")
     predict.add_argument("--quiet", action="store_true", help="no progress bar")
+    convert = commands.add_parser("convert", help="authors' checkpoint -> ours (models/convert.py)")
+    convert.add_argument("folder", help="their folder: config.json, tokenizer, *.safetensors")
+    convert.add_argument("out", help="checkpoint folder to write")
 
 
 def resolve_checkpoint(path: str | Path) -> Path:
@@ -51,6 +55,10 @@ def run(args: argparse.Namespace) -> int:
 
         print(f"final checkpoint: {run_from_args(args)}")
         return 0
+    if args.model_command == "convert":
+        from models.convert import main
+
+        return main([args.folder, args.out])
     from perbench.outputs import output_file
     from perbench.verified import open_verified
 

@@ -5,9 +5,10 @@ API:
   SIZES                           name -> dict of fields: "tiny" (CPU tests), "0.5b", "3b"
   ABLATIONS                       name -> switch values, the paper's ablation ladder
   make_config(size, ablation="inject", **overrides) -> PixelSAILConfig
-  TrainConfig                     the optimisation recipe (AdamW 4e-5, wd 0.05, warmup 5%, cosine)
-                                  and how it runs (bf16 on GPU, FSDP sharding under torchrun,
-                                  gradient accumulation, DataLoader workers, torch.compile)
+  TrainConfig                     the optimisation recipe (AdamW 4e-5, wd 0.05 on every
+                                  parameter as the authors, warmup 5%, cosine) and how it
+                                  runs (bf16 on GPU, FSDP sharding under torchrun, gradient
+                                  accumulation, DataLoader workers, torch.compile)
 
 Architecture fields (the authors' model by default; each can be set back to the earlier
 variant): keep_aspect (resize keeping the aspect ratio, long side up to image_size, so image
@@ -17,7 +18,17 @@ patch_bias, pixel_norm ("imagenet" mean/std or "symmetric" [-1, 1]), point_sampl
 ("uncertainty": oversample, keep the most uncertain, add random points; or "uniform"),
 attention ("dense" boolean mask, "prefix" two mask-free SDPA calls, "flex" FlexAttention block
 mask; "auto" = flex on CUDA, else prefix), upsample_width (None = min(hidden, 1024), the
-authors' in_dim) with upsample_blocks blocks (3 for 16px patches: stride 16 -> 2).
+authors' in_dim) with upsample_blocks blocks (3 for 16px patches: stride 16 -> 2),
+vpatch_embedding (the authors' learned ``<vpatch>`` token embedding added to every patch),
+prompt_projection_bias (off: the authors' bias-free vp_embed, so a patch no prompt touches
+(their ``<NO_Prompt>`` row, zeroed) gets nothing), prompt_overlap ("smaller": a patch that
+several prompts touch goes to the smallest mask, as the authors paint masks from large to small;
+"sum": every prompt's embedding is added), prompt_shuffle (training only: the K regions of an
+example get K of the max_prompts prompt tokens at random, as the authors shuffle them) with
+not_in_image_rate (the authors' 5% extra examples asking about an unused ``<PromptK>``, answered
+"<PromptK> is not in the image."), activation_checkpointing (recompute each decoder layer and
+upsampler block in backward; on for 0.5b/3b) and length_bucket (the sequence length is padded to
+a multiple of it, so compiled attention sees a handful of shapes; 0 = no padding).
 
 Switches (each paper component can be turned off to rerun its ablation):
   upsampler         learnable upsampling of image features before the mask dot product;
@@ -80,6 +91,13 @@ class PixelSAILConfig:
     weight_mask_dice: float = 0.5
     weight_lm_with_masks: float = 0.1
     weight_distill: float = 0.5
+    vpatch_embedding: bool = True
+    prompt_projection_bias: bool = False
+    prompt_overlap: str = "smaller"
+    prompt_shuffle: bool = True
+    not_in_image_rate: float = 0.05
+    activation_checkpointing: bool = False
+    length_bucket: int = 0
     init_from: str | None = None
 
     @property
@@ -117,6 +135,7 @@ class PixelSAILConfig:
             "pixel_norm": ("imagenet", "symmetric"),
             "point_sampling": ("uncertainty", "uniform"),
             "attention": ("auto", "dense", "prefix", "flex"),
+            "prompt_overlap": ("smaller", "sum"),
         }
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
@@ -130,7 +149,9 @@ _QWEN25_SHARED: dict[str, Any] = dict(
     max_position_embeddings=32768,
     rope_theta=1000000.0,
     image_size=1024,
-    mask_dim=256,
+    mask_dim=512,
+    activation_checkpointing=True,
+    length_bucket=128,
     expert_patch_dim=256,
     expert_pixel_dim=256,
 )
@@ -184,18 +205,21 @@ def make_config(size: str = "tiny", ablation: str = "inject", **overrides: Any) 
 
 @dataclass
 class TrainConfig:
-    """The optimisation recipe; defaults are the paper's (AdamW, cosine, warmup 5%, clip 1)."""
+    """The optimisation recipe; defaults are the paper's (AdamW, cosine, warmup 5%, clip 1).
+    decay_everything: weight decay on every parameter (the authors' AdamW); off = matrices only.
+    workers: DataLoader worker processes (images and precomputed teacher features load there)."""
 
     steps: int = 1000
     batch_size: int = 8
     lr: float = 4e-5
     weight_decay: float = 0.05
+    decay_everything: bool = True
     warmup_ratio: float = 0.05
     grad_clip: float = 1.0
     bf16: bool = True
     fsdp: bool = False
     grad_accum: int = 1
-    workers: int = 0
+    workers: int = 2
     compile: bool = False
     seed: int = 0
     save_every: int = 500

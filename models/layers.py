@@ -9,7 +9,9 @@ API:
                              GELU -> depthwise 3x3 + pointwise 1x1 -> LayerNorm over channels
   MaskFeatures(config)       image hidden (B, N, D), grid (gh, gw) -> (B, C, h', w') mask
                              features: [MLP to the authors' width] -> upsample blocks -> MLP to
-                             mask_dim (config.upsampler), else a 1x1 conv on the patch grid
+                             mask_dim (config.upsampler), else a 1x1 conv on the patch grid;
+                             each block and the post-MLP recomputed in backward with
+                             config.activation_checkpointing
   sample_points(logits, count, config, generator) -> (B, count, 2) coords in [-1, 1]
   point_mask_losses(logits, target, extent, config, generator) -> (sigmoid CE, dice), each (B,)
 
@@ -21,6 +23,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.utils.checkpoint import checkpoint
 
 from models.config import PixelSAILConfig
 
@@ -71,6 +74,7 @@ class MaskFeatures(nn.Module):
         super().__init__()
         hidden, width = config.hidden_size, config.mask_width
         self.upsampler = config.upsampler
+        self.checkpointing = config.activation_checkpointing
         if config.upsampler:
             self.pre = _mlp(hidden, hidden, width) if width != hidden else nn.Identity()
             self.blocks = nn.Sequential(
@@ -86,7 +90,16 @@ class MaskFeatures(nn.Module):
         if not self.upsampler:
             return self.blocks(image_hidden.transpose(1, 2).reshape(batch, -1, *grid))
         features = self.pre(image_hidden).transpose(1, 2).reshape(batch, -1, *grid)
-        features = self.blocks(features)
+        for block in self.blocks:
+            if self.checkpointing and self.training:
+                features = checkpoint(block, features, use_reentrant=False)
+            else:
+                features = block(features)
+        if self.checkpointing and self.training:
+            return checkpoint(self._post, features, use_reentrant=False)
+        return self._post(features)
+
+    def _post(self, features: torch.Tensor) -> torch.Tensor:
         return self.post(features.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)
 
 

@@ -4,24 +4,32 @@ API:
   build_language_model(config, vocab_size) -> Qwen2ForCausalLM   from config (random weights)
                                   or from the local HF checkpoint ``config.init_from``
   PixelSAIL(config, codec, language_model=None)
-    .image_embeddings(pixel_values, prompt_patches)     -> (B, N, D) (prompt injection applied)
+    .image_embeddings(pixel_values, prompt_patches)     -> (B, N, D) (<vpatch> and prompt
+                                                        injection applied)
     .text_embeddings(input_ids, image_embeds, prompt_patches) -> (B, T, D)
     .prefill_inputs(batch)   -> (embeds (B, L, D), key_valid (B, L), positions (B, L, 2))
+    .attention_mask(batch, cache=None) -> the decoder's mask (models.attention); the training
+                             loop builds it outside the (compiled) forward as batch["attention"]
     .encode(batch, cache=None) -> (hidden (B, L, D), mask features (B, C, h, w))
     .mask_logits(seg_hidden, mask_features) -> (K, h, w)   seg_hidden (K, D), features (K, ...)
     .forward(batch, expert_features=None, generator=None) -> dict of losses (``loss`` = total)
 
 Sequence: [N image tokens (the batch's padded grid, raster order)][text]. Image tokens see each
-other both ways, text is causal, padding is never a key (models.attention). ``<PromptK>``: with
-prompt_injection every patch that prompt K's mask touches gets
-``prompt_projection(embedding(<PromptK>))`` added; without it (the plain baseline) the
-``<PromptK>`` text token gets the mean of those patch embeddings instead. ``[SEG]``: every one
-in the answer is trained; its last hidden state through an MLP, dot product with the mask
-features. Losses: LM CE weighted per sample (0.1 for a sample with masks, else 1; each
-sample's tokens averaged, then the samples), mask sigmoid CE (2.0) + dice (0.5) on
-uncertainty-sampled points per [SEG], distillation MSE (0.5) against a frozen expert's
-"patch" / "pixel" features. No step reads a value back to the host: which tokens and masks
-are supervised comes with the batch (models.batching.collate).
+other both ways, text is causal, padding is never a key (models.attention). Every patch gets
+the learned ``<vpatch>`` embedding added (config.vpatch_embedding), as the authors' image tokens
+are ``<vpatch>`` tokens plus their patch projection. ``<PromptK>``: with prompt_injection every
+patch that prompt K's mask touches gets ``prompt_projection(embedding(<PromptK>))`` added
+(bias-free by default, so a patch of no prompt gets 0: the authors' zeroed ``<NO_Prompt>``
+row); without it (the plain baseline) the ``<PromptK>`` text token gets the mean of those patch
+embeddings instead. ``[SEG]``: every one in the answer is trained; its last hidden state
+through an MLP, dot product with the mask features. A batch without a [SEG] still runs the
+mask heads with a zero-weighted loss (the authors' x0 losses), so every parameter has a
+gradient on every rank: DDP and FSDP see the same graph and AdamW state exists for every
+parameter (resume never misses one). Losses: LM CE weighted per sample (0.1 for a sample
+with masks, else 1; each sample's tokens averaged, then the samples), mask sigmoid CE
+(2.0) + dice (0.5) on uncertainty-sampled points per [SEG], distillation MSE (0.5) against a
+frozen expert's "patch" / "pixel" features. No step reads a value back to the host: which
+tokens and masks are supervised comes with the batch (models.batching.collate).
 """
 
 from __future__ import annotations
@@ -100,7 +108,11 @@ class PixelSAIL(nn.Module):
         )
         self.register_buffer("prompt_ids", torch.tensor(codec.prompt_ids[: config.max_prompts]))
         self.patch_embedding = PatchEmbedding(config)
-        self.prompt_projection = nn.Linear(hidden, hidden)
+        if config.vpatch_embedding:
+            std = getattr(self.lm.config, "initializer_range", 0.02)
+            self.vpatch = nn.Parameter(torch.randn(hidden) * std)
+        if config.prompt_injection:
+            self.prompt_projection = nn.Linear(hidden, hidden, config.prompt_projection_bias)
         self.mask_features = MaskFeatures(config)
         width = config.mask_width
         self.seg_mlp = nn.Sequential(
@@ -118,6 +130,8 @@ class PixelSAIL(nn.Module):
     ) -> torch.Tensor:
         """pixel_values (B, 3, H, W), prompt_patches (B, P, N) bool -> (B, N, D)."""
         embeds = self.patch_embedding(pixel_values)
+        if self.config.vpatch_embedding:
+            embeds = embeds + self.vpatch.to(embeds.dtype)
         if self.config.prompt_injection:
             prompts = self.prompt_projection(self.embed_tokens(self.prompt_ids))
             touched = prompt_patches[:, : prompts.shape[0]].to(embeds.dtype)
@@ -146,18 +160,27 @@ class PixelSAIL(nn.Module):
         where = positions(batch["grids"], grid, batch["text_valid"], self.config.rope_2d)
         return embeds, key_valid, where
 
-    def encode(self, batch: dict, cache=None) -> tuple[torch.Tensor, torch.Tensor]:
-        """Run the decoder once: hidden states (B, L, D) and mask features (B, C, h, w)."""
-        embeds, key_valid, where = self.prefill_inputs(batch)
-        n_image = batch["image_valid"].shape[1]
-        mask = choose_mask(
+    def attention_mask(self, batch: dict, cache=None):
+        """The decoder's attention mask for ``batch`` (built eagerly, never inside a compile)."""
+        key_valid = torch.cat([batch["image_valid"], batch["text_valid"]], 1)
+        return choose_mask(
             self.config.attention,
-            n_image,
+            batch["image_valid"].shape[1],
             key_valid,
             batch["uniform_grid"],
             batch["right_padded"] and cache is None,
         )
-        hidden = run_decoder(self.lm.model, embeds, mask, where, cache)
+
+    def encode(self, batch: dict, cache=None) -> tuple[torch.Tensor, torch.Tensor]:
+        """Run the decoder once: hidden states (B, L, D) and mask features (B, C, h, w).
+        Uses batch["attention"] when the caller built the mask, else builds it."""
+        embeds, key_valid, where = self.prefill_inputs(batch)
+        n_image = batch["image_valid"].shape[1]
+        mask = batch.get("attention") if cache is None else None
+        if mask is None:
+            mask = self.attention_mask(batch, cache)
+        checkpointing = self.config.activation_checkpointing and self.training
+        hidden = run_decoder(self.lm.model, embeds, mask, where, cache, checkpointing)
         image_hidden = hidden[:, :n_image] * batch["image_valid"][..., None].to(hidden.dtype)
         grid = tuple(batch["pixel_values"].shape[-2 + i] // self.config.patch_size for i in (0, 1))
         return hidden, self.mask_features(image_hidden, grid)
@@ -195,6 +218,10 @@ class PixelSAIL(nn.Module):
                 mask_logits, batch["seg_targets"], batch["seg_extent"], config, generator
             )
             losses["mask_ce"], losses["mask_dice"] = ce.mean(), dice.mean()
+        else:
+            # the authors' x0 loss: the mask heads stay in the graph (gradient 0, not None)
+            unused = self.mask_logits(text_hidden[:1, 0], features[:1]).float().sum()
+            losses["mask_ce"] = unused * 0.0
         if config.distillation and expert_features is not None:
             losses["distill"] = self.distillation_loss(
                 hidden[:, :n_image], features, expert_features
@@ -220,9 +247,11 @@ class PixelSAIL(nn.Module):
         pixel = self.distill_pixel(features).float()
         loss = image_hidden.new_zeros(()).float()
         for name, ours in (("patch", patch), ("pixel", pixel)):
-            if name in expert:
-                theirs = F.interpolate(
-                    expert[name].float(), size=ours.shape[-2:], mode="bilinear", align_corners=False
-                )
-                loss = loss + F.mse_loss(ours, theirs)
+            if name not in expert:  # x0: the head keeps a (zero) gradient
+                loss = loss + ours.sum() * 0.0
+                continue
+            theirs = F.interpolate(
+                expert[name].float(), size=ours.shape[-2:], mode="bilinear", align_corners=False
+            )
+            loss = loss + F.mse_loss(ours, theirs)
         return loss

@@ -1,10 +1,11 @@
-"""The paper's optimisation recipe: AdamW, weight decay on matrices only, warmup then cosine.
+"""The paper's optimisation recipe: AdamW, weight decay on every parameter, warmup then cosine.
 
 API:
   cosine_with_warmup(warmup, total) -> (step -> LR factor)   linear warmup for ``warmup``
                      steps, then cosine decay to 0 at ``total``
   make_optimizer(model, train_config) -> (AdamW, LambdaLR)   betas (0.9, 0.999); decay on
-                     parameters with 2+ dimensions except embeddings (not norms or biases);
+                     every parameter (the authors' AdamW; ``decay_everything``), or only on
+                     parameters with 2+ dimensions except embeddings when it is off;
                      warmup ``warmup_ratio * steps`` (at least 1)
 """
 
@@ -34,8 +35,12 @@ def make_optimizer(
     model: torch.nn.Module, train_config: TrainConfig
 ) -> tuple[torch.optim.AdamW, torch.optim.lr_scheduler.LambdaLR]:
     """AdamW over ``model``'s parameters (two weight-decay groups) and its LR schedule."""
-    decay = [p for n, p in model.named_parameters() if p.ndim >= 2 and "embed" not in n]
-    no_decay = [p for n, p in model.named_parameters() if p.ndim < 2 or "embed" in n]
+
+    def decays(name: str, param: torch.Tensor) -> bool:
+        return train_config.decay_everything or (param.ndim >= 2 and "embed" not in name)
+
+    decay = [p for n, p in model.named_parameters() if decays(n, p)]
+    no_decay = [p for n, p in model.named_parameters() if not decays(n, p)]
     optimizer = torch.optim.AdamW(
         [
             {"params": decay, "weight_decay": train_config.weight_decay},

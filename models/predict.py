@@ -7,7 +7,8 @@ API:
                                              the padded frame, resize to the original size
   PixelSAILPredictor(model, codec, device="cpu", max_new_tokens=64)
     .predict(sample) -> prediction          (the evaluators' Predictor protocol)
-    .predict_batch(samples) -> list of predictions
+    .predict_batch(samples) -> list of predictions (run in groups of one frame size: a
+                                            sample's result is independent of its neighbours)
     .truncated                              ids of samples with more prompts than the model
                                             takes (their extra regions read <NO_Prompt>)
     PixelSAILPredictor.from_checkpoint(path, device="cpu")
@@ -126,9 +127,24 @@ class PixelSAILPredictor:
         return self.predict_batch([sample])[0]
 
     def predict_batch(self, samples: list[Sample]) -> list:
-        config = self.model.config
+        """Predictions in ``samples``' order. Samples run in groups of one image frame size, so
+        no image is padded and a sample's result never depends on its batch neighbours (the
+        upsampler's convolutions would see the padding)."""
         examples = examples_from_samples(samples, train=False)
         items = [self.encoder(example, with_answer=False) for example in examples]
+        groups: dict[tuple[int, ...], list[int]] = {}
+        for index, item in enumerate(items):
+            groups.setdefault(tuple(item.pixels.shape[1:]), []).append(index)
+        predictions: list = [None] * len(samples)
+        for rows in groups.values():
+            chosen = self._predict_items([items[i] for i in rows], [samples[i] for i in rows])
+            for row, prediction in zip(rows, chosen, strict=True):
+                predictions[row] = prediction
+        return predictions
+
+    @torch.no_grad()
+    def _predict_items(self, items: list, samples: list[Sample]) -> list:
+        config = self.model.config
         batch = collate(
             items, self.codec.pad_id, config.max_prompts, config, self.codec.seg_id, "left"
         )

@@ -22,13 +22,18 @@ Data (models.train_batches): a map-style dataset over the example index (images 
 DataLoader workers, one batch at a time, pinned and copied non-blocking), batches of one image
 grid, each rank its own batches (models.batching.StepBatchSampler), --grad-accum N micro-batches
 per step. Optimizer and LR schedule: models.optim.
+The recipe lists the pixel sha256 of every training image (models.data.image_hashes), so that
+evaluation can mark a model trained on the images it is scored on.
 Writes into --out: step-NNNNNNN/ checkpoints (models.checkpoint: a
 consolidated export for predict, and DCP shards of weights and optimizer state that each rank
 writes and reads back on --resume), loss_log.jsonl (one line per --log-every steps: losses, lr,
-real (unpadded) tokens/s, s/step) and a tqdm bar. Ablations: --ablation
+real (unpadded) tokens/s, s/step, graphs torch.compile has made so far) and a tqdm bar; the
+count of compiled graphs is printed at the end. Ablations: --ablation
 plain|upsample|inject|full (models.config.ABLATIONS); "full" distils a frozen expert given by
 --expert sam2:PATH | mask2former:PATH (models.experts), --expert-features DIR (precomputed) or
---expert-module package.module:factory; the expert runs under autocast without gradients.
+--expert-module package.module:factory; the expert runs under autocast without gradients, and
+precomputed features are read in the DataLoader workers with their batch. --compile compiles
+each decoder layer for dynamic shapes; the attention mask is built before the forward.
 """
 
 from __future__ import annotations
@@ -45,10 +50,11 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
+from models.attention import compiled_graphs
 from models.batching import Encoder, to_device
 from models.checkpoint import build_from_folder, latest_checkpoint, load_train_state
 from models.config import ABLATIONS, SIZES, PixelSAILConfig, TrainConfig, make_config
-from models.data import load_examples, training_texts
+from models.data import image_hashes, load_examples, training_texts
 from models.distributed import leave_process_group, save, setup, shard_model, sync_gradients
 from models.model import PixelSAIL
 from models.optim import make_optimizer
@@ -184,7 +190,10 @@ def train(
 
         wrapped = DistributedDataParallel(model, find_unused_parameters=True)
     if train_config.compile:
-        wrapped.compile()
+        # each decoder layer alone, for dynamic shapes: the batch dict and the block mask stay
+        # outside the compiled code
+        for layer in model.lm.model.layers:
+            layer.compile(dynamic=True)
     origin = f"init {model_config.init_from}" if model_config.init_from else "from scratch"
     recipe = {
         "model": f"Pixel-SAIL {model_config.size} ({origin})",
@@ -201,6 +210,8 @@ def train(
         "optimizer": "AdamW(0.9, 0.999), warmup + cosine, grad clip",
         **(recipe_extra or {}),
     }
+    if rank == 0:
+        recipe["train_images"] = {"sha256": sorted(set(image_hashes(examples).values()))}
     end = train_config.steps if stop_after is None else min(train_config.steps, start + stop_after)
     if end <= start:
         raise PerBenchError("nothing to train: --steps is not above the resumed step")
@@ -215,6 +226,7 @@ def train(
         end,
         source_weights,
         pin_memory=device.startswith("cuda"),
+        expert=expert,
     )
     log_path = run_dir / "loss_log.jsonl"
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -228,10 +240,14 @@ def train(
         for micro in range(accum):
             cpu_batch = next(loader)
             window_tokens += int(cpu_batch["text_valid"].sum() + cpu_batch["image_valid"].sum())
+            loaded_features = cpu_batch.pop("expert_features", None)
             batch = to_device(cpu_batch, device)
+            batch["attention"] = model.attention_mask(batch)  # outside any compiled code
             points.manual_seed(train_config.seed * 1_000_003 + (step * accum + micro) * 1009 + rank)
             expert_features = None
-            if model_config.distillation:
+            if loaded_features is not None:
+                expert_features = to_device(loaded_features, device)
+            elif model_config.distillation:
                 with torch.no_grad(), torch.autocast("cuda", torch.bfloat16, enabled=use_bf16):
                     expert_features = expert.features(batch["pixel_values"], batch["image_ids"])
             sync = micro == accum - 1
@@ -252,6 +268,7 @@ def train(
             entry["lr"] = scheduler.get_last_lr()[0]
             entry["tokens_per_s"] = round(window_tokens * world / max(elapsed, 1e-9), 1)
             entry["s_per_step"] = round(elapsed / window_steps, 4)
+            entry["compiled_graphs"] = compiled_graphs()
             bar.set_postfix(loss=f"{entry['loss']:.4f}")
             if rank == 0:
                 with open(log_path, "a") as handle:
@@ -270,6 +287,8 @@ def train(
                 world,
             )
     bar.close()
+    if rank == 0 and progress:
+        print(f"compiled graphs (torch.compile, recompiles included): {compiled_graphs()}")
     return final
 
 

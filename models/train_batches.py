@@ -4,11 +4,12 @@ API:
   example_weights(examples, weights) -> list[float] | None   per-example sampling weights: a
                      source's weight shared by its examples (None: every example alike)
   training_batches(examples, encoder, train_config, rank, world, start, end,
-                   source_weights=None, pin_memory=False) -> Iterator[batch dict]
+                   source_weights=None, pin_memory=False, expert=None) -> Iterator[batch dict]
                      the CPU batches (see models.batching.collate) of this rank's micro-steps
                      ``start * grad_accum`` up to ``end * grad_accum``, decoded in
                      ``train_config.workers`` DataLoader workers; a resumed run (same seed)
-                     sees exactly the batches it would have seen
+                     sees exactly the batches it would have seen; a PrecomputedExpert's
+                     features come with each batch (``expert_features``), read in the workers
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from models.batching import (
 )
 from models.config import TrainConfig
 from models.data import Example
+from models.expert import PrecomputedExpert
 
 
 def _sort_key(example: Example, encoder: Encoder) -> tuple[int, int]:
@@ -33,6 +35,13 @@ def _sort_key(example: Example, encoder: Encoder) -> tuple[int, int]:
     tokens, and the mask-free attention path). Text length is left out: it would sort the
     tasks apart (short V-T RES texts, long MCQ prompts) into single-task batches."""
     return encoder.frame(example)
+
+
+def _with_features(items: list, gather, expert: PrecomputedExpert) -> dict:
+    """collate, plus the batch's precomputed teacher features (read in the loader worker)."""
+    batch = gather(items)
+    batch["expert_features"] = expert.load(batch["image_ids"])
+    return batch
 
 
 def example_weights(
@@ -57,6 +66,7 @@ def training_batches(
     end: int,
     source_weights: dict[str, float] | None = None,
     pin_memory: bool = False,
+    expert=None,
 ) -> Iterator[dict]:
     """This rank's CPU batches for optimizer steps ``start`` up to ``end`` (``grad_accum`` each)."""
     accum = train_config.grad_accum
@@ -77,6 +87,8 @@ def training_batches(
         config=encoder.config,
         seg_id=encoder.codec.seg_id,
     )
-    dataset = ExampleDataset(examples, encoder)
+    if isinstance(expert, PrecomputedExpert):
+        gather = partial(_with_features, gather=gather, expert=expert)
+    dataset = ExampleDataset(examples, encoder, train_config.seed)
     loader = make_loader(dataset, sampler, gather, train_config.workers, pin_memory)
     return worker_errors_in_one_line(iter(loader))

@@ -9,6 +9,11 @@ API:
   image_size(data, where) -> (height, width)   reads the header and checks the whole file decodes
   check_image_header(data, height, width, where)  bytes whose header is an image of that size
                                           (no pixel decoded)
+  pixel_sha256(data, where) -> str        sha256 of the decoded RGB pixels and their shape: one
+                                          image re-encoded losslessly keeps its hash (training
+                                          data vs a release: "trained on test images")
+  pixel_hashes(images) -> {key: sha256}   of (key, loader) pairs, each distinct key decoded once
+  release_pixel_hashes(release) -> {image_id: sha256}   every distinct image of a release
 
 Truncated files, non-images, decompression bombs (more than ``max_pixels()`` pixels) and any
 decoder failure raise ``ImageError`` (a ``SourceError``) with ``where`` naming the file and the
@@ -93,6 +98,30 @@ def decode_image(data: bytes | str | Path, where: str, mode: str | None = "RGB")
     if pil:
         raise ImageError(f"broken or truncated image: {pil[0].message}", where=where)
     return pixels
+
+
+def pixel_sha256(data: bytes | str | Path, where: str) -> str:
+    import hashlib
+
+    pixels = np.ascontiguousarray(decode_image(data, where))
+    digest = hashlib.sha256(f"{pixels.shape[0]}x{pixels.shape[1]};".encode())
+    digest.update(pixels.tobytes())
+    return digest.hexdigest()
+
+
+def pixel_hashes(images) -> dict[str, str]:
+    """``images``: (key, loader) pairs, a loader returning bytes or a path; one hash per key."""
+    hashes: dict[str, str] = {}
+    for key, load in images:
+        if key not in hashes:
+            hashes[key] = pixel_sha256(load(), f"image {key}")
+    return hashes
+
+
+def release_pixel_hashes(release) -> dict[str, str]:
+    """pixel_sha256 of every distinct image (by image_id) of a perbench.release.Release."""
+    samples = (s for task in release.tasks for s in release.samples(task, with_image=True))
+    return pixel_hashes((s.image_id, lambda s=s: s.image) for s in samples)
 
 
 def image_size(data: bytes | str | Path, where: str) -> tuple[int, int]:

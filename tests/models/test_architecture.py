@@ -203,6 +203,6 @@ def test_patches_without_bias_on_imagenet_pixels_and_the_authors_widths(codec, m
     expected = (1 - torch.tensor([0.485, 0.456, 0.406])) / torch.tensor([0.229, 0.224, 0.225])
     assert torch.allclose(white[:, 0, 0], expected)
     half, three = make_config("0.5b"), make_config("3b")
-    assert (half.mask_width, three.mask_width, half.mask_dim) == (896, 1024, 256)
+    assert (half.mask_width, three.mask_width, half.mask_dim) == (896, 1024, 512)
     assert half.upsample_blocks == 3 and half.image_size == 1024 and half.max_prompts == 15
     assert codec.no_prompt_id not in codec.prompt_ids and len(codec.prompt_ids) == 15

@@ -44,30 +44,37 @@ def test_load_refuses_a_folder_that_is_not_a_checkpoint(tmp_path):
         load_checkpoint(tmp_path)
 
 
-def test_resume_continues_exactly_where_the_run_stopped(tmp_path, samples, codec, make_micro):
+class _MeanColourExpert:
+    """A stand-in vision expert: pooled pixels as "patch" features (no "pixel" features)."""
+
+    def features(self, pixel_values, image_ids):
+        return {"patch": torch.nn.functional.avg_pool2d(pixel_values, 16)}
+
+
+@pytest.mark.parametrize("ablation", ["plain", "upsample", "inject", "full"])
+def test_resume_continues_exactly_where_the_run_stopped(
+    tmp_path, samples, codec, make_micro, ablation
+):
     examples = examples_from_samples(samples)
-    settings = dict(steps=6, batch_size=4, lr=1e-3, log_every=1, save_every=3)
-    straight = train(
-        examples, tmp_path / "a", make_micro(), TrainConfig(**settings), codec, progress=False
-    )
-    train(
-        examples,
-        tmp_path / "b",
-        make_micro(),
-        TrainConfig(**settings),
-        codec,
-        progress=False,
-        stop_after=3,
-    )
-    resumed = train(
-        examples,
-        tmp_path / "b",
-        make_micro(),
-        TrainConfig(**settings),
-        codec,
-        resume=True,
-        progress=False,
-    )
+    settings = dict(steps=6, batch_size=4, lr=1e-3, log_every=1, save_every=3, workers=0)
+    expert = _MeanColourExpert() if ablation == "full" else None
+    config = make_micro(ablation, expert_patch_dim=3)
+
+    def run(folder, **extra):
+        return train(
+            examples,
+            folder,
+            config,
+            TrainConfig(**settings),
+            codec,
+            expert,
+            progress=False,
+            **extra,
+        )
+
+    straight = run(tmp_path / "a")
+    run(tmp_path / "b", stop_after=3)
+    resumed = run(tmp_path / "b", resume=True)
     assert latest_checkpoint(tmp_path / "b") == resumed
     first, _ = load_checkpoint(straight)
     second, _ = load_checkpoint(resumed)
@@ -185,3 +192,23 @@ def test_init_from_a_local_hf_checkpoint_uses_its_shapes_and_tokenizer(tmp_path,
     model, codec = load_checkpoint(latest_checkpoint(tmp_path / "run"))
     assert model.config.hidden_size == 48 and model.config.init_from == str(tmp_path / "hf")
     assert model.lm.get_input_embeddings().weight.shape[0] == len(codec)
+
+
+def test_resume_tolerates_a_parameter_without_optimizer_state(tmp_path, codec, make_micro):
+    """Checkpoints of runs where a head never had a gradient (older DDP runs, the plain
+    ablation) lack its AdamW state; resuming them crashed with 'Missing key'."""
+    from models.checkpoint import load_train_state, save_train_state
+    from models.optim import make_optimizer
+
+    model = PixelSAIL(make_micro(), codec)
+    optimizer, _ = make_optimizer(model, TrainConfig(steps=4))
+    for name, param in model.named_parameters():
+        param.grad = None if name.startswith("seg_mlp") else torch.ones_like(param)
+    optimizer.step()
+    save_train_state(tmp_path, model, optimizer, {"step": 1})
+    fresh = PixelSAIL(make_micro(), codec)
+    fresh_optimizer, _ = make_optimizer(fresh, TrainConfig(steps=4))
+    assert load_train_state(tmp_path, fresh, fresh_optimizer) == {"step": 1}
+    assert torch.equal(fresh.seg_mlp[0].weight, model.seg_mlp[0].weight)
+    stepped = fresh_optimizer.state[fresh.patch_embedding.linear.weight]
+    assert float(stepped["step"]) == 1.0

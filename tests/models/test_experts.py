@@ -85,7 +85,8 @@ def test_sam2_and_mask2former_adapters_give_encoder_and_pixel_decoder_features(e
     assert sam2.features(pixels, [])["patch"].shape == (2, 8, SIDE // 16, SIDE // 16)
     both = load_expert([f"sam2:{expert_folders / 'sam2'}", f"mask2former:{expert_folders / 'm2f'}"])
     features = both.features(pixels, [])
-    assert features["pixel"].shape == (2, 32, SIDE // 4, SIDE // 4)
+    # shortest edge 800 with the aspect kept (48x80 -> 800x1333, padded to 800x1344), cropped
+    assert features["pixel"].shape == (2, 32, 200, 333)
     assert not any(p.requires_grad for p in both.module.parameters())
     assert not both.module.training
 
@@ -108,3 +109,10 @@ def test_bad_expert_specs_are_clear_errors(tmp_path):
         load_expert("dino:/x")
     with pytest.raises(PerBenchError, match="config.json missing"):
         load_expert(f"sam2:{tmp_path}")
+
+
+def test_mask2former_input_keeps_the_aspect_at_shortest_edge_800():
+    from models.experts import shortest_edge_size
+
+    assert shortest_edge_size(480, 640, 800, 1333, 32) == ((800, 1067), (800, 1088))
+    assert shortest_edge_size(1024, 256, 800, 1333, 32) == ((1333, 333), (1344, 352))

@@ -12,7 +12,8 @@ import torch
 from models.demo import train_and_predict
 from models.model import PixelSAIL
 from models.predict import PixelSAILPredictor
-from perbench.release import write_release
+from models.synthetic import synthetic_samples
+from perbench.release import Release, write_release
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -33,20 +34,32 @@ def test_gpu_train_dry_run_prints_and_appends_its_figures(tmp_path, capsys):
     )
     printed = capsys.readouterr().out
     assert "tokens/s:" in printed and "calibration:" in printed
+    assert "memory estimate (per GPU):" in printed and "compiled graphs" in printed
     text = results.read_text()
     assert "DRY RUN, CPU (no GPU)" in text and "model FLOPs utilisation" in text
+    assert "estimated before the run" in text and "compiled graphs in the process" in text
     assert "release `synthetic-shapes`" in text
     assert gpu_train.peak_tflops("NVIDIA H100 80GB HBM3") == 989.0
     assert gpu_train.peak_tflops("NVIDIA H100 PCIe") == 756.0
 
 
-def test_demo_trains_and_predicts_every_release_sample(tmp_path, samples):
-    release = write_release(samples, tmp_path / "release", "demo", "1", progress=False)
-    result = train_and_predict(release, tmp_path / "out", steps=3, progress=False)
+def test_demo_trains_on_images_disjoint_from_the_release_and_predicts_every_sample(tmp_path):
+    from models.demo import TINY_RECIPE
+    from perbench.images import release_pixel_hashes
+
+    # the release holds the first two of the demo's own synthetic training scenes
+    shared = synthetic_samples(2, seed=TINY_RECIPE["seed"], image_size=128)
+    release = write_release(shared, tmp_path / "release", "demo", "1", progress=False)
+    result = train_and_predict(release, tmp_path / "out", steps=2, progress=False)
     rows = [json.loads(line) for line in result["predictions"].read_text().splitlines()]
-    assert sorted(row["id"] for row in rows) == sorted(s.id for s in samples)
+    assert sorted(row["id"] for row in rows) == sorted(s.id for s in shared)
     assert (result["checkpoint"] / "model.safetensors").is_file()
-    assert result["recipe"]["train"]["steps"] == 3 and result["recipe"]["size"] == "tiny"
+    recipe = result["recipe"]
+    assert recipe["train"]["steps"] == 2 and recipe["size"] == "tiny"
+    assert recipe["data"]["dropped_release_images"] == 2
+    in_release = set(release_pixel_hashes(Release(release)).values())
+    assert len(recipe["train_images"]["sha256"]) == TINY_RECIPE["synthetic_scenes"] - 2
+    assert not in_release & set(recipe["train_images"]["sha256"])
 
 
 @pytest.mark.gpu

@@ -3,7 +3,9 @@ above chance on its training scenes (one training run, shared by both tests).
 
 Learning, not speed, is asserted: a fixed step budget (64x64 scenes, so 16 patch tokens; a few
 minutes on 2 shared CPU cores). MCQ needs the per-sample LM weight: with the old per-batch
-weight (x0.1 whenever any sample of a batch had a mask) MCQ stayed at chance.
+weight (x0.1 whenever any sample of a batch had a mask) MCQ stayed at chance. A smaller
+fixture (4 scenes, width 64, 2 layers, 150 steps x batch 8) was tried and did not learn
+(V-T RES IoU 0.12, MCQ 0.33 against chance 0.28), so the budget stays.
 """
 
 from __future__ import annotations
@@ -29,8 +31,12 @@ def trained(tmp_path_factory):
     torch.manual_seed(0)
     run = tmp_path_factory.mktemp("learning")
     samples = synthetic_samples(SCENES, seed=0, image_size=SIDE)
-    config = make_config("tiny", image_size=SIDE)
-    settings = TrainConfig(steps=STEPS, batch_size=BATCH, lr=LR, log_every=10, save_every=STEPS)
+    # the authors' prompt-index shuffling is augmentation that slows a fixed-budget fit; the
+    # scenes decode faster in this process than worker processes start
+    config = make_config("tiny", image_size=SIDE, prompt_shuffle=False)
+    settings = TrainConfig(
+        steps=STEPS, batch_size=BATCH, lr=LR, log_every=10, save_every=STEPS, workers=0
+    )
     checkpoint = train(examples_from_samples(samples), run, config, settings, progress=False)
     predictor = PixelSAILPredictor.from_checkpoint(checkpoint, max_new_tokens=8)
     return run, samples, predictor

@@ -17,9 +17,18 @@ class _Tiny(torch.nn.Module):
         self.norm = torch.nn.LayerNorm(4)
 
 
+def test_decay_on_every_parameter_by_default_as_the_authors():
+    model = _Tiny()
+    optimizer, _ = make_optimizer(model, TrainConfig(steps=20))
+    decay, no_decay = optimizer.param_groups
+    assert len(decay["params"]) == len(list(model.parameters())) and not no_decay["params"]
+
+
 def test_decay_only_on_matrices_and_the_schedule_warms_up_then_decays_to_zero():
     model = _Tiny()
-    config = TrainConfig(steps=20, lr=1e-3, weight_decay=0.05, warmup_ratio=0.2)
+    config = TrainConfig(
+        steps=20, lr=1e-3, weight_decay=0.05, warmup_ratio=0.2, decay_everything=False
+    )
     optimizer, scheduler = make_optimizer(model, config)
     decay, no_decay = optimizer.param_groups
     assert decay["weight_decay"] == 0.05 and no_decay["weight_decay"] == 0.0

@@ -8,9 +8,9 @@ import json
 
 import pytest
 from gradio_client import Client
+from perbench.demo import AUTO_REVIEWER, auto_accept
 
 from perbench.cli import main
-from perbench.demo import AUTO_REVIEWER, auto_accept
 from perbench.errors import PerBenchError, StoreError
 from perbench.release import release_from_store
 from perbench.spot_check import plan, record_verdict
