@@ -57,7 +57,9 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.model_command == "convert":
         from models.convert import main
+        from perbench.outputs import output_folder
 
+        output_folder(args.out, flag="OUT")
         return main([args.folder, args.out])
     from perbench.outputs import output_file
     from perbench.verified import open_verified

@@ -59,6 +59,7 @@ WRITERS: dict[tuple[str, ...], list[list[str]]] = {
         ["model", "predict", "--release", "{release}", "--checkpoint", "c", "--out", "{file}"]
     ],
     ("demo",): [["demo", "--out", "{out}"]],
+    ("model", "convert"): [["model", "convert", "nowhere", "{out}"]],
     ("release", "withhold"): [
         ["release", "withhold", "{release}", "--out", "{out}", "--key", "outside.key.json"],
         ["release", "withhold", "{release}", "--out", "public", "--key", "{file}"],
