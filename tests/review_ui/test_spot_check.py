@@ -8,11 +8,12 @@ import json
 
 import pytest
 from gradio_client import Client
-from perbench.demo import AUTO_REVIEWER, auto_accept
 
+from demo.cli import auto_accept
 from perbench.cli import main
 from perbench.errors import PerBenchError, StoreError
 from perbench.release import release_from_store
+from perbench.review_log import AUTO_REVIEWER
 from perbench.spot_check import plan, record_verdict
 from perbench.stats import sample_size_for_width, wilson
 from review_ui.app import launch_app
