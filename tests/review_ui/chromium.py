@@ -43,24 +43,26 @@ def open_review_page(
     if login:
         log_in(page, *login)
     else:
-        page.wait_for_function(f"{SAMPLE_ID_JS} !== ''", timeout=30000)
-    keys_act(page)
+        page.wait_for_function(f"{SAMPLE_ID_JS} !== ''", timeout=120000)
+        keys_act(page)
     return browser, page
 
 
 def log_in(page: Any, name: str, password: str) -> None:
-    """Log in through Gradio's login form (already loaded in ``page``); wait for a sample."""
-    page.wait_for_selector("input[type=password]", timeout=30000)
+    """Log in through Gradio's login form (already loaded in ``page``); wait for a sample whose
+    keys act (the key gate lets a key act only once the image has been on screen a while)."""
+    page.wait_for_selector("input[type=password]", timeout=120000)
     page.locator("input").nth(0).fill(name)
     page.locator("input[type=password]").fill(password)
     page.get_by_role("button", name="Login").click()
-    page.wait_for_selector("#accept-btn", timeout=30000)
-    page.wait_for_function(f"{SAMPLE_ID_JS} !== ''", timeout=30000)
+    page.wait_for_selector("#accept-btn", timeout=120000)
+    page.wait_for_function(f"{SAMPLE_ID_JS} !== ''", timeout=120000)
+    keys_act(page)
 
 
 def wait_for_new_sample(page: Any, previous: str) -> str:
     page.wait_for_function(
-        f"{SAMPLE_ID_JS} !== {previous!r} && {SAMPLE_ID_JS} !== ''", timeout=20000
+        f"{SAMPLE_ID_JS} !== {previous!r} && {SAMPLE_ID_JS} !== ''", timeout=120000
     )
     keys_act(page)
     return page.evaluate(SAMPLE_ID_JS)
@@ -69,5 +71,5 @@ def wait_for_new_sample(page: Any, previous: str) -> str:
 def keys_act(page: Any) -> None:
     page.wait_for_function(
         f"window.pbKeyGate && window.pbKeyGate.onScreenMs() >= {DEFAULT_KEY_DELAY_MS}",
-        timeout=20000,
+        timeout=120000,
     )
