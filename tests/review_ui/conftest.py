@@ -11,6 +11,10 @@ the test.
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -138,3 +142,26 @@ def serve(tmp_path, free_port) -> Iterator:
     yield start
     for app in apps:
         app.close()
+
+
+def start_review_server(store_path, port: int, *extra: str) -> subprocess.Popen:
+    """``perbench review STORE`` in a child process (its own session), once it answers HTTP."""
+    command = [sys.executable, "-m", "perbench.cli", "review", str(store_path), "--port", str(port)]
+    process = subprocess.Popen(
+        [*command, *extra],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 600  # app start-up on a loaded machine
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"the app exited early: {process.stdout.read()}")
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2)
+            return process
+        except OSError:
+            time.sleep(0.3)
+    process.kill()
+    pytest.fail("the app did not start within 600 s")

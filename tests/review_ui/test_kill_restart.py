@@ -4,41 +4,17 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import threading
 import time
-import urllib.request
 
 import pytest
 from gradio_client import Client
 
 from perbench.store import CandidateStore
+from tests.review_ui.conftest import start_review_server
 
 USERS = {"alice": "alice-pw", "bob": "bob-pw"}
 SAMPLE = 1
-
-
-def _start(store_path, users_file, port) -> subprocess.Popen:
-    command = [sys.executable, "-m", "perbench.cli", "review", str(store_path), "--port", str(port)]
-    process = subprocess.Popen(
-        [*command, "--users", str(users_file)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + 600  # app start-up on a loaded machine
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"the app exited early: {process.stdout.read()}")
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2)
-            return process
-        except OSError:
-            time.sleep(0.3)
-    process.kill()
-    pytest.fail("the app did not start within 90 s")
 
 
 def _work(url: str, name: str, acknowledged: list, stop: threading.Event) -> None:
@@ -65,7 +41,7 @@ def test_kill_and_restart_loses_no_committed_decision(make_store, tmp_path, free
     make_store(store_path, per_task=5, photos=("voc", "arc2017")).set_info(required_accepts=2)
     users_file = tmp_path / "users.txt"
     users_file.write_text("".join(f"{name}:{password}\n" for name, password in USERS.items()))
-    process = _start(store_path, users_file, free_port)
+    process = start_review_server(store_path, free_port, "--users", str(users_file))
     url = f"http://127.0.0.1:{free_port}/"
     acknowledged: list[tuple[str, str, str]] = []
     stop = threading.Event()
@@ -92,7 +68,7 @@ def test_kill_and_restart_loses_no_committed_decision(make_store, tmp_path, free
     assert all(entry in logged for entry in acknowledged)
     assert len(logged) <= len(acknowledged) + len(USERS)  # at most one in flight per reviewer
 
-    process = _start(store_path, users_file, free_port)
+    process = start_review_server(store_path, free_port, "--users", str(users_file))
     try:
         alice = Client(url, auth=("alice", USERS["alice"]), verbose=False)
         sample_id = alice.predict(api_name="/show")[SAMPLE]

@@ -7,16 +7,12 @@ import os
 import shutil
 import signal
 import sqlite3
-import subprocess
-import sys
 import time
-import urllib.request
-
-import pytest
 
 from perbench.cli import main
 from perbench.store import CandidateStore
 from perbench.store_copy import Checkpoints
+from tests.review_ui.conftest import start_review_server
 
 DECISIONS = 80
 
@@ -41,29 +37,12 @@ def _decisions_in(path) -> int:
         connection.close()
 
 
-def _serve(store_path, port) -> subprocess.Popen:
-    command = [sys.executable, "-m", "perbench.cli", "review", str(store_path), "--port", str(port)]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"the app exited early: {process.stdout.read()}")
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2)
-            return process
-        except OSError:
-            time.sleep(0.3)
-    process.kill()
-    pytest.fail("the app did not start within 120 s")
-
-
-@pytest.mark.slow
 def test_sigterm_checkpoints_so_a_copy_of_the_main_file_has_every_decision(
     make_store, tmp_path, free_port
 ):
     path = tmp_path / "candidates.sqlite"
     store = make_store(path, per_task=5, photos=("voc", "arc2017"))
-    process = _serve(path, free_port)
+    process = start_review_server(path, free_port)
     try:
         _decide(store)
         assert os.path.getsize(f"{path}-wal") > 0  # the decisions sit in the WAL
