@@ -37,9 +37,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("evaluators.server.cli", "the submission server for withheld test splits"),
     "setup-wordnet": ("evaluators.wordnet_cli", "prepare NLTK's WordNet offline from Debian files"),
     "model": ("models.cli", "train or run the reference Pixel-SAIL model"),
-    "demo": ("demo.cli", "run the whole pipeline on the embedded photos"),
+    "demo": ("pipeline_demo.cli", "run the whole pipeline on the embedded photos"),
 }
-EXTRAS_HINT = {"review_ui": "review", "models": "model", "evaluators": "eval", "demo": "all"}
+EXTRAS_HINT = {
+    "review_ui": "review",
+    "models": "model",
+    "evaluators": "eval",
+    "pipeline_demo": "all",
+}
 
 
 def load_command(command: str):

@@ -81,7 +81,7 @@ def main() -> int:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--protocol", default="strict", choices=["strict", "official"])
     args = parser.parse_args()
-    from demo.cli import build_release
+    from pipeline_demo.cli import build_release
 
     release = Release(build_release(args.out, seed=0, progress=False))
     answers = dummy_answers(release)

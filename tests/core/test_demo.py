@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from demo.cli import DEMO_OVERRIDE_REASON
 from perbench.cli import main
 from perbench.release import Release, verify_release
 from perbench.review_log import AUTO_REVIEWER
+from pipeline_demo.cli import DEMO_OVERRIDE_REASON
 
 
 def test_demo_builds_a_release_scores_baselines_and_ends_with_its_path(tmp_path, capsys):

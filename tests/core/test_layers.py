@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-OUTER = ("builders", "review_ui", "evaluators", "models", "demo")
+OUTER = ("builders", "review_ui", "evaluators", "models", "pipeline_demo")
 
 
 def imported_packages(path: Path) -> set[str]:

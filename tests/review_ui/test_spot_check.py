@@ -9,13 +9,13 @@ import json
 import pytest
 from gradio_client import Client
 
-from demo.cli import auto_accept
 from perbench.cli import main
 from perbench.errors import PerBenchError, StoreError
 from perbench.release import release_from_store
 from perbench.review_log import AUTO_REVIEWER
 from perbench.spot_check import plan, record_verdict
 from perbench.stats import sample_size_for_width, wilson
+from pipeline_demo.cli import auto_accept
 from review_ui.app import launch_app
 from review_ui.spot_check import SpotCheck, build_spot_app
 
