@@ -6,6 +6,7 @@ import pytest
 
 from perbench.schema import Sample, make_sample_id
 from perbench.sources import ImgvizReader
+from perbench.store import CandidateStore
 
 
 def make_samples(per_task: int = 4) -> list[Sample]:
@@ -55,3 +56,13 @@ def make_samples(per_task: int = 4) -> list[Sample]:
 @pytest.fixture
 def samples() -> list[Sample]:
     return make_samples()
+
+
+@pytest.fixture
+def store(tmp_path, samples) -> CandidateStore:
+    """A store of ``samples``, every one accepted by alice (test_store.py has its own)."""
+    created = CandidateStore(tmp_path / "build.sqlite", create=True)
+    created.add_candidates(samples)
+    for sample_id in created.candidate_ids():
+        created.record(sample_id, "alice", "accept")
+    return created

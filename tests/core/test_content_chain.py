@@ -20,15 +20,6 @@ from perbench.release import release_from_store
 from perbench.store import CandidateStore
 
 
-@pytest.fixture
-def store(tmp_path, samples):
-    created = CandidateStore(tmp_path / "build.sqlite", create=True)
-    created.add_candidates(samples)
-    for sample_id in created.candidate_ids():
-        created.record(sample_id, "alice", "accept")
-    return created
-
-
 def _execute(path, *statements: str, params: tuple = ()) -> None:
     connection = sqlite3.connect(path)
     for statement in statements:

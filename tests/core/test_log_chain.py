@@ -14,15 +14,6 @@ from perbench.release import release_from_store
 from perbench.store import CandidateStore
 
 
-@pytest.fixture
-def store(tmp_path, samples):
-    created = CandidateStore(tmp_path / "build.sqlite", create=True)
-    created.add_candidates(samples)
-    for sample_id in created.candidate_ids():
-        created.record(sample_id, "alice", "accept")
-    return created
-
-
 def _rewrite_with_triggers_dropped(path, seq: int) -> None:
     connection = sqlite3.connect(path)
     connection.execute("DROP TRIGGER decisions_no_update")
