@@ -32,8 +32,9 @@ from perbench.errors import ReleaseError
 from perbench.jsonfile import ANSWER_KEY_KIND as KEY_KIND
 from perbench.jsonfile import read_json
 from perbench.outputs import output_file
-from perbench.release import MANIFEST, Release, verify_release, write_release
+from perbench.release import MANIFEST, Release, write_release
 from perbench.schema import Sample
+from perbench.verified import open_verified
 
 KEY_FORMAT = 1
 WITHHELD_FIELDS = {"description": ("references",), "mcq": ("answer",), "vt_res": ("targets",)}
@@ -66,12 +67,7 @@ def withhold_release(
     progress: bool = True,
 ) -> tuple[Path, Path]:
     """Write the public part of ``release`` to ``out_dir`` and its answer key to ``key_path``."""
-    release = release if isinstance(release, Release) else Release(release)
-    problems = verify_release(release.path)
-    if problems:
-        raise ReleaseError(
-            "release differs from its manifest: " + "; ".join(problems[:5]), where=str(release.path)
-        )
+    release = open_verified(release)
     if release.manifest.get("withheld"):
         raise ReleaseError("this release already withholds its answers", where=str(release.path))
     out_dir, key_path = Path(out_dir), Path(key_path)

@@ -27,8 +27,8 @@ from typing import Any
 
 from evaluators.api import evaluate
 from evaluators.submission import SubmissionIndex, expected_from_release, index_submission
-from perbench.errors import PerBenchError, ReleaseError
-from perbench.release import verify_release
+from perbench.errors import PerBenchError
+from perbench.verified import open_verified
 from perbench.withheld import KeyedRelease
 
 PROTOCOL_ORDER = ("official", "strict")
@@ -42,12 +42,7 @@ class Benchmark:
     """One withheld release the server scores against (its public part + the private key)."""
 
     def __init__(self, public: str | Path, key: str | Path):
-        problems = verify_release(public)
-        if problems:
-            raise ReleaseError(
-                "release differs from its manifest: " + "; ".join(problems[:5]), where=str(public)
-            )
-        self.release = KeyedRelease(public, key)
+        self.release = KeyedRelease(open_verified(public).path, key)
         self.name = f"{self.release.name}-{self.release.version}"
         self.fingerprint = self.release.fingerprint
         self.expected = expected_from_release(self.release)

@@ -214,3 +214,12 @@ def test_serve_cli_refuses_bad_arguments(tmp_path, capsys, monkeypatch):
     from perbench.passwords import secret_matches
 
     assert secret_matches(stored, "s3cret") and not secret_matches(stored, "other")
+
+
+def test_an_altered_public_release_is_refused_before_serving(release_path, tmp_path):
+    from perbench.errors import ReleaseError
+
+    public, key = withheld(release_path, tmp_path)
+    (public / "extra.json").write_text("{}")
+    with pytest.raises(ReleaseError, match="differs from its manifest"):
+        Benchmark(public, key)
