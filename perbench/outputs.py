@@ -21,11 +21,11 @@ Refused with an ``OutputError`` naming the path and the flag, before anything is
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
-from perbench.errors import OutputError
+from perbench.errors import OutputError, PerBenchError
+from perbench.jsonfile import read_json
 
 MANIFEST = "manifest.json"
 
@@ -35,9 +35,9 @@ def _is_release(folder: Path) -> bool:
     if not manifest.is_file():
         return False
     try:
-        data = json.loads(manifest.read_text(encoding="utf-8"))
-    except (OSError, ValueError, RecursionError):
-        return True  # a release with a broken manifest is still a release
+        data = read_json(manifest, "manifest.json")
+    except (OSError, PerBenchError):
+        return True  # a release with a broken or oversized manifest is still a release
     return isinstance(data, dict) and "files" in data
 
 
